@@ -1,0 +1,337 @@
+"""The wave config contract: the `migration:wave` stack config object, validated before anything is declared.
+
+Users write one structured object per stack (see README, "Config reference"). `parse_wave` turns the
+raw mapping into a `WaveConfig` or raises `WaveConfigError` listing *every* problem, each as
+`<key path>: <value> <rule>`. Per-field rules run inside pydantic; rules that relate fields to each
+other (subnets inside the address space, unique machines) run in `cross_field_problems` on the raw
+mapping, because a pydantic model validator only runs once every field is valid and would hide those
+mistakes until the others were fixed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from components import naming
+
+CONFIG_PATH = "migration:wave"
+
+Architecture = Literal["modernized", "classic"]
+OsType = Literal["windows", "linux"]
+
+
+def _rule(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        problem = check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"must be an IPv4 CIDR block with no host bits set, like 10.0.0.0/16 ({err})") from None
+    return str(network)
+
+
+def _ipv4(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError("must be an IPv4 address like 172.31.10.11") from None
+
+
+def _admin_cidr(value: str) -> str:
+    cidr = _cidr(value)
+    if ipaddress.IPv4Network(cidr).prefixlen == 0:
+        raise ValueError("must not be 0.0.0.0/0: RDP to the appliance is only opened to your admin network")
+    return cidr
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+AzureLocation = Annotated[str, _rule(naming.azure_region_rule)]
+AwsRegion = Annotated[str, _rule(naming.aws_region_rule)]
+StorageAccountName = Annotated[str, _rule(naming.storage_account_rule)]
+ResourceGroupName = Annotated[str, _rule(naming.resource_group_rule)]
+VaultName = Annotated[str, _rule(naming.vault_rule)]
+VirtualNetworkName = Annotated[str, _rule(naming.virtual_network_rule)]
+SubnetName = Annotated[str, _rule(naming.subnet_rule)]
+PolicyName = Annotated[str, _rule(naming.replication_policy_rule)]
+WaveName = Annotated[str, _rule(naming.wave_name_rule)]
+VpcId = Annotated[str, _rule(lambda v: naming.ec2_id_rule(v, "vpc"))]
+SubnetId = Annotated[str, _rule(lambda v: naming.ec2_id_rule(v, "subnet"))]
+InstanceId = Annotated[str, _rule(lambda v: naming.ec2_id_rule(v, "i"))]
+AmiId = Annotated[str, _rule(lambda v: naming.ec2_id_rule(v, "ami"))]
+VmSize = Annotated[str, Field(pattern=r"^(Standard|Basic)_[A-Za-z0-9_]+$")]
+
+
+class _Model(BaseModel):
+    """camelCase keys in YAML, snake_case in Python; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class SubnetConfig(_Model):
+    name: SubnetName
+    prefix: Cidr
+
+
+class NetworkConfig(_Model):
+    name: VirtualNetworkName
+    address_space: list[Cidr] = Field(min_length=1)
+    subnets: list[SubnetConfig] = Field(min_length=1)
+    test_failover_network: VirtualNetworkName | None = None
+    """Name of the isolated network test failovers land in; default `<name>-test`.
+
+    It mirrors the address space and subnets (so test VMs keep their production IPs) and is never
+    peered or routed anywhere, which is what makes reusing the addresses safe."""
+
+    @property
+    def test_network_name(self) -> str:
+        return self.test_failover_network or f"{self.name}-test"
+
+
+class ReplicationPolicyConfig(_Model):
+    name: PolicyName
+
+
+class AzureConfig(_Model):
+    location: AzureLocation
+    resource_group: ResourceGroupName
+    storage_account: StorageAccountName
+    storage_sku: Literal["Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS"] = "Standard_RAGRS"
+    vault: VaultName
+    network: NetworkConfig
+    replication_policy: ReplicationPolicyConfig
+
+
+class ConfigServerConfig(_Model):
+    name: Annotated[str, _rule(lambda v: naming.vm_name_rule(v, "linux"))]
+    """The EC2 instance's Name tag and the prefix of its AWS resources (1-64 letters, digits, hyphens).
+
+    Not the Windows computer name: the instance keeps the hostname EC2 gives it, and the vault is
+    matched to the appliance by its private IP, not by name."""
+    instance_type: str = "c5.2xlarge"
+    """c5.2xlarge is 8 vCPU and 16 GiB, the appliance support matrix's minimum for both architectures."""
+    ami_id: AmiId | None = None
+    """Override the Amazon-owned Windows Server AMI found by name filter."""
+    os_disk_gb: int = Field(default=80, ge=80)
+    data_disk_gb: int = Field(default=620, ge=620)
+    key_name: str | None = None
+    """EC2 key pair for decrypting the Windows administrator password; optional."""
+
+
+class AwsConfig(_Model):
+    region: AwsRegion
+    vpc_id: VpcId
+    subnet_id: SubnetId
+    admin_cidr: Annotated[str, AfterValidator(_admin_cidr)]
+    config_server: ConfigServerConfig
+
+
+class MachineConfig(_Model):
+    name: str
+    instance_id: InstanceId
+    private_ip: IPv4
+    os: OsType
+    vm_size: VmSize | None = None
+    """Azure VM size after failover; when unset ASR picks the closest match to the source."""
+    subnet: str | None = None
+    """Target subnet (a name from azure.network.subnets); default: the first subnet."""
+
+
+class WaveConfig(_Model):
+    name: WaveName
+    architecture: Architecture = "modernized"
+    tags: dict[str, str] = Field(default_factory=dict, max_length=50)
+    azure: AzureConfig
+    aws: AwsConfig
+    machines: list[MachineConfig] = Field(min_length=1)
+
+    @property
+    def provider_type(self) -> str:
+        """The ASR replication provider `instanceType` the architecture uses."""
+        return "InMageRcm" if self.architecture == "modernized" else "InMageAzureV2"
+
+    @property
+    def all_tags(self) -> dict[str, str]:
+        """User tags plus the two the tool relies on to find its own resources."""
+        return {**self.tags, "migration-wave": self.name, "managed-by": "pulumi-asr-migration"}
+
+
+# --- Errors --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    value: Any
+    rule: str
+
+    def __str__(self) -> str:
+        shown = "(missing)" if self.value is MISSING else repr(self.value)
+        return f"{self.path}: {shown} {self.rule}"
+
+
+MISSING = object()
+
+
+class WaveConfigError(ValueError):
+    """All problems of one wave config, one per line, in the order they appear in the file."""
+
+    def __init__(self, problems: list[ConfigProblem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{len(problems)} problem(s) in stack config '{CONFIG_PATH}':\n{lines}")
+
+
+def _path(loc: Iterable[int | str]) -> str:
+    path = CONFIG_PATH
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
+    kind = error["type"]
+    if kind == "missing":
+        return ConfigProblem(_path(error["loc"]), MISSING, "is required")
+    if kind == "extra_forbidden":
+        return ConfigProblem(_path(error["loc"]), error["input"], "is not a known key (see the README's config reference)")
+    if kind == "value_error":
+        rule = str(error["ctx"]["error"])
+    else:
+        message = error["msg"]
+        rule = "must " + message[len("Input should ") :] if message.startswith("Input should ") else message
+    return ConfigProblem(_path(error["loc"]), error["input"], rule)
+
+
+# --- Cross-field rules ---------------------------------------------------------------------------
+
+
+def _networks(values: object) -> list[tuple[int, ipaddress.IPv4Network]]:
+    """The entries of a list that parse as CIDRs, with their index; the rest is pydantic's to report."""
+    parsed = []
+    for index, value in enumerate(values if isinstance(values, list) else []):
+        try:
+            parsed.append((index, ipaddress.IPv4Network(str(value), strict=True)))
+        except ValueError:
+            continue
+    return parsed
+
+
+def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProblem]:
+    problems = []
+    spaces = _networks(network.get("addressSpace"))
+    for (i, a), (j, b) in _pairs(spaces):
+        problems.append(
+            ConfigProblem(f"{base}.addressSpace[{j}]", str(b), f"overlaps addressSpace[{i}] {str(a)!r}; address spaces must not overlap")
+        )
+    subnets = network.get("subnets") if isinstance(network.get("subnets"), list) else []
+    prefixes = _networks([s.get("prefix") if isinstance(s, Mapping) else None for s in subnets])
+    for index, prefix in prefixes:
+        if spaces and not any(prefix.subnet_of(space) for _, space in spaces):
+            problems.append(
+                ConfigProblem(
+                    f"{base}.subnets[{index}].prefix",
+                    str(prefix),
+                    f"must lie inside the address space {[str(s) for _, s in spaces]}",
+                )
+            )
+    for (i, a), (j, b) in _pairs(prefixes):
+        problems.append(
+            ConfigProblem(f"{base}.subnets[{j}].prefix", str(b), f"overlaps subnets[{i}].prefix {str(a)!r}; subnets must not overlap")
+        )
+    problems += _duplicates([s.get("name") if isinstance(s, Mapping) else None for s in subnets], f"{base}.subnets", "name")
+    return problems
+
+
+def _pairs(items: list[tuple[int, ipaddress.IPv4Network]]):
+    for n, (i, a) in enumerate(items):
+        for j, b in items[n + 1 :]:
+            if a.overlaps(b):
+                yield (i, a), (j, b)
+
+
+def _duplicates(values: list[Any], base: str, key: str, fold: Callable[[str], str] = str) -> list[ConfigProblem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        folded = fold(value)
+        if folded in seen:
+            problems.append(
+                ConfigProblem(f"{base}[{index}].{key}", value, f"duplicates {base.rsplit('.', 1)[-1]}[{seen[folded]}].{key}; each {key} must be unique")
+            )
+        else:
+            seen[folded] = index
+    return problems
+
+
+def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Rules between fields, checked on the raw mapping so they are reported alongside per-field errors."""
+    problems: list[ConfigProblem] = []
+    azure = raw.get("azure") if isinstance(raw.get("azure"), Mapping) else {}
+    network = azure.get("network") if isinstance(azure.get("network"), Mapping) else {}
+    problems += _network_problems(network, f"{CONFIG_PATH}.azure.network")
+
+    machines = [m if isinstance(m, Mapping) else {} for m in raw.get("machines") or [] if isinstance(raw.get("machines"), list)]
+    base = f"{CONFIG_PATH}.machines"
+    # Azure VM names and Windows computer names are case-insensitive.
+    problems += _duplicates([m.get("name") for m in machines], base, "name", fold=str.lower)
+    problems += _duplicates([m.get("instanceId") for m in machines], base, "instanceId")
+    problems += _duplicates([m.get("privateIp") for m in machines], base, "privateIp")
+    subnet_names = [s.get("name") for s in network.get("subnets") or [] if isinstance(s, Mapping)]
+    for index, machine in enumerate(machines):
+        subnet = machine.get("subnet")
+        if subnet is not None and subnet_names and subnet not in subnet_names:
+            problems.append(ConfigProblem(f"{base}[{index}].subnet", subnet, f"must be one of the network's subnets {subnet_names}"))
+        name, os = machine.get("name"), machine.get("os")
+        if isinstance(name, str):
+            problem = naming.vm_name_rule(name, os if os in ("windows", "linux") else "linux")
+            if problem:
+                problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
+
+    tags = raw.get("tags") if isinstance(raw.get("tags"), Mapping) else {}
+    for key, value in tags.items():
+        problem = naming.tag_rule(str(key), str(value))
+        if problem:
+            problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
+    return problems
+
+
+def parse_wave(raw: object) -> WaveConfig:
+    """Validate the raw `migration:wave` object; raise `WaveConfigError` with every problem found."""
+    if not isinstance(raw, Mapping):
+        raise WaveConfigError([ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")])
+    problems: list[ConfigProblem] = []
+    wave = None
+    try:
+        wave = WaveConfig.model_validate(raw)
+    except ValidationError as err:
+        problems += [_from_pydantic(e) for e in err.errors()]
+    problems += cross_field_problems(raw)
+    if problems:
+        unique = {str(p): p for p in problems}.values()
+        raise WaveConfigError(sorted(unique, key=lambda p: _order(raw, p.path)))
+    assert wave is not None
+    return wave
+
+
+def _order(raw: Mapping[str, Any], path: str) -> tuple[int, str]:
+    """Sort problems in the order their top-level keys appear in the file, then by path."""
+    top = path[len(CONFIG_PATH) + 1 :].split(".")[0].split("[")[0]
+    keys = list(raw)
+    return (keys.index(top) if top in keys else len(keys), path)

@@ -1,0 +1,109 @@
+"""The Azure side a wave lands in: resource group, cache storage account, target and test networks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import network, resources, storage
+
+from components.config import WaveConfig
+
+
+@dataclass(frozen=True)
+class LandingZoneArgs:
+    wave: WaveConfig
+
+
+class LandingZone(pulumi.ComponentResource):
+    """Resource group, the seed's storage account and the networks migrated VMs attach to.
+
+    Outputs: `name` and `resource_id` (the resource group), `location`, `storage_account_name`,
+    `storage_account_id`, `network_name`, `network_id`, `subnet_ids` (subnet name -> id),
+    `test_network_name`, `test_network_id`, `test_subnet_ids`.
+
+    The test-failover network mirrors the target network's address space and subnets, so a test VM
+    keeps the IP it will have after cutover; it has no peering, gateway or route out, which is what
+    keeps the duplicate addresses harmless and the test isolated from production.
+    """
+
+    def __init__(self, name: str, args: LandingZoneArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("migration:azure:LandingZone", name, None, opts)
+        azure, tags = args.wave.azure, args.wave.all_tags
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Deleting the group would delete the vault and every migrated VM in it: protected.
+        group = resources.ResourceGroup(
+            f"{name}-rg",
+            resource_group_name=azure.resource_group,
+            location=azure.location,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        account = storage.StorageAccount(
+            f"{name}-cache",
+            account_name=azure.storage_account,
+            resource_group_name=group.name,
+            location=azure.location,
+            kind=storage.Kind.STORAGE_V2,
+            sku=storage.SkuArgs(name=azure.storage_sku),
+            enable_https_traffic_only=True,
+            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            allow_blob_public_access=False,
+            tags=tags,
+            opts=child,
+        )
+        target = self._network(f"{name}-vnet", azure.network.name, group, args.wave, tags, child)
+        test = self._network(
+            f"{name}-test-vnet", azure.network.test_network_name, group, args.wave, {**tags, "purpose": "test-failover"}, child
+        )
+
+        self.name = group.name
+        self.resource_id = group.id
+        self.location = pulumi.Output.from_input(azure.location)
+        self.storage_account_name = account.name
+        self.storage_account_id = account.id
+        self.network_name = target.name
+        self.network_id = target.id
+        self.subnet_ids = self._subnet_ids(target, args.wave)
+        self.test_network_name = test.name
+        self.test_network_id = test.id
+        self.test_subnet_ids = self._subnet_ids(test, args.wave)
+        self.register_outputs(
+            {
+                "name": self.name,
+                "resource_id": self.resource_id,
+                "storage_account_id": self.storage_account_id,
+                "network_id": self.network_id,
+                "subnet_ids": self.subnet_ids,
+                "test_network_id": self.test_network_id,
+                "test_subnet_ids": self.test_subnet_ids,
+            }
+        )
+
+    @staticmethod
+    def _network(
+        logical: str,
+        vnet_name: str,
+        group: resources.ResourceGroup,
+        wave: WaveConfig,
+        tags: dict[str, str],
+        opts: pulumi.ResourceOptions,
+    ) -> network.VirtualNetwork:
+        # Subnets inline: separate Subnet resources fight the inline list on every update.
+        return network.VirtualNetwork(
+            logical,
+            virtual_network_name=vnet_name,
+            resource_group_name=group.name,
+            location=wave.azure.location,
+            address_space=network.AddressSpaceArgs(address_prefixes=list(wave.azure.network.address_space)),
+            subnets=[network.SubnetArgs(name=s.name, address_prefix=s.prefix) for s in wave.azure.network.subnets],
+            tags=tags,
+            opts=opts,
+        )
+
+    @staticmethod
+    def _subnet_ids(vnet: network.VirtualNetwork, wave: WaveConfig) -> pulumi.Output[dict[str, str]]:
+        return pulumi.Output.all(
+            **{s.name: pulumi.Output.concat(vnet.id, "/subnets/", s.name) for s in wave.azure.network.subnets}
+        )

@@ -1,0 +1,143 @@
+"""Azure and AWS naming rules, as plain functions that return the broken rule or None.
+
+Each rule quotes its limit from Microsoft's "Naming rules and restrictions for Azure resources"
+(azure-resource-manager/management/resource-name-rules.md) or the EC2 API reference, so that the
+config validator, the policy pack and the `discover` command all reject the same names for the same
+reason. A function returns ``None`` when the name is valid, else the rule in words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import botocore.session
+
+# Programmatic names of Azure public, US Government and China regions (az account list-locations,
+# 2026). Kept by hand because no Azure SDK ships the list offline.
+AZURE_REGIONS: frozenset[str] = frozenset(
+    """
+    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral
+    brazilsouth brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral
+    denmarkeast eastasia eastus eastus2 francecentral francesouth germanynorth germanywestcentral
+    indonesiacentral israelcentral italynorth japaneast japanwest jioindiacentral jioindiawest
+    koreacentral koreasouth malaysiawest mexicocentral newzealandnorth northcentralus northeurope
+    norwayeast norwaywest polandcentral qatarcentral southafricanorth southafricawest
+    southcentralus southeastasia southindia spaincentral swedencentral swedensouth
+    switzerlandnorth switzerlandwest uaecentral uaenorth uksouth ukwest westcentralus westeurope
+    westindia westus westus2 westus3
+    usgovarizona usgovtexas usgovvirginia usdodcentral usdodeast
+    chinaeast chinaeast2 chinaeast3 chinanorth chinanorth2 chinanorth3
+    """.split()
+)
+
+
+@functools.cache
+def aws_regions() -> frozenset[str]:
+    """EC2 regions of every AWS partition, from botocore's bundled endpoint data (no network)."""
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in ("aws", "aws-us-gov", "aws-cn")
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    )
+
+
+def azure_region_rule(value: str) -> str | None:
+    if value in AZURE_REGIONS:
+        return None
+    hint = value.replace(" ", "").lower()
+    suggestion = f" (did you mean '{hint}'?)" if hint in AZURE_REGIONS else ""
+    return f"must be a known Azure region name such as 'westeurope'{suggestion}"
+
+
+def aws_region_rule(value: str) -> str | None:
+    if value in aws_regions():
+        return None
+    return "must be a known AWS region name such as 'eu-west-1'"
+
+
+def storage_account_rule(value: str) -> str | None:
+    if re.fullmatch(r"[a-z0-9]{3,24}", value):
+        return None
+    return "must be 3-24 lowercase letters or digits (globally unique in Azure)"
+
+
+def resource_group_rule(value: str) -> str | None:
+    if re.fullmatch(r"[\w.()-]{1,90}", value) and not value.endswith("."):
+        return None
+    return (
+        "must be 1-90 letters, digits, underscores, hyphens, periods or parentheses,"
+        " and must not end with a period"
+    )
+
+
+def vault_rule(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,49}", value):
+        return None
+    return "must be 2-50 letters, digits or hyphens and start with a letter"
+
+
+def virtual_network_rule(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,62}[\w])?", value) and len(value) >= 2:
+        return None
+    return (
+        "must be 2-64 letters, digits, underscores, periods or hyphens,"
+        " start with a letter or digit and end with a letter, digit or underscore"
+    )
+
+
+def subnet_rule(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,78}[\w])?", value):
+        return None
+    return (
+        "must be 1-80 letters, digits, underscores, periods or hyphens,"
+        " start with a letter or digit and end with a letter, digit or underscore"
+    )
+
+
+def replication_policy_rule(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", value):
+        return None
+    return "must be 1-64 letters, digits or hyphens and start with a letter"
+
+
+def vm_name_rule(value: str, os: str) -> str | None:
+    """Azure VM name that is also a valid computer name for the guest OS.
+
+    Windows computer names are at most 15 characters (NetBIOS), may not be all digits and may not
+    contain periods; Linux host names may be up to 64. Both: letters, digits and inner hyphens.
+    """
+    limit = 15 if os == "windows" else 64
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", value):
+        return "must be letters, digits and hyphens, and start and end with a letter or digit"
+    if len(value) > limit:
+        return f"must be at most {limit} characters for a {os} machine (it becomes the computer name)"
+    if value.isdigit():
+        return "must not be only digits"
+    return None
+
+
+def wave_name_rule(value: str) -> str | None:
+    if re.fullmatch(r"[a-z][a-z0-9-]{0,19}", value):
+        return None
+    return "must be 1-20 lowercase letters, digits or hyphens and start with a letter"
+
+
+def ec2_id_rule(value: str, prefix: str) -> str | None:
+    if re.fullmatch(rf"{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})", value):
+        return None
+    return f"must be '{prefix}-' followed by 8 or 17 lowercase hexadecimal digits"
+
+
+def tag_rule(key: str, value: str) -> str | None:
+    """The stricter of Azure's and AWS's tag limits, since the wave's tags go to both clouds."""
+    if not key or len(key) > 128:
+        return "tag names must be 1-128 characters"
+    if re.search(r"[<>%&\\?/]", key):
+        return "tag names must not contain < > % & \\ ? /"
+    if len(value) > 256:
+        return "tag values must be at most 256 characters"
+    if key.lower().startswith(("aws:", "azure", "microsoft", "windows")):
+        return "tag names must not start with aws:, azure, microsoft or windows (reserved prefixes)"
+    return None

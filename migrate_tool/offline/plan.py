@@ -1,0 +1,250 @@
+"""The offline plan: the real program for one stack, under Pulumi's mock engine, printed and written down.
+
+`python3 migrate.py plan wave1` validates `stacks/Pulumi.wave1.yaml`, runs `__main__.py` exactly as
+`pulumi up` would but against `engine.run_program`, prints the resource tree grouped by component and
+the stack outputs, and writes `plan.json` (machine-readable) and `runbook.md` (for a change board)
+to `plan-out/<stack>/`. Nothing is created, read or checked live, and the output says so.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.rpc import is_rpc_secret
+
+from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wave
+from components.secrets import NAMESPACE, required_secret_keys
+from migrate_tool.offline import runbook
+from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTICE = (
+    "OFFLINE PLAN: the real program ran under Pulumi's mock engine. Nothing was created, read or checked"
+    " in Azure or AWS; ids, ARNs and IPs below are computed stand-ins shaped like the real ones."
+)
+SECRET = "[secret]"
+# Stand-in for secrets the stack file cannot give us (unset, or encrypted for a key we do not hold).
+PLACEHOLDER_SECRET = "offline-plan-placeholder"
+
+
+@dataclass
+class StackFile:
+    """A stack's YAML: its config values, and which secrets it holds, encrypted or not."""
+
+    name: str
+    config: dict[str, Any]
+    encrypted_secrets: list[str] = field(default_factory=list)
+    plaintext_secrets: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> StackFile:
+        if not path.exists():
+            raise FileNotFoundError(f"no stack file {path} (stacks are stacks/Pulumi.<stack>.yaml)")
+        document = yaml.safe_load(path.read_text()) or {}
+        config = document.get("config") or {}
+        stack = cls(name=path.name[len("Pulumi.") : -len(".yaml")], config=config)
+        for key, value in config.items():
+            if isinstance(value, dict) and "secure" in value:
+                stack.encrypted_secrets.append(key)
+        return stack
+
+
+@dataclass
+class Plan:
+    stack: str
+    wave: WaveConfig
+    run: ProgramRun
+    missing_secrets: list[str]
+    encrypted_secrets: list[str]
+    plaintext_secrets: list[str]
+
+
+def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], list[str], list[str]]:
+    """Config as the engine hands it to the program: strings, objects as JSON, secrets marked.
+
+    Returns the config, the secret keys, and the required secrets the stack does not set.
+    """
+    config: dict[str, str] = {}
+    for key, value in stack.config.items():
+        if key in stack.encrypted_secrets:
+            continue
+        config[key] = value if isinstance(value, str) else json.dumps(value)
+    secret_keys, missing = [], []
+    for short in required_secret_keys(wave.architecture):
+        key = f"{NAMESPACE}:{short}"
+        secret_keys.append(key)
+        if key in stack.config and key not in stack.encrypted_secrets:
+            stack.plaintext_secrets.append(key)
+        else:
+            # Encrypted values need the stack's secrets provider, which only the Pulumi CLI holds.
+            config[key] = PLACEHOLDER_SECRET
+            if key not in stack.encrypted_secrets:
+                missing.append(key)
+    return config, secret_keys, missing
+
+
+def build_plan(stack_name: str, stacks_dir: Path | None = None) -> Plan:
+    """Validate the stack's config, then run the program; raises WaveConfigError or pulumi.RunError."""
+    stack = StackFile.load((stacks_dir or PROJECT_ROOT / "stacks") / f"Pulumi.{stack_name}.yaml")
+    wave = parse_wave(stack.config.get(CONFIG_PATH))
+    config, secret_keys, missing = engine_config(stack, wave)
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    run = run_program(
+        lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi_main__"),
+        project="migration",
+        stack=stack_name,
+        config=config,
+        secret_keys=secret_keys,
+    )
+    return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets)
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def redact(value: Any) -> Any:
+    """Replace every secret-marked value (as the engine marks them) with `[secret]`."""
+    if is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items() if k != "__provider"}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _flatten(v, f"{prefix}.{k}" if prefix else k)]
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return [pair for i, v in enumerate(value) for pair in _flatten(v, f"{prefix}[{i}]")]
+    return [(prefix, value)]
+
+
+_HIDDEN = {"tags", "tagsAll", "userData", "secretString", "policy", "assumeRolePolicy", "content"}
+
+
+def key_properties(resource: PlannedResource) -> list[tuple[str, Any]]:
+    """The inputs worth a reviewer's eye: scalars and nested settings, minus tags and large blobs."""
+    inputs = redact(resource.inputs)
+    shown = [(k, v) for k, v in _flatten({k: v for k, v in inputs.items() if k not in _HIDDEN}) if v not in (None, "", [], {})]
+    for big in sorted(_HIDDEN & set(inputs)):
+        if big not in ("tags", "tagsAll"):
+            shown.append((big, SECRET if inputs[big] == SECRET else f"<{len(str(inputs[big]))} characters>"))
+    return shown
+
+
+def _children(resources: list[PlannedResource]) -> dict[str, list[PlannedResource]]:
+    tree: dict[str, list[PlannedResource]] = {}
+    for resource in resources:
+        tree.setdefault(resource.parent_urn, []).append(resource)
+    return tree
+
+
+def render_tree(resources: list[PlannedResource]) -> str:
+    """The resource tree, components first-class, each resource with its key properties."""
+    tree = _children(resources)
+    known = {r.urn for r in resources}
+    roots = [r for r in resources if r.parent_urn not in known]
+    lines: list[str] = []
+
+    def walk(resource: PlannedResource, depth: int) -> None:
+        pad = "  " * depth
+        if resource.custom:
+            lines.append(f"{pad}- {resource.type}  {resource.name}")
+            lines.extend(f"{pad}      {key}: {_show(value)}" for key, value in key_properties(resource))
+        else:
+            lines.append(f"{pad}+ {resource.name}  [{resource.type}]")
+        for child in tree.get(resource.urn, []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def render_outputs(run: ProgramRun) -> str:
+    lines = []
+    for key in sorted(run.outputs):
+        value = SECRET if key in run.secret_outputs else run.outputs[key]
+        lines.append(f"  {key}: {json.dumps(value, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The machine-readable plan (plan.json): deterministic, secrets redacted."""
+    return {
+        "offline": True,
+        "notice": NOTICE,
+        "project": "migration",
+        "stack": plan.stack,
+        "wave": plan.wave.name,
+        "architecture": plan.wave.architecture,
+        "secrets": {
+            "missing": plan.missing_secrets,
+            "encryptedInStackFile": plan.encrypted_secrets,
+            "plaintextInStackFile": plan.plaintext_secrets,
+        },
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent_urn,
+                "component": not r.custom,
+                "inputs": redact(r.inputs),
+                "computed": redact({k: v for k, v in r.state.items() if k not in r.inputs}),
+            }
+            for r in plan.run.resources
+        ],
+        "outputs": {k: SECRET if k in plan.run.secret_outputs else v for k, v in sorted(plan.run.outputs.items())},
+    }
+
+
+def write_plan(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = plan_document(plan)
+    plan_path, runbook_path = out_dir / "plan.json", out_dir / "runbook.md"
+    plan_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    runbook_path.write_text(runbook.render(plan.wave, document))
+    return plan_path, runbook_path
+
+
+def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None) -> int:
+    """Print and write the offline plan of `stack`; 0 on success, 1 on bad config or a program error."""
+    try:
+        plan = build_plan(stack, stacks_dir)
+    except (WaveConfigError, FileNotFoundError) as err:
+        print(f"error: {err}\nNothing was planned.", file=sys.stderr)
+        return 1
+    except pulumi.RunError as err:
+        print(f"error: the program stopped: {err}\nNothing was planned.", file=sys.stderr)
+        return 1
+    print(NOTICE)
+    print(f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n")
+    print("Resources:")
+    print(render_tree(plan.run.resources))
+    print("\nStack outputs:")
+    print(render_outputs(plan.run))
+    for key in plan.missing_secrets:
+        print(f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
+              f" `pulumi config set --secret {key} <value>` (the plan used a placeholder).")
+    for key in plan.plaintext_secrets:
+        print(f"\nwarning: {key} is stored in plain text in the stack file; re-set it with --secret.")
+    plan_path, runbook_path = write_plan(plan, out_dir or PROJECT_ROOT / "plan-out" / stack)
+    print(f"\nWrote {plan_path} and {runbook_path}.")
+    print(f"Planned {sum(r.custom for r in plan.run.resources)} resources in"
+          f" {sum(not r.custom for r in plan.run.resources)} components. {NOTICE.split(':')[0]}.")
+    return 0

@@ -1,0 +1,87 @@
+"""The wave runbook: a Markdown page a change board can read and approve, made from the offline plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.config import WaveConfig
+
+_CLASSIC_WARNING = (
+    "> **Classic architecture.** New vaults cannot use it since 15 Nov 2022 and its support ended on"
+    " 15 Nov 2023 (vmware-physical-azure-classic-deprecation.md). Use it only to follow the seed tutorial"
+    " or on a vault that already runs it."
+)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
+    """Runbook sections: scope, pre-flight checks, what will be created, outputs, steps, sign-off."""
+    resources = [r for r in plan["resources"] if not r["component"]]
+    components = {r["urn"]: r["name"] for r in plan["resources"] if r["component"]}
+    secrets = plan["secrets"]
+    preflight = [
+        f"- [ ] Secret `{key}` set with `pulumi config set --secret {key} <value>`"
+        + (" (**not set yet**)" if key in secrets["missing"] else " (present, encrypted)")
+        for key in secrets["missing"] + secrets["encryptedInStackFile"]
+    ]
+    preflight += [f"- [ ] **Move `{key}` out of plain text**: `pulumi config set --secret {key} <value>`" for key in secrets["plaintextInStackFile"]]
+    preflight += [
+        f"- [ ] Azure: Contributor on the subscription for location `{wave.azure.location}`; ARM_* / AZURE_* credentials",
+        f"- [ ] AWS: credentials for account owning `{wave.aws.vpc_id}` in `{wave.aws.region}`",
+        f"- [ ] Admin network `{wave.aws.admin_cidr}` is the only RDP source you intend to allow",
+        f"- [ ] Storage account name `{wave.azure.storage_account}` is free (names are global)",
+    ]
+    sections = [
+        f"# Runbook: migration wave `{wave.name}`",
+        f"_{plan['notice']}_",
+        "## Scope",
+        _table(
+            ["", ""],
+            [
+                ["Architecture", f"{wave.architecture} (`{wave.provider_type}`)"],
+                ["Azure region", wave.azure.location],
+                ["Resource group", wave.azure.resource_group],
+                ["Vault", wave.azure.vault],
+                ["Cache storage account", f"{wave.azure.storage_account} ({wave.azure.storage_sku})"],
+                ["Target network", f"{wave.azure.network.name} {', '.join(wave.azure.network.address_space)}"],
+                ["Test-failover network (isolated)", wave.azure.network.test_network_name],
+                ["AWS region", wave.aws.region],
+                ["Appliance host", wave.aws.config_server.name],
+            ],
+        ),
+        *([_CLASSIC_WARNING] if wave.architecture == "classic" else []),
+        "## Machines",
+        _table(
+            ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size"],
+            [[m.name, m.instance_id, m.private_ip, m.os, m.vm_size or "chosen by ASR"] for m in wave.machines],
+        ),
+        "## Pre-flight checks",
+        "\n".join(preflight),
+        f"## What `pulumi up -s {plan['stack']}` will create ({len(resources)} resources)",
+        _table(
+            ["Component", "Type", "Name"],
+            [[components.get(r["parent"], "(stack)"), f"`{r['type']}`", r["name"]] for r in resources],
+        ),
+        "## Stack outputs (contract for follow-on DR stacks)",
+        _table(["Output", "Value"], [[f"`{k}`", f"`{v}`" if not isinstance(v, list) else f"{len(v)} entries"] for k, v in plan["outputs"].items()]),
+        "## Steps",
+        "\n".join(
+            [
+                f"1. `pulumi preview -s {plan['stack']}` and compare with this runbook.",
+                f"2. `pulumi up -s {plan['stack']}`.",
+                "3. Watch the appliance host register with the vault (Azure portal > vault > Site Recovery infrastructure).",
+                "4. Record the stack outputs in the change ticket.",
+            ]
+        ),
+        "## Rollback",
+        "The vault and resource group are protected: removing them from config does not delete them."
+        " Nothing in this plan fails a machine over or touches the source instances.",
+        "## Sign-off",
+        "| Role | Name | Date |\n|---|---|---|\n| Change owner | | |\n| Platform team | | |",
+    ]
+    return "\n\n".join(sections) + "\n"
