@@ -46,7 +46,7 @@ def ensure_venv() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (migrate.py runs on whatever python3 the user has)
         print("Python 3.10 or newer is needed.", file=sys.stderr)
         return 2
     python = str(ensure_venv())

@@ -34,6 +34,7 @@ Every command, with the document it comes from (also in docs/appliance-host.md):
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 USER_DATA_LIMIT_BYTES = 16 * 1024
@@ -211,8 +212,17 @@ def render_user_data(architecture: str, secret_arn: str, region: str, data_disk:
             f"$ManualRegistration = {_ps_quote(MANUAL_REGISTRATION_LINE)}",
         ]
     functions = _DATA_DISK + (_READ_SECRET + _PRIVATE_IP if classic else "")
-    install = "function Install-Appliance {\n" + (_CLASSIC if classic else _MODERNIZED) + "}\n"
-    script = "<powershell>\n" + "\n".join(parameters) + "\n" + _PRELUDE + functions + install + _RUN + "</powershell>\n<persist>false</persist>\n"
+    install = "function Install-Appliance {\n" + textwrap.indent(_CLASSIC if classic else _MODERNIZED, "  ") + "}\n"
+    script = (
+        "<powershell>\n"
+        + "\n".join(parameters)
+        + "\n"
+        + _PRELUDE
+        + functions
+        + install
+        + _RUN
+        + "</powershell>\n<persist>false</persist>\n"
+    )
     size = len(script.encode())
     if size > USER_DATA_LIMIT_BYTES:
         raise ValueError(f"user data: {size} bytes exceeds the EC2 limit of {USER_DATA_LIMIT_BYTES} bytes")

@@ -231,6 +231,16 @@ def _networks(values: object) -> list[tuple[int, ipaddress.IPv4Network]]:
     return parsed
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """`value` if it is a mapping, else empty: the raw config may be any shape, pydantic reports that."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _mappings(value: object) -> list[Mapping[str, Any]]:
+    """The entries of a raw list, non-mappings replaced by empty ones so indexes stay right."""
+    return [_mapping(item) for item in value] if isinstance(value, list) else []
+
+
 def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProblem]:
     problems = []
     spaces = _networks(network.get("addressSpace"))
@@ -238,8 +248,8 @@ def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProbl
         problems.append(
             ConfigProblem(f"{base}.addressSpace[{j}]", str(b), f"overlaps addressSpace[{i}] {str(a)!r}; address spaces must not overlap")
         )
-    subnets = network.get("subnets") if isinstance(network.get("subnets"), list) else []
-    prefixes = _networks([s.get("prefix") if isinstance(s, Mapping) else None for s in subnets])
+    subnets = _mappings(network.get("subnets"))
+    prefixes = _networks([s.get("prefix") for s in subnets])
     for index, prefix in prefixes:
         if spaces and not any(prefix.subnet_of(space) for _, space in spaces):
             problems.append(
@@ -253,7 +263,7 @@ def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProbl
         problems.append(
             ConfigProblem(f"{base}.subnets[{j}].prefix", str(b), f"overlaps subnets[{i}].prefix {str(a)!r}; subnets must not overlap")
         )
-    problems += _duplicates([s.get("name") if isinstance(s, Mapping) else None for s in subnets], f"{base}.subnets", "name")
+    problems += _duplicates([s.get("name") for s in subnets], f"{base}.subnets", "name")
     return problems
 
 
@@ -283,17 +293,16 @@ def _duplicates(values: list[Any], base: str, key: str, fold: Callable[[str], st
 def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     """Rules between fields, checked on the raw mapping so they are reported alongside per-field errors."""
     problems: list[ConfigProblem] = []
-    azure = raw.get("azure") if isinstance(raw.get("azure"), Mapping) else {}
-    network = azure.get("network") if isinstance(azure.get("network"), Mapping) else {}
+    network = _mapping(_mapping(raw.get("azure")).get("network"))
     problems += _network_problems(network, f"{CONFIG_PATH}.azure.network")
 
-    machines = [m if isinstance(m, Mapping) else {} for m in raw.get("machines") or [] if isinstance(raw.get("machines"), list)]
+    machines = _mappings(raw.get("machines"))
     base = f"{CONFIG_PATH}.machines"
     # Azure VM names and Windows computer names are case-insensitive.
     problems += _duplicates([m.get("name") for m in machines], base, "name", fold=str.lower)
     problems += _duplicates([m.get("instanceId") for m in machines], base, "instanceId")
     problems += _duplicates([m.get("privateIp") for m in machines], base, "privateIp")
-    subnet_names = [s.get("name") for s in network.get("subnets") or [] if isinstance(s, Mapping)]
+    subnet_names = [s.get("name") for s in _mappings(network.get("subnets"))]
     for index, machine in enumerate(machines):
         subnet = machine.get("subnet")
         if subnet is not None and subnet_names and subnet not in subnet_names:
@@ -304,8 +313,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
             if problem:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
-    tags = raw.get("tags") if isinstance(raw.get("tags"), Mapping) else {}
-    for key, value in tags.items():
+    for key, value in _mapping(raw.get("tags")).items():
         problem = naming.tag_rule(str(key), str(value))
         if problem:
             problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))

@@ -193,8 +193,9 @@ def test_several_mistakes_are_all_reported_at_once_in_file_order() -> None:
         "wave.machines[0].os",
         "wave.machines[1].privateIp",
     ]
-    message = str(pytest.raises(WaveConfigError, parse_wave, raw).value)
-    assert message.startswith("5 problem(s) in stack config 'migration:wave':\n  - ")
+    with pytest.raises(WaveConfigError) as caught:
+        parse_wave(raw)
+    assert str(caught.value).startswith("5 problem(s) in stack config 'migration:wave':\n  - ")
 
 
 def test_example_wave_fixture_is_not_mutated() -> None:

@@ -67,6 +67,7 @@ class PlannedResource:
     custom: bool
     provider: str
     inputs: dict[str, Any]
+    protect: bool = False
     state: dict[str, Any] = field(default_factory=dict)
     id: str = ""
 
@@ -93,7 +94,10 @@ class PlanMocks(pulumi_mocks.Mocks):
 
     def _aws_state(self, typ: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
         token = typ.split(":")[-1]
-        auto_name = inputs.get("name") or f"{name}-{_hex(typ, name, length=7)}"
+        # Pulumi's auto-naming: a 7-character suffix on the logical name; AWS's name_prefix: 26 characters.
+        auto_name = inputs.get("name") or (
+            inputs["namePrefix"] + _hex(typ, name, length=26) if inputs.get("namePrefix") else f"{name}-{_hex(typ, name, length=7)}"
+        )
         arn_base = f"arn:aws:{{service}}:{region}:{OFFLINE_AWS_ACCOUNT}"
         if token == "Instance":
             instance_id = f"i-{_hex(typ, name)}"
@@ -128,7 +132,7 @@ class PlanMocks(pulumi_mocks.Mocks):
         if args.token == "aws:ec2/getAmi:getAmi":
             filters = {f["name"]: f["values"] for f in args.args.get("filters", [])}
             image_name = filters.get("name", ["image"])[0].replace("*", "2026.11.12")
-            return {"id": f"ami-{_hex('ami', image_name)}", "name": image_name, "architecture": "x86_64", "platform": "windows"}, None
+            return {"id": f"ami-{_hex('ami', image_name)}", "name": image_name, "architecture": "x86_64", "platform": "windows"}, []
         raise NotImplementedError(f"the offline plan does not answer {args.token}")
 
 
@@ -156,6 +160,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=request.custom,
                 provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
                 inputs=inputs,
+                protect=request.protect,
                 state=dict(registration.state),
                 id=registration.id or "",
             )
@@ -172,7 +177,7 @@ class ProgramRun:
     secret_outputs: set[str]
 
 
-def run_program(program: Callable[[], None], project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> ProgramRun:
+def run_program(program: Callable[[], object], project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> ProgramRun:
     """Run `program` as `pulumi up` would, against the mock engine; return what it declared and exported."""
     mocks = PlanMocks()
     monitor = RecordingMonitor(mocks)
@@ -181,7 +186,10 @@ def run_program(program: Callable[[], None], project: str, stack: str, config: d
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
-    _sync_await(run_pulumi_func(program))
+    def run() -> None:
+        program()
+
+    _sync_await(run_pulumi_func(run))
     stack_resource = pulumi.runtime.get_root_resource()
     exported: dict[str, Any] = dict(getattr(stack_resource, "outputs", {}))
     values: dict[str, Any] = {}
@@ -191,4 +199,5 @@ def run_program(program: Callable[[], None], project: str, stack: str, config: d
         values[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(monitor.planned, values, secrets)
+    # Registrations arrive from several threads in no fixed order; sort so a plan is reproducible.
+    return ProgramRun(sorted(monitor.planned, key=lambda r: r.urn), values, secrets)

@@ -135,7 +135,11 @@ _HIDDEN = {"tags", "tagsAll", "userData", "secretString", "policy", "assumeRoleP
 def key_properties(resource: PlannedResource) -> list[tuple[str, Any]]:
     """The inputs worth a reviewer's eye: scalars and nested settings, minus tags and large blobs."""
     inputs = redact(resource.inputs)
-    shown = [(k, v) for k, v in _flatten({k: v for k, v in inputs.items() if k not in _HIDDEN}) if v not in (None, "", [], {})]
+    shown = [
+        (k, int(v) if isinstance(v, float) and v.is_integer() else v)  # the engine hands every number over as a float
+        for k, v in _flatten({k: v for k, v in inputs.items() if k not in _HIDDEN})
+        if v not in (None, "", [], {}) and ".tags." not in f".{k}."
+    ]
     for big in sorted(_HIDDEN & set(inputs)):
         if big not in ("tags", "tagsAll"):
             shown.append((big, SECRET if inputs[big] == SECRET else f"<{len(str(inputs[big]))} characters>"))

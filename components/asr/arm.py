@@ -1,0 +1,252 @@
+"""ARM clients for Azure Site Recovery and Compute, built fresh inside every call.
+
+Nothing here keeps a client or a credential on an object or at module level: dynamic providers are
+pickled into the stack's state, and a client kept on one would carry its credential there. Build a client
+at the start of each provider method and close it when done::
+
+    with site_recovery_client() as client:
+        client.replication_fabrics.list(resource_group_name, vault_name)
+
+Settings are read from the environment at call time (`load_settings`); a bad value fails with the
+variable's name, its value and the rule:
+
+| variable | default | meaning |
+|---|---|---|
+| `AZURE_SUBSCRIPTION_ID`, else `ARM_SUBSCRIPTION_ID` | required unless passed | subscription of the vault |
+| `AZURE_CLOUD` | `AzureCloud` | `AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`: ARM endpoint, token scope, login authority |
+| `ASR_ARM_ENDPOINT` | the cloud's | ARM endpoint override; https, or plain http to a loopback host only |
+| `ASR_HTTP_TIMEOUT_SECONDS` | 60 | connect and read timeout of one HTTP request |
+| `ASR_RETRY_TOTAL` | 6 | retries of one request (throttling, 5xx, dropped connections) |
+| `ASR_RETRY_BACKOFF_SECONDS` | 2 | first back-off; doubles per retry, jittered |
+| `ASR_RETRY_BACKOFF_MAX_SECONDS` | 60 | longest back-off, and longest `Retry-After` honoured |
+| `ASR_JOB_TIMEOUT_SECONDS` | 10800 | how long `jobs.wait_for_job` waits for an ASR job |
+| `ASR_JOB_POLL_SECONDS` | 30 | job polling interval when ASR sends no `Retry-After` |
+
+Credentials: azure-identity's `DefaultAzureCredential` (environment service principal or workload
+identity via `AZURE_CLIENT_ID`/`AZURE_TENANT_ID`/`AZURE_CLIENT_SECRET`/`AZURE_FEDERATED_TOKEN_FILE`,
+managed identity, Azure CLI login, ...) with the cloud's login authority unless `AZURE_AUTHORITY_HOST`
+is set. Tests pass their own credential through the factories' `credential` parameter.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.core import AzureClouds
+from azure.core.credentials import TokenCredential
+from azure.core.pipeline import PipelineRequest
+from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
+from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+from azure.mgmt.core.tools import get_arm_endpoints
+from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
+
+from components.asr.retry import AsrRetryPolicy
+
+# az CLI cloud name -> (azure-core cloud, Entra ID authority host)
+CLOUDS: dict[str, tuple[AzureClouds, str]] = {
+    "AzureCloud": (AzureClouds.AZURE_PUBLIC_CLOUD, AzureAuthorityHosts.AZURE_PUBLIC_CLOUD),
+    "AzureUSGovernment": (AzureClouds.AZURE_US_GOVERNMENT, AzureAuthorityHosts.AZURE_GOVERNMENT),
+    "AzureChinaCloud": (AzureClouds.AZURE_CHINA_CLOUD, AzureAuthorityHosts.AZURE_CHINA),
+}
+
+
+class AsrSettingsError(ValueError):
+    """A setting of the ASR client layer is missing or invalid; the message names variable, value and rule."""
+
+    def __init__(self, variable: str, value: str | None, rule: str) -> None:
+        shown = "(missing)" if value is None else repr(value)
+        super().__init__(f"{variable}: {shown} {rule}")
+        self.variable = variable
+        self.value = value
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class ArmSettings:
+    """The client layer's settings, read from the environment by `load_settings`. Holds no secret."""
+
+    cloud_name: str
+    cloud: AzureClouds
+    authority: str
+    endpoint: str
+    credential_scopes: tuple[str, ...]
+    http_timeout: float
+    retry_total: int
+    retry_backoff: float
+    retry_backoff_max: float
+    job_timeout: float
+    job_poll_interval: float
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and `localhost`: the only hosts a bearer token may be sent to over plain http."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> ArmSettings:
+    """Read the settings from `environ` (default: the process environment, read now, never cached)."""
+    env = os.environ if environ is None else environ
+    cloud_name = _cloud_name(env.get("AZURE_CLOUD"))
+    cloud, default_authority = CLOUDS[cloud_name]
+    endpoints = get_arm_endpoints(cloud)
+    endpoint = _endpoint(env.get("ASR_ARM_ENDPOINT") or endpoints["resource_manager"])
+    return ArmSettings(
+        cloud_name=cloud_name,
+        cloud=cloud,
+        authority=env.get("AZURE_AUTHORITY_HOST") or default_authority,
+        endpoint=endpoint,
+        credential_scopes=tuple(endpoints["credential_scopes"]),
+        http_timeout=_seconds(env, "ASR_HTTP_TIMEOUT_SECONDS", 60),
+        retry_total=_count(env, "ASR_RETRY_TOTAL", 6),
+        retry_backoff=_seconds(env, "ASR_RETRY_BACKOFF_SECONDS", 2),
+        retry_backoff_max=_seconds(env, "ASR_RETRY_BACKOFF_MAX_SECONDS", 60),
+        job_timeout=_seconds(env, "ASR_JOB_TIMEOUT_SECONDS", 3 * 3600),
+        job_poll_interval=_seconds(env, "ASR_JOB_POLL_SECONDS", 30),
+    )
+
+
+def resolve_subscription_id(subscription_id: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The explicit subscription id, else `AZURE_SUBSCRIPTION_ID`, else `ARM_SUBSCRIPTION_ID` (azure-native's)."""
+    env = os.environ if environ is None else environ
+    value = subscription_id or env.get("AZURE_SUBSCRIPTION_ID") or env.get("ARM_SUBSCRIPTION_ID")
+    if not value:
+        raise AsrSettingsError(
+            "AZURE_SUBSCRIPTION_ID", None, "is required (or ARM_SUBSCRIPTION_ID, or pass subscription_id)"
+        )
+    return value
+
+
+def default_credential(settings: ArmSettings) -> TokenCredential:
+    """A new DefaultAzureCredential for the settings' cloud; never cached."""
+    return DefaultAzureCredential(authority=settings.authority)
+
+
+def site_recovery_client(
+    subscription_id: str | None = None,
+    *,
+    credential: TokenCredential | None = None,
+    polling_interval: float | None = None,
+) -> SiteRecoveryManagementClient:
+    """A new ASR client (API 2025-08-01) for the configured cloud or endpoint, with `AsrRetryPolicy`.
+
+    `polling_interval` is azure-core's wait between LRO polls when the server sends no `Retry-After`.
+    """
+    settings = load_settings()
+    credential = credential or default_credential(settings)
+    return SiteRecoveryManagementClient(
+        credential,
+        resolve_subscription_id(subscription_id),
+        **_client_options(settings, credential, polling_interval),
+    )
+
+
+def compute_client(
+    subscription_id: str | None = None,
+    *,
+    credential: TokenCredential | None = None,
+    polling_interval: float | None = None,
+) -> ComputeManagementClient:
+    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts."""
+    settings = load_settings()
+    credential = credential or default_credential(settings)
+    return ComputeManagementClient(
+        credential,
+        resolve_subscription_id(subscription_id),
+        **_client_options(settings, credential, polling_interval),
+    )
+
+
+class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):
+    """Bearer-token auth that lets a request go over plain http, and only to a loopback host.
+
+    azure-core refuses to send a token over http unless the call carries `enforce_https=False`.
+    This policy sets that option per request, after checking that request's own URL host is
+    127.0.0.0/8, ::1 or localhost, so a token can never leave the machine unencrypted, not even
+    through a `nextLink` or polling URL that points elsewhere.
+    """
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        if is_loopback_host(urlsplit(request.http_request.url).hostname):
+            # enforce_https=False only for a loopback host (127.0.0.0/8, ::1, localhost): see the class docstring.
+            request.context.options["enforce_https"] = False
+        super().on_request(request)
+
+
+def _client_options(
+    settings: ArmSettings, credential: TokenCredential, polling_interval: float | None
+) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "base_url": settings.endpoint,
+        "cloud_setting": settings.cloud,
+        "credential_scopes": list(settings.credential_scopes),
+        "retry_policy": AsrRetryPolicy(
+            total=settings.retry_total,
+            backoff=settings.retry_backoff,
+            backoff_max=settings.retry_backoff_max,
+            retry_after_max=settings.retry_backoff_max,
+        ),
+        "connection_timeout": settings.http_timeout,
+        "read_timeout": settings.http_timeout,
+    }
+    if polling_interval is not None:
+        options["polling_interval"] = polling_interval
+    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
+        options["authentication_policy"] = LoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
+    return options
+
+
+def _cloud_name(value: str | None) -> str:
+    if not value:
+        return "AzureCloud"
+    for name in CLOUDS:
+        if name.lower() == value.lower():
+            return name
+    raise AsrSettingsError("AZURE_CLOUD", value, f"must be one of {', '.join(CLOUDS)}")
+
+
+def _endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise AsrSettingsError(
+            "ASR_ARM_ENDPOINT", value, "must be an absolute https URL such as https://management.azure.com"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise AsrSettingsError(
+            "ASR_ARM_ENDPOINT", value, "may use plain http only for a loopback host (127.0.0.0/8, ::1, localhost)"
+        )
+    return value.rstrip("/")
+
+
+def _seconds(env: Mapping[str, str], variable: str, default: float) -> float:
+    raw = env.get(variable)
+    if raw is None or raw == "":
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise AsrSettingsError(variable, raw, "must be a positive number of seconds")
+    return value
+
+
+def _count(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) > 100:
+        raise AsrSettingsError(variable, raw, "must be a whole number from 0 to 100")
+    return int(raw)

@@ -1,0 +1,358 @@
+"""Start an ASR action and follow its ASR job to the end.
+
+Every ASR action (test failover, failover, commit, complete migration, enable replication, ...) answers 200
+or 202 and runs as an ASR *job* under `.../vaults/{vault}/replicationJobs/{job}`. The job, not the ARM
+long-running-operation status, is what the portal shows and what carries ASR's own error codes, causes and
+recommended actions, so this module tracks the job:
+
+* `start_job` sends the action with azure-core polling switched off and finds the job's name robustly:
+  the last segment of `Location` when present (what Azure PowerShell reads), else the last segment of
+  `Azure-AsyncOperation` (what the official 2025-08-01 examples carry) once a GET confirms that job exists,
+  else `properties.currentScenario.jobId` of the answer's body or of the item read back.
+* `wait_for_job` polls `replicationJobs/{job}` at the server's `Retry-After` (else a configured interval)
+  until the job ends or the timeout passes, reporting progress through a callback.
+* Job states map to outcomes: `Succeeded` returns; `Failed`, `Cancelled`, `Other` and unknown states raise
+  `AsrJobError` with ASR's error code, message, possible causes and recommended action verbatim;
+  `Suspended` raises `AsrJobSuspendedError`, which says how to resume the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from azure.core.exceptions import ResourceNotFoundError, ServiceResponseError
+from azure.core.pipeline import PipelineResponse
+from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
+
+from components.asr.arm import load_settings
+
+RUNNING_STATES = frozenset({"NotStarted", "InProgress"})
+
+
+class JobOutcome(Enum):
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+    SUSPENDED = "Suspended"
+    UNKNOWN = "Unknown"
+
+
+def outcome_for_state(state: str | None) -> JobOutcome | None:
+    """The outcome of an ended job, or None while ASR still runs it (NotStarted, InProgress)."""
+    if state in RUNNING_STATES:
+        return None
+    try:
+        return JobOutcome(state)
+    except ValueError:  # "Other", a missing state, or a state this code does not know
+        return JobOutcome.UNKNOWN
+
+
+@dataclass(frozen=True)
+class AsrErrorDetail:
+    """One entry of a job's `errors[]`, as ASR wrote it."""
+
+    code: str
+    message: str
+    possible_causes: str
+    recommended_action: str
+    source: str  # "service" or "provider"
+    task_id: str = ""
+
+    def describe(self) -> str:
+        lines = [f"[{self.code}] {self.message}" if self.code else self.message]
+        if self.possible_causes:
+            lines.append(f"  Possible causes: {self.possible_causes}")
+        if self.recommended_action:
+            lines.append(f"  Recommended action: {self.recommended_action}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A snapshot of an ASR job, as passed to progress callbacks and returned by `wait_for_job`."""
+
+    name: str
+    state: str
+    state_description: str
+    friendly_name: str
+    target_object_name: str
+    tasks_done: int
+    tasks_total: int
+    allowed_actions: tuple[str, ...] = ()
+    errors: tuple[AsrErrorDetail, ...] = field(default=())
+
+    @property
+    def outcome(self) -> JobOutcome | None:
+        return outcome_for_state(self.state)
+
+
+class AsrJobError(RuntimeError):
+    """An ASR job ended without success. Carries ASR's own error details verbatim in `errors`."""
+
+    def __init__(self, job: JobStatus, resource_group_name: str, vault_name: str, hint: str = "") -> None:
+        self.job = job
+        self.errors = job.errors
+        self.resource_group_name = resource_group_name
+        self.vault_name = vault_name
+        what = job.friendly_name or "ASR job"
+        target = f" for {job.target_object_name}" if job.target_object_name else ""
+        lines = [f"{what}{target} (job {job.name} in vault {vault_name}) ended {job.state}: {job.state_description}"]
+        lines += [detail.describe() for detail in job.errors]
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class AsrJobSuspendedError(AsrJobError):
+    """ASR suspended the job and waits for someone to act; the message says how to resume it."""
+
+    def __init__(self, job: JobStatus, resource_group_name: str, vault_name: str) -> None:
+        allowed = f" (ASR allows: {', '.join(job.allowed_actions)})" if job.allowed_actions else ""
+        hint = (
+            f"ASR waits for a manual action{allowed}. Resume the job in the Azure portal (vault {vault_name} >"
+            f" Site Recovery jobs > {job.name} > Resume), or with `az site-recovery job resume -g"
+            f" {resource_group_name} --vault-name {vault_name} --job-name {job.name}`, or POST"
+            f" .../vaults/{vault_name}/replicationJobs/{job.name}/resume; then run `pulumi up` again."
+        )
+        super().__init__(job, resource_group_name, vault_name, hint)
+
+
+class AsrJobTimeoutError(TimeoutError):
+    """The job was still running when the wait's timeout passed; it keeps running in ASR."""
+
+    def __init__(self, job: JobStatus, vault_name: str, timeout: float) -> None:
+        self.job = job
+        super().__init__(
+            f"{job.friendly_name or 'ASR job'} (job {job.name} in vault {vault_name}) is still {job.state}"
+            f" ({job.state_description}) after {timeout:g} s. The job keeps running in ASR; run `pulumi up`"
+            " again to wait for it, or raise ASR_JOB_TIMEOUT_SECONDS."
+        )
+
+
+class AsrJobNotFoundError(RuntimeError):
+    """The action was sent but no ASR job could be identified for it."""
+
+
+def job_name_from_id(job_id: str | None) -> str | None:
+    """The last path segment of a job id or URL; None for no id and for ASR's placeholder job `None`."""
+    if not job_id:
+        return None
+    segments = [segment for segment in urlsplit(job_id).path.split("/") if segment]
+    if not segments or segments[-1] == "None":
+        return None
+    return segments[-1]
+
+
+def job_name_from_item(item: Any) -> str | None:
+    """`properties.currentScenario.jobId` of a protected item or recovery plan (SDK model or JSON dict)."""
+    if item is None:
+        return None
+    properties = item.get("properties") if isinstance(item, Mapping) else getattr(item, "properties", None)
+    if properties is None:
+        return None
+    scenario = properties.get("currentScenario") if isinstance(properties, Mapping) else properties.current_scenario
+    if scenario is None:
+        return None
+    job_id = scenario.get("jobId") if isinstance(scenario, Mapping) else scenario.job_id
+    return job_name_from_id(job_id)
+
+
+def start_job(
+    client: SiteRecoveryManagementClient,
+    begin: Callable[..., Any],
+    resource_group_name: str,
+    vault_name: str,
+    *args: Any,
+    get_item: Callable[[], Any] | None = None,
+    **kwargs: Any,
+) -> str:
+    """Send an ASR action and return the name of the ASR job running it.
+
+    `begin` is a `begin_*` method of `client` (for example
+    `client.replication_protected_items.begin_test_failover`); it is called as
+    `begin(resource_group_name, vault_name, *args, polling=False, **kwargs)`. `get_item` reads the item or
+    plan the action works on; it is the last way to find the job, and the way to recover when the
+    connection drops after the POST was sent: the POST is not sent again (it may have started a failover),
+    but a job still running on the item is taken as this action's job.
+    """
+    captured: list[PipelineResponse[Any, Any]] = []
+
+    def capture(response: PipelineResponse[Any, Any]) -> None:
+        if response.http_response.status_code < 300:
+            captured.append(response)
+
+    try:
+        begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
+    except ServiceResponseError as error:
+        job = _running_job_of_item(client, resource_group_name, vault_name, get_item)
+        if job is None:
+            raise AsrJobNotFoundError(
+                f"The connection dropped after the request was sent ({error}); ASR may or may not have started"
+                " the operation and no job is running on the item. Run `pulumi up` again: the action reads the"
+                " item's state before it starts anything."
+            ) from error
+        return job
+    if not captured:
+        raise AsrJobNotFoundError("the ASR action returned no response to read a job from")
+    response = captured[-1].http_response
+    headers = response.headers
+    from_location = job_name_from_id(headers.get("Location"))
+    if from_location:
+        return from_location
+    from_async = job_name_from_id(headers.get("Azure-AsyncOperation"))
+    if from_async and _job_exists(client, resource_group_name, vault_name, from_async):
+        return from_async
+    from_body = job_name_from_item(_json_or_none(response))
+    if from_body:
+        return from_body
+    from_item = job_name_from_item(get_item()) if get_item is not None else None
+    if from_item:
+        return from_item
+    raise AsrJobNotFoundError(
+        f"ASR answered {response.status_code} without a job: no Location, no Azure-AsyncOperation naming a job in"
+        f" vault {vault_name}, and no currentScenario.jobId on the item"
+    )
+
+
+def wait_for_job(
+    client: SiteRecoveryManagementClient,
+    resource_group_name: str,
+    vault_name: str,
+    job_name: str,
+    *,
+    timeout: float | None = None,
+    poll_interval: float | None = None,
+    progress: Callable[[JobStatus], None] | None = None,
+) -> JobStatus:
+    """Poll `replicationJobs/{job_name}` until the job ends; return its final status if it succeeded.
+
+    Waits the server's `Retry-After` between polls, else `poll_interval` (default `ASR_JOB_POLL_SECONDS`),
+    never past `timeout` (default `ASR_JOB_TIMEOUT_SECONDS`). `progress` is called with every status read.
+    Raises `AsrJobError`, `AsrJobSuspendedError` or `AsrJobTimeoutError`.
+    """
+    settings = load_settings()
+    timeout = settings.job_timeout if timeout is None else timeout
+    interval = settings.job_poll_interval if poll_interval is None else poll_interval
+    floor = min(1.0, interval)  # a Retry-After of 0 must not turn polling into a busy loop
+    deadline = time.monotonic() + timeout
+    while True:
+        job, headers = cast(
+            tuple[Any, Mapping[str, str]],
+            client.replication_jobs.get(resource_group_name, vault_name, job_name, cls=_with_headers),
+        )
+        status = job_status(job)
+        if progress is not None:
+            progress(status)
+        outcome = status.outcome
+        if outcome is JobOutcome.SUCCEEDED:
+            return status
+        if outcome is JobOutcome.SUSPENDED:
+            raise AsrJobSuspendedError(status, resource_group_name, vault_name)
+        if outcome is not None:
+            raise AsrJobError(status, resource_group_name, vault_name)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AsrJobTimeoutError(status, vault_name, timeout)
+        retry_after = _retry_after(headers)
+        delay = max(floor, retry_after if retry_after is not None else interval)
+        time.sleep(min(delay, remaining))
+
+
+def job_status(job: Any) -> JobStatus:
+    """A `JobStatus` from an SDK `Job` model."""
+    properties = job.properties
+    tasks = list(properties.tasks or []) if properties is not None else []
+    errors = list(properties.errors or []) if properties is not None else []
+    if not errors:  # some failures are reported on the failed task only
+        errors = [error for task in tasks for error in (task.errors or [])]
+    return JobStatus(
+        name=job.name or "",
+        state=(properties.state if properties is not None else None) or "",
+        state_description=(properties.state_description if properties is not None else None) or "",
+        friendly_name=(properties.friendly_name if properties is not None else None) or "",
+        target_object_name=(properties.target_object_name if properties is not None else None) or "",
+        tasks_done=sum(1 for task in tasks if task.state in ("Succeeded", "Skipped")),
+        tasks_total=len(tasks),
+        allowed_actions=tuple((properties.allowed_actions if properties is not None else None) or ()),
+        errors=tuple(_error_details(errors)),
+    )
+
+
+def _error_details(errors: list[Any]) -> list[AsrErrorDetail]:
+    details: list[AsrErrorDetail] = []
+    for error in errors:
+        service = error.service_error_details
+        provider = error.provider_error_details
+        if service is not None:
+            details.append(
+                AsrErrorDetail(
+                    code=service.code or "",
+                    message=service.message or "",
+                    possible_causes=service.possible_causes or "",
+                    recommended_action=service.recommended_action or "",
+                    source="service",
+                    task_id=error.task_id or "",
+                )
+            )
+        if provider is not None:
+            details.append(
+                AsrErrorDetail(
+                    code="" if provider.error_code is None else str(provider.error_code),
+                    message=provider.error_message or "",
+                    possible_causes=provider.possible_causes or "",
+                    recommended_action=provider.recommended_action or "",
+                    source="provider",
+                    task_id=error.task_id or "",
+                )
+            )
+    return list(dict.fromkeys(details))  # job-level and task-level lists repeat the same entries
+
+
+def _running_job_of_item(
+    client: SiteRecoveryManagementClient,
+    resource_group_name: str,
+    vault_name: str,
+    get_item: Callable[[], Any] | None,
+) -> str | None:
+    if get_item is None:
+        return None
+    name = job_name_from_item(get_item())
+    if name is None:
+        return None
+    job = client.replication_jobs.get(resource_group_name, vault_name, name)
+    return name if job.properties is not None and job.properties.state in RUNNING_STATES else None
+
+
+def _with_headers(pipeline_response: PipelineResponse[Any, Any], job: Any, _headers: Any) -> tuple[Any, Any]:
+    """`cls` hook of an SDK GET: keep the response headers (for `Retry-After`) next to the model."""
+    return job, pipeline_response.http_response.headers
+
+
+def _job_exists(client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, name: str) -> bool:
+    try:
+        client.replication_jobs.get(resource_group_name, vault_name, name)
+    except ResourceNotFoundError:
+        return False
+    return True
+
+
+def _json_or_none(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None

@@ -1,0 +1,67 @@
+"""Bounded, jittered retries for ARM requests, added to every client's pipeline by `components.asr.arm`.
+
+azure-core's `RetryPolicy` already retries 408/429/500/502/503/504 and dropped connections for idempotent
+methods, honours `Retry-After`, and retries a POST on 500/503/504 or whenever the answer carries
+`Retry-After`. It does **not** retry a POST answered 429 without `Retry-After`, and ASR throttles exactly
+those POSTs (test failover, failover, commit, ...) when a wave starts many of them at once. `AsrRetryPolicy`
+is that policy with three changes, made through its public hooks:
+
+1. `is_retry`: a POST answered 429 is retried even without `Retry-After`. A throttled request was
+   rejected before ASR acted on it, so sending it again cannot start a second operation.
+2. `get_backoff_time`: "equal jitter" exponential back-off, from the first retry on: a random delay in
+   `[d/2, d]` with `d = backoff * 2**(attempt-1)` capped at `backoff_max`. Many machines throttled at the
+   same moment therefore do not come back in lock-step.
+3. `sleep`: a server's `Retry-After` is honoured but capped at `retry_after_max`, so no single wait is
+   unbounded.
+
+The number of attempts is bounded by `total` for every kind of failure. A POST whose connection dropped
+*after* it was sent is deliberately not replayed (azure-core's default, kept): ASR may already have started
+the operation. `components.asr.jobs.start_job` recovers from that case by reading the item's
+`currentScenario.jobId` instead of sending a second failover.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
+from azure.core.pipeline.transport import HttpTransport
+
+
+class AsrRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy plus: POST 429 without Retry-After is retried, jittered back-off, capped waits."""
+
+    def __init__(self, *, total: int, backoff: float, backoff_max: float, retry_after_max: float) -> None:
+        super().__init__(
+            retry_total=total,
+            retry_connect=total,
+            retry_read=total,
+            retry_status=total,
+            retry_backoff_factor=backoff,
+            retry_backoff_max=backoff_max,
+        )
+        self.retry_after_max = retry_after_max
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        if response.http_request.method.upper() == "POST" and response.http_response.status_code == 429:
+            return bool(settings["total"])
+        return bool(super().is_retry(settings, response))
+
+    def get_backoff_time(self, settings: dict[str, Any]) -> float:
+        attempt = max(1, len(settings["history"]))
+        ceiling = min(float(settings["max_backoff"]), float(settings["backoff"]) * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def sleep(
+        self,
+        settings: dict[str, Any],
+        transport: HttpTransport[Any, Any],
+        response: PipelineResponse[Any, Any] | None = None,
+    ) -> None:
+        retry_after = self.get_retry_after(response) if response is not None else None
+        delay = retry_after if retry_after is not None else self.get_backoff_time(settings)
+        delay = min(delay, self.retry_after_max)
+        if delay > 0:
+            transport.sleep(delay)

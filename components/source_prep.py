@@ -1,0 +1,327 @@
+"""Prepare a wave's EC2 source machines through AWS Systems Manager (the seed's "prepare the EC2 instances").
+
+Resources (all children of the component, so they use the region's aws.Provider the parent got):
+
+- `aws.ec2.Tag` `migration-wave=<wave>` on every machine's instance: what the Mobility association
+  targets, so exactly the wave's machines are prepared and an instance added to the wave later is
+  picked up by the same association.
+- Local-account policy (only for the machines named in `local_account_machines`, all Windows): an
+  SSM Command document that sets `LocalAccountTokenFilterPolicy` = 1 (DWORD) under
+  `HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System`, and an association that
+  targets those instance ids explicitly: it lowers remote UAC filtering, so it goes nowhere by tag.
+- Mobility agent (when `mobility_installer_s3_uri` is given): the appliance passphrase as an SSM
+  SecureString parameter, an SSM Command document with a Windows and a Linux step (platform
+  preconditions), and one association targeting `tag:migration-wave = <wave>`. The document
+  installs the agent from the installers you copied to S3 and registers it with the appliance.
+
+The passphrase never appears in the document, the association parameters, an output or a log:
+SSM Command documents cannot resolve SecureString references in their parameters ("SSM documents
+currently don't support references to Secure String parameters", AWS Systems Manager User Guide,
+"About Systems Manager parameters"), so the document receives only the parameter *name* and the
+script on the instance reads the value with decryption at run time (the pattern the same guide
+shows with `Get-SSMParameterValue -WithDecryption`), writes it to a file only SYSTEM/root can read,
+passes that file to the configurator and deletes it. In Pulumi state the value is a secret
+(pulumi-aws marks `ssm.Parameter.value` secret, and the input is the secret Output from config).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import WaveConfig
+from components.secrets import WaveSecrets
+
+WAVE_TAG = "migration-wave"
+INSTALL_DIR_WINDOWS = r"C:\Program Files (x86)\Microsoft Azure Site Recovery"
+INSTALL_DIR_LINUX = "/usr/local/ASR"
+# Modernized agents register with CSType CSPrime, classic ones with CSLegacy (Microsoft Learn,
+# site-recovery/vmware-physical-mobility-service-overview.md, "Install the Mobility service using command prompt").
+CS_TYPES = {"modernized": "CSPrime", "classic": "CSLegacy"}
+
+
+@dataclass(frozen=True)
+class SourcePreparationArgs:
+    wave: WaveConfig
+    appliance_private_ip: pulumi.Input[str]
+    secrets: WaveSecrets
+    local_account_machines: Sequence[str] = field(default_factory=tuple)
+    """Windows machines (by name) whose replication account is a local, not a domain, account."""
+    mobility_installer_s3_uri: str | None = None
+    """`s3://bucket/prefix/` holding the Mobility installers copied from the appliance (E:\\Software\\Agents)
+    or the classic configuration server; without it no agent is installed."""
+
+
+def local_account_problems(wave: WaveConfig, names: Sequence[str]) -> list[str]:
+    machines = {m.name: m for m in wave.machines}
+    problems = []
+    for name in names:
+        machine = machines.get(name)
+        if machine is None:
+            problems.append(f"local_account_machines: {name!r} is not a machine of wave {wave.name!r}")
+        elif machine.os != "windows":
+            problems.append(
+                f"local_account_machines: {name!r} is a {machine.os} machine; the policy is for Windows only"
+            )
+    return problems
+
+
+def installer_uri_problem(uri: str) -> str | None:
+    if re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?", uri):
+        return None
+    return f"mobility_installer_s3_uri: {uri!r} must be an S3 URI like s3://my-bucket/asr-agents/"
+
+
+def local_account_document() -> dict[str, Any]:
+    return {
+        "schemaVersion": "2.2",
+        "description": "Set LocalAccountTokenFilterPolicy=1 so a local administrator account can be used remotely"
+        " (Azure Site Recovery: prepare the EC2 instances).",
+        "mainSteps": [
+            {
+                "action": "aws:runPowerShellScript",
+                "name": "setLocalAccountTokenFilterPolicy",
+                "precondition": {"StringEquals": ["platformType", "Windows"]},
+                "inputs": {
+                    "runCommand": [
+                        "$key = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System'",
+                        "New-ItemProperty -Path $key -Name LocalAccountTokenFilterPolicy -PropertyType DWord -Value 1 -Force | Out-Null",
+                        "'LocalAccountTokenFilterPolicy=' + (Get-ItemProperty -Path $key).LocalAccountTokenFilterPolicy",
+                    ]
+                },
+            }
+        ],
+    }
+
+
+_WINDOWS_MOBILITY = [
+    "$ErrorActionPreference = 'Stop'",
+    f"$installDir = '{INSTALL_DIR_WINDOWS}'",
+    "$configurator = Join-Path $installDir 'agent\\UnifiedAgentConfigurator.exe'",
+    "if (-not (Test-Path $configurator)) {",
+    "  $work = Join-Path $env:ProgramData 'ASRSetupLogs\\installer'",
+    "  New-Item -ItemType Directory -Force -Path $work | Out-Null",
+    "  $uri = '{{ InstallerS3Uri }}' -replace '^s3://', ''",
+    "  $bucket, $prefix = $uri.Split('/', 2)",
+    "  Read-S3Object -BucketName $bucket -KeyPrefix $prefix -Folder $work | Out-Null",
+    "  $exe = Get-ChildItem -Path $work -Recurse -Filter 'Microsoft-ASR_UA*Windows*release.exe' | Select-Object -First 1",
+    "  if (-not $exe) { throw 'no Microsoft-ASR_UA*Windows*release.exe under {{ InstallerS3Uri }}' }",
+    "  $extracted = Join-Path $work 'extracted'",
+    "  & $exe.FullName /q /x:$extracted | Out-Null",
+    "  $setup = if ('{{ CsType }}' -eq 'CSPrime') { 'UnifiedAgentInstaller.exe' } else { 'UnifiedAgent.exe' }",
+    "  $p = Start-Process -Wait -PassThru -FilePath (Join-Path $extracted $setup) -ArgumentList "
+    "@('/Role', 'MS', '/Platform', 'VmWare', '/Silent', '/CSType', '{{ CsType }}', '/InstallLocation', \"`\"$installDir`\"\")",
+    '  if ($p.ExitCode -ne 0) { throw "Mobility agent setup exited with $($p.ExitCode); see C:\\ProgramData\\ASRSetupLogs" }',
+    "}",
+    "$passphraseFile = [System.IO.Path]::GetTempFileName()",
+    "try {",
+    "  $value = (Get-SSMParameterValue -Name '{{ PassphraseParameter }}' -WithDecryption $true).Parameters[0].Value",
+    "  [System.IO.File]::WriteAllText($passphraseFile, $value)",
+    "  Remove-Variable value",
+    "  $p = Start-Process -Wait -PassThru -FilePath $configurator -ArgumentList "
+    "@('/CSEndPoint', '{{ ApplianceIp }}', '/PassphraseFilePath', \"`\"$passphraseFile`\"\", '/CSType', '{{ CsType }}')",
+    '  if ($p.ExitCode -ne 0) { throw "registration with {{ ApplianceIp }} exited with $($p.ExitCode); see C:\\ProgramData\\ASRSetupLogs" }',
+    "  'Mobility agent registered with {{ ApplianceIp }} ({{ CsType }})'",
+    "} finally { Remove-Item -Force $passphraseFile -ErrorAction SilentlyContinue }",
+]
+
+_LINUX_MOBILITY = [
+    "#!/bin/bash",
+    "set -eu",
+    f"configurator={INSTALL_DIR_LINUX}/Vx/bin/UnifiedAgentConfigurator.sh",
+    'region="${AWS_SSM_REGION_NAME:-}"',
+    'if [ ! -x "$configurator" ]; then',
+    "  if [ -r /etc/os-release ]; then . /etc/os-release; else ID=rhel; VERSION_ID=$(sed -n 's/.*release \\([0-9.]*\\).*/\\1/p' /etc/redhat-release); fi",
+    '  major="${VERSION_ID%%.*}"',
+    '  case "$ID" in',
+    '    rhel|centos|rocky|almalinux) suffix="RHEL${major}-64" ;;',
+    '    ol) suffix="OL${major}-64" ;;',
+    '    sles) suffix="SLES${major}-64" ;;',
+    '    ubuntu) suffix="UBUNTU-${VERSION_ID}-64" ;;',
+    '    debian) suffix="DEBIAN${major}-64" ;;',
+    '    *) echo "no Mobility agent build for $ID $VERSION_ID" >&2; exit 1 ;;',
+    "  esac",
+    "  work=$(mktemp -d)",
+    '  aws s3 cp "{{ InstallerS3Uri }}" "$work" --recursive --exclude "*" --include "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" ${region:+--region "$region"}',
+    '  archive=$(find "$work" -name "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" | head -n1)',
+    '  [ -n "$archive" ] || { echo "no Microsoft-ASR_UA_*_${suffix}_*release.tar.gz under {{ InstallerS3Uri }}" >&2; exit 1; }',
+    '  tar -xzf "$archive" -C "$work"',
+    f'  (cd "$work" && ./install -q -r MS -v VmWare -d {INSTALL_DIR_LINUX} -c {{{{ CsType }}}})',
+    '  rm -rf "$work"',
+    "fi",
+    "umask 077",
+    "passphrase_file=$(mktemp)",
+    "trap 'rm -f \"$passphrase_file\"' EXIT",
+    'aws ssm get-parameter --name "{{ PassphraseParameter }}" --with-decryption --query Parameter.Value --output text'
+    ' ${region:+--region "$region"} > "$passphrase_file"',
+    '"$configurator" -i "{{ ApplianceIp }}" -P "$passphrase_file" -c "{{ CsType }}"',
+    'echo "Mobility agent registered with {{ ApplianceIp }} ({{ CsType }})"',
+]
+
+
+def mobility_document() -> dict[str, Any]:
+    """Install the Mobility agent (once) and register it with the appliance; parameters carry no secret."""
+    return {
+        "schemaVersion": "2.2",
+        "description": "Install the Azure Site Recovery Mobility agent and register it with the wave's appliance.",
+        "parameters": {
+            "ApplianceIp": {
+                "type": "String",
+                "description": "Private IP of the appliance / configuration server.",
+                "allowedPattern": r"^\d{1,3}(\.\d{1,3}){3}$",
+            },
+            "CsType": {
+                "type": "String",
+                "description": "CSPrime (modernized) or CSLegacy (classic).",
+                "allowedValues": ["CSPrime", "CSLegacy"],
+            },
+            "InstallerS3Uri": {
+                "type": "String",
+                "description": "s3://bucket/prefix/ holding the Mobility installers.",
+                "allowedPattern": r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$",
+            },
+            "PassphraseParameter": {
+                "type": "String",
+                "description": "Name (not value) of the SecureString parameter holding the appliance passphrase.",
+                "allowedPattern": r"^/[A-Za-z0-9_./-]+$",
+            },
+        },
+        "mainSteps": [
+            {
+                "action": "aws:runPowerShellScript",
+                "name": "mobilityWindows",
+                "precondition": {"StringEquals": ["platformType", "Windows"]},
+                "inputs": {"runCommand": _WINDOWS_MOBILITY, "timeoutSeconds": "3600"},
+            },
+            {
+                "action": "aws:runShellScript",
+                "name": "mobilityLinux",
+                "precondition": {"StringEquals": ["platformType", "Linux"]},
+                "inputs": {"runCommand": _LINUX_MOBILITY, "timeoutSeconds": "3600"},
+            },
+        ],
+    }
+
+
+class SourcePreparation(pulumi.ComponentResource):
+    """SSM-driven preparation of a wave's source machines; see the module docstring for what and why."""
+
+    preparations: pulumi.Output[dict[str, list[str]]]
+    """Per machine name, which preparations apply ('wave-tag', 'local-account-policy', 'mobility-agent')."""
+    wave_tag_ids: dict[str, pulumi.Output[str]]
+    """Per machine name, the id of its `migration-wave` tag resource."""
+    association_ids: dict[str, pulumi.Output[str]]
+    association_names: dict[str, str]
+    document_names: dict[str, str]
+    passphrase_parameter_name: str | None
+
+    def __init__(self, name: str, args: SourcePreparationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("migration:aws:SourcePreparation", name, None, opts)
+        wave = args.wave
+        problems = local_account_problems(wave, args.local_account_machines)
+        if args.mobility_installer_s3_uri is not None:
+            problems += list(filter(None, [installer_uri_problem(args.mobility_installer_s3_uri)]))
+        if problems:
+            raise ValueError("SourcePreparation: " + "; ".join(problems))
+        child = pulumi.ResourceOptions(parent=self)
+        tags = wave.all_tags
+        prefix = f"migration-{wave.name}"
+        applied: dict[str, list[str]] = {m.name: ["wave-tag"] for m in wave.machines}
+        self.association_ids, self.association_names, self.document_names = {}, {}, {}
+        self.passphrase_parameter_name = None
+
+        wave_tags = [
+            aws.ec2.Tag(
+                f"{name}-wave-tag-{m.name}", resource_id=m.instance_id, key=WAVE_TAG, value=wave.name, opts=child
+            )
+            for m in wave.machines
+        ]
+
+        local = [m for m in wave.machines if m.name in set(args.local_account_machines)]
+        if local:
+            document = aws.ssm.Document(
+                f"{name}-local-account-policy",
+                name=f"{prefix}-local-account-policy",
+                document_type="Command",
+                document_format="JSON",
+                content=json.dumps(local_account_document(), indent=2),
+                tags=tags,
+                opts=child,
+            )
+            association = aws.ssm.Association(
+                f"{name}-local-account-policy",
+                association_name=f"{prefix}-local-account-policy",
+                name=document.name,
+                targets=[aws.ssm.AssociationTargetArgs(key="InstanceIds", values=[m.instance_id for m in local])],
+                compliance_severity="HIGH",
+                max_errors="0",
+                opts=child,
+            )
+            self._record("local-account-policy", prefix, association)
+            for machine in local:
+                applied[machine.name].append("local-account-policy")
+
+        if args.mobility_installer_s3_uri is not None:
+            parameter_name = f"/migration/{wave.name}/appliance-passphrase"
+            parameter = aws.ssm.Parameter(
+                f"{name}-appliance-passphrase",
+                name=parameter_name,
+                type="SecureString",
+                value=args.secrets.get("appliancePassphrase"),
+                description=f"ASR appliance passphrase for wave {wave.name}; read on the source machines at run time",
+                tags=tags,
+                opts=child,
+            )
+            document = aws.ssm.Document(
+                f"{name}-mobility-agent",
+                name=f"{prefix}-mobility-agent",
+                document_type="Command",
+                document_format="JSON",
+                content=json.dumps(mobility_document(), indent=2),
+                tags=tags,
+                opts=child,
+            )
+            association = aws.ssm.Association(
+                f"{name}-mobility-agent",
+                association_name=f"{prefix}-mobility-agent",
+                name=document.name,
+                targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave.name])],
+                parameters={
+                    "ApplianceIp": args.appliance_private_ip,
+                    "CsType": CS_TYPES[wave.architecture],
+                    "InstallerS3Uri": args.mobility_installer_s3_uri,
+                    "PassphraseParameter": parameter.name,
+                },
+                compliance_severity="HIGH",
+                max_concurrency="10",
+                max_errors="10%",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[parameter, *wave_tags]),
+            )
+            self._record("mobility-agent", prefix, association)
+            self.passphrase_parameter_name = parameter_name
+            for machine in wave.machines:
+                applied[machine.name].append("mobility-agent")
+
+        self.wave_tag_ids = {m.name: tag.id for m, tag in zip(wave.machines, wave_tags, strict=True)}
+        self.preparations = pulumi.Output.from_input(applied)
+        self.register_outputs(
+            {
+                "preparations": self.preparations,
+                "waveTagIds": self.wave_tag_ids,
+                "associationIds": self.association_ids,
+                "associationNames": self.association_names,
+                "documentNames": self.document_names,
+                "passphraseParameterName": self.passphrase_parameter_name,
+            }
+        )
+
+    def _record(self, role: str, prefix: str, association: aws.ssm.Association) -> None:
+        self.association_ids[role] = association.association_id
+        self.association_names[role] = f"{prefix}-{role}"
+        self.document_names[role] = f"{prefix}-{role}"

@@ -1,0 +1,1 @@
+"""Tests of the ASR client layer (components/asr)."""

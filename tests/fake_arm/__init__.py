@@ -1,0 +1,1 @@
+"""A fake ARM / Azure Site Recovery server on loopback, with fixtures, for tests only."""

@@ -1,0 +1,640 @@
+"""A fake ARM / Azure Site Recovery endpoint on 127.0.0.1, for tests only.
+
+It serves the part of the ASR REST API (2025-08-01) this project calls, keeps state (vault settings,
+fabrics, protection containers, protected items, recovery points, recovery plans, policies, container
+mappings and jobs that progress over time), logs every request for the tests to assert on, and injects
+faults: 429 with or without `Retry-After`, 500/503, dropped connections (before or after the request
+took effect), and jobs that fail, get cancelled or suspend.
+
+Each handler names the official example in azure-rest-api-specs
+`specification/recoveryservicessiterecovery/RecoveryServicesSiteRecovery.Management/examples/2025-08-01/`
+its request and response are modelled on. Where the examples say nothing the fake's choice is marked
+"fake's assumption".
+
+Actions answer 202 with `Azure-AsyncOperation: .../replicationOperationStatus/{id}` and `Retry-After`, as
+the examples do. `action_headers` chooses what the 202 carries:
+  "async"          Azure-AsyncOperation whose last segment is the job name (default)
+  "location"       Location `.../operationresults/{job}` plus an Azure-AsyncOperation with an unrelated id
+  "async-mismatch" only an Azure-AsyncOperation with an unrelated id (no job of that name)
+  "none"           no headers at all: the job is only visible as the item's `currentScenario.jobId`
+
+Not served: `replicationOperationStatus` (the client layer follows ASR jobs, not ARM operation status) and
+anything outside Microsoft.RecoveryServices, which answers 404 `ResourceNotFound` (enough to check that a
+Compute client reaches the endpoint with its token). Requests need `Authorization: Bearer <TOKEN>` and,
+under Microsoft.RecoveryServices, `api-version=2025-08-01`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+API_VERSION = "2025-08-01"
+SUBSCRIPTION = "c183865e-6077-46f2-a3b1-deb0f4f4650a"
+RESOURCE_GROUP = "rg-wave1"
+VAULT = "vault1"
+TOKEN = "fake-arm-test-token"
+
+_VAULT = r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.recoveryservices/vaults/(?P<vault>[^/]+)"
+_CONTAINER = _VAULT + r"/replicationfabrics/(?P<fabric>[^/]+)/replicationprotectioncontainers/(?P<container>[^/]+)"
+_ITEM = _CONTAINER + r"/replicationprotecteditems/(?P<item>[^/]+)"
+_PLAN = _VAULT + r"/replicationrecoveryplans/(?P<plan>[^/]+)"
+
+NO_SCENARIO_START = "1753-01-01T01:01:01Z"  # ASR's placeholder, from ReplicationProtectedItems_Get.json
+IDLE_ALLOWED = ["PlannedFailover", "UnplannedFailover", "DisableProtection", "TestFailover"]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    at: float  # time.monotonic() when the request arrived
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    times: int
+    status: int = 0  # 0: drop the connection
+    retry_after: str | None = None
+    after_effect: bool = False  # drop only after the request took effect (the response is lost)
+
+
+@dataclass
+class Job:
+    name: str
+    scenario: str
+    friendly_name: str
+    target_path: str  # lower-case ARM path of the item or plan, "" for none
+    target_name: str
+    created: float
+    final_state: str = "Succeeded"
+    final_description: str = "Completed"
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    vault_id: str = ""
+    effect: Callable[[], None] | None = None
+    effect_applied: bool = False
+    resumed_at: float | None = None
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class FakeArm:
+    """State, fault injection and the request log; `start()` serves it on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, *, job_step_seconds: float = 0.05, retry_after: str | None = "0.05") -> None:
+        """`job_step_seconds`: how long a job stays NotStarted, then InProgress. `retry_after`: the
+        `Retry-After` of job GETs (ASR sends 30; tests use a fraction to stay fast; None: no header)."""
+        self.job_step_seconds = job_step_seconds
+        self.retry_after = retry_after
+        self.action_headers = "async"
+        self.require_token = True
+        self.requests: list[LoggedRequest] = []
+        self.resources: dict[str, dict[str, Any]] = {}  # lower-case ARM path -> resource JSON
+        self.jobs: dict[str, Job] = {}  # lower-case vault path + job name -> job
+        self._faults: list[Fault] = []
+        self._next_job_end: list[tuple[str, str, list[dict[str, Any]]]] = []
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> FakeArm:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            do_PUT = do_POST = do_DELETE = do_PATCH = do_GET  # noqa: N815
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # ---- seeding state ---------------------------------------------------------------------------
+
+    def vault_path(self, rg: str = RESOURCE_GROUP, vault: str = VAULT, sub: str = SUBSCRIPTION) -> str:
+        return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.RecoveryServices/vaults/{vault}"
+
+    def put_resource(self, path: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """Store a resource at an ARM path (any casing) and return its JSON."""
+        segments = path.strip("/").split("/")
+        type_segments = [segments[i] for i in range(8, len(segments) - 1, 2)]
+        resource = {
+            "name": segments[-1],
+            "type": "/".join(["Microsoft.RecoveryServices/vaults", *type_segments]),
+            "id": "/Subscriptions/" + "/".join(segments[1:]),  # ASR answers with "/Subscriptions/..."
+            "properties": properties,
+        }
+        with self._lock:
+            self.resources[path.lower().rstrip("/")] = resource
+        return resource
+
+    def add_vault_setting(self, provider_type: str | None, rg: str = RESOURCE_GROUP, vault: str = VAULT) -> None:
+        properties = {} if provider_type is None else {"vmwareToAzureProviderType": provider_type}
+        self.put_resource(f"{self.vault_path(rg, vault)}/replicationVaultSettings/default", properties)
+
+    def add_fabric(self, fabric: str, instance_type: str = "InMageRcm") -> None:
+        """A registered fabric (it appears when the appliance / configuration server registers)."""
+        self.put_resource(
+            f"{self.vault_path()}/replicationFabrics/{fabric}",
+            {"friendlyName": fabric, "customDetails": {"instanceType": instance_type}, "health": "Normal"},
+        )
+
+    def add_container(self, fabric: str, container: str) -> None:
+        self.put_resource(
+            f"{self.vault_path()}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}",
+            {"fabricFriendlyName": fabric, "friendlyName": container, "pairingStatus": "Paired"},
+        )
+
+    def item_path(self, fabric: str, container: str, item: str) -> str:
+        return (
+            f"{self.vault_path()}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}"
+            f"/replicationProtectedItems/{item}"
+        )
+
+    def add_protected_item(self, fabric: str, container: str, item: str, **properties: Any) -> dict[str, Any]:
+        """A protected item in the idle, protected state of ReplicationProtectedItems_Get.json."""
+        defaults: dict[str, Any] = {
+            "friendlyName": item,
+            "activeLocation": "Primary",
+            "allowedOperations": list(IDLE_ALLOWED),
+            "currentScenario": self._no_scenario(),
+            "protectionState": "Protected",
+            "protectionStateDescription": "Protected",
+            "replicationHealth": "Normal",
+            "testFailoverState": "None",
+            "testFailoverStateDescription": "None",
+            "providerSpecificDetails": {"instanceType": "InMageRcm"},
+        }
+        return self.put_resource(self.item_path(fabric, container, item), {**defaults, **properties})
+
+    def add_recovery_point(self, fabric: str, container: str, item: str, name: str, when: str, kind: str) -> None:
+        self.put_resource(
+            f"{self.item_path(fabric, container, item)}/recoveryPoints/{name}",
+            {"recoveryPointTime": when, "recoveryPointType": kind},
+        )
+
+    def resource(self, path: str) -> dict[str, Any] | None:
+        with self._lock:
+            self._advance()
+            return self.resources.get(path.lower().rstrip("/"))
+
+    # ---- fault injection -------------------------------------------------------------------------
+
+    def fail_next(
+        self, method: str, path_regex: str, status: int, *, times: int = 1, retry_after: str | None = None
+    ) -> None:
+        """Answer the next `times` matching requests with `status` (429, 500, 503, ...)."""
+        self._faults.append(Fault(method, re.compile(path_regex, re.I), times, status, retry_after))
+
+    def drop_next(self, method: str, path_regex: str, *, times: int = 1, after_effect: bool = False) -> None:
+        """Close the connection without an answer; `after_effect`: only after the request took effect."""
+        self._faults.append(Fault(method, re.compile(path_regex, re.I), times, 0, None, after_effect))
+
+    def next_job_ends(self, state: str, description: str = "", errors: list[dict[str, Any]] | None = None) -> None:
+        """The next job created ends in `state` (Failed, Cancelled, Suspended) instead of Succeeded."""
+        self._next_job_end.append((state, description or state, errors or []))
+
+    # ---- request log helpers ---------------------------------------------------------------------
+
+    def calls(self, *, skip_reads: bool = False) -> list[tuple[str, str]]:
+        """(method, path) of every request so far, optionally without GETs."""
+        return [(r.method, r.path) for r in self.requests if not (skip_reads and r.method == "GET")]
+
+    # ---- jobs ------------------------------------------------------------------------------------
+
+    def _no_scenario(self) -> dict[str, Any]:
+        return {
+            "jobId": f"/Subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/"
+            f"Microsoft.RecoveryServices/vaults/{VAULT}/replicationJobs/None",
+            "scenarioName": "None",
+            "startTime": NO_SCENARIO_START,
+        }
+
+    def _new_job(
+        self, match: re.Match[str], scenario: str, friendly: str, target_path: str, effect: Callable[[], None] | None
+    ) -> Job:
+        job = Job(
+            name=str(uuid.uuid4()),
+            scenario=scenario,
+            friendly_name=friendly,
+            target_path=target_path,
+            target_name=target_path.rsplit("/", 1)[-1] if target_path else "",
+            created=time.monotonic(),
+            vault_id=_vault_id(match),
+            effect=effect,
+        )
+        if self._next_job_end:
+            job.final_state, job.final_description, job.errors = self._next_job_end.pop(0)
+        self.jobs[f"{_vault_key(match)}/{job.name}"] = job
+        target = self.resources.get(target_path)
+        if target is not None:
+            target["properties"]["currentScenario"] = {
+                "jobId": f"{job.vault_id}/replicationJobs/{job.name}",
+                "scenarioName": scenario,
+                "startTime": _now_iso(),
+            }
+        return job
+
+    def _job_state(self, job: Job) -> tuple[str, str]:
+        started = job.resumed_at if job.resumed_at is not None else job.created
+        elapsed = time.monotonic() - started
+        if job.resumed_at is None and elapsed < self.job_step_seconds:
+            return "NotStarted", "NotStarted"
+        if elapsed < 2 * self.job_step_seconds:
+            return "InProgress", "InProgress"
+        if job.resumed_at is not None:
+            return "Succeeded", "Completed"
+        return job.final_state, job.final_description
+
+    def _advance(self) -> None:
+        """Apply the effects of jobs that have ended since the last request."""
+        for job in self.jobs.values():
+            state, _ = self._job_state(job)
+            if state in ("NotStarted", "InProgress") or job.effect_applied:
+                continue
+            if state == "Suspended":
+                continue
+            job.effect_applied = True
+            if state == "Succeeded" and job.effect is not None:
+                job.effect()
+            target = self.resources.get(job.target_path)
+            if target is not None:
+                target["properties"]["currentScenario"] = self._no_scenario()
+
+    def _job_json(self, job: Job) -> dict[str, Any]:
+        # Modelled on ReplicationJobs_Get.json.
+        state, description = self._job_state(job)
+        allowed = ["Cancel", "Resume"] if state == "Suspended" else (["Cancel"] if state == "InProgress" else [])
+        return {
+            "name": job.name,
+            "id": f"{job.vault_id}/replicationJobs/{job.name}",
+            "type": "Microsoft.RecoveryServices/vaults/replicationJobs",
+            "properties": {
+                "activityId": f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}",
+                "allowedActions": allowed,
+                "customDetails": {"instanceType": "AsrJobDetails"},
+                "errors": job.errors if state not in ("NotStarted", "InProgress") else [],
+                "friendlyName": job.friendly_name,
+                "scenarioName": job.scenario,
+                "state": state,
+                "stateDescription": description,
+                "targetInstanceType": "ProtectionEntity",
+                "targetObjectName": job.target_name,
+                "tasks": [],
+            },
+        }
+
+    # ---- HTTP ------------------------------------------------------------------------------------
+
+    def _handle(self, http: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(http.path)
+        length = int(http.headers.get("Content-Length") or 0)
+        raw = http.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        with self._lock:
+            self.requests.append(
+                LoggedRequest(http.command, parts.path, query, body, dict(http.headers.items()), time.monotonic())
+            )
+            fault = self._take_fault(http.command, parts.path)
+            headers: dict[str, str] = {}
+            if fault is not None and not fault.after_effect:
+                self._send_fault(http, fault)
+                return
+            if self.require_token and http.headers.get("Authorization") != f"Bearer {TOKEN}":
+                status, payload, headers = 401, _error("AuthenticationFailed", "missing or wrong bearer token"), {}
+            elif query.get("api-version") != API_VERSION and "microsoft.recoveryservices" in parts.path.lower():
+                status, payload, headers = (
+                    400,
+                    _error("InvalidApiVersionParameter", f"api-version {query.get('api-version')!r}"),
+                    {},
+                )
+            else:
+                self._advance()
+                status, payload, headers = self._route(http.command, parts.path, body)
+            if fault is not None:  # after_effect: the request took effect, the answer is lost
+                self._send_fault(http, fault)
+                return
+        _send(http, status, payload, headers)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.times > 0 and fault.method == method and fault.path.search(path):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _send_fault(self, http: BaseHTTPRequestHandler, fault: Fault) -> None:
+        if fault.status == 0:
+            http.close_connection = True
+            return  # the socket closes without an answer
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        code = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}.get(
+            fault.status, "Error"
+        )
+        _send(http, fault.status, _error(code, f"injected {fault.status}"), headers)
+
+    def _route(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        for route_method, pattern, handler in self._routes():
+            match = re.fullmatch(pattern, path.rstrip("/"), re.I)
+            if match and route_method == method:
+                return handler(match, path.lower().rstrip("/"), body)
+        return 404, _error("ResourceNotFound", f"{method} {path} is not served by the fake"), {}
+
+    def _routes(self) -> list[tuple[str, str, Callable[[re.Match[str], str, Any], tuple[int, Any, dict[str, str]]]]]:
+        item_action = r"/(?P<action>testFailover|testFailoverCleanup|unplannedFailover|failoverCommit|remove)"
+        plan_action = r"/(?P<action>testFailover|testFailoverCleanup|unplannedFailover|failoverCommit)"
+        return [
+            # ReplicationVaultSetting_Get.json / ReplicationVaultSetting_Create.json
+            ("GET", _VAULT + r"/replicationvaultsettings/default", self._get_vault_setting),
+            ("PUT", _VAULT + r"/replicationvaultsettings/default", self._put_vault_setting),
+            # ReplicationFabrics_List.json / ReplicationFabrics_Get.json
+            ("GET", _VAULT + r"/replicationfabrics", self._list),
+            ("GET", _VAULT + r"/replicationfabrics/[^/]+", self._get),
+            # ReplicationProtectionContainers_ListByReplicationFabrics.json / ReplicationProtectionContainers_Get.json
+            ("GET", _VAULT + r"/replicationfabrics/[^/]+/replicationprotectioncontainers", self._list),
+            ("GET", _CONTAINER, self._get),
+            # ReplicationProtectableItems_ListByReplicationProtectionContainers.json
+            ("GET", _CONTAINER + r"/replicationprotectableitems", self._list),
+            # ReplicationProtectedItems_ListByReplicationProtectionContainers.json / ReplicationProtectedItems_Get.json
+            ("GET", _CONTAINER + r"/replicationprotecteditems", self._list),
+            ("GET", _ITEM, self._get),
+            # ReplicationProtectedItems_Create.json (enable replication: a job, the item appears when it ends)
+            ("PUT", _ITEM, self._put_with_job("EnableDr", "Enable replication")),
+            # ReplicationProtectedItems_TestFailover.json, _TestFailoverCleanup.json, _UnplannedFailover.json,
+            # _FailoverCommit.json, _Delete.json (POST .../remove: disable protection / complete migration)
+            ("POST", _ITEM + item_action, self._item_action),
+            # RecoveryPoints_ListByReplicationProtectedItems.json
+            ("GET", _ITEM + r"/recoverypoints", self._list),
+            # ReplicationPolicies_Get.json / ReplicationPolicies_Create.json
+            ("GET", _VAULT + r"/replicationpolicies/[^/]+", self._get),
+            (
+                "PUT",
+                _VAULT + r"/replicationpolicies/[^/]+",
+                self._put_with_job("AddProtectionProfile", "Create replication policy"),
+            ),
+            # ReplicationProtectionContainerMappings_Get.json / ReplicationProtectionContainerMappings_Create.json
+            ("GET", _CONTAINER + r"/replicationprotectioncontainermappings/[^/]+", self._get),
+            (
+                "PUT",
+                _CONTAINER + r"/replicationprotectioncontainermappings/[^/]+",
+                self._put_with_job("ConfigureProtection", "Associate replication policy"),
+            ),
+            # ReplicationRecoveryPlans_Get.json / ReplicationRecoveryPlans_Create.json
+            ("GET", _PLAN, self._get),
+            ("PUT", _PLAN, self._put_plan),
+            # ReplicationRecoveryPlans_TestFailover.json, _TestFailoverCleanup.json, _UnplannedFailover.json,
+            # _FailoverCommit.json
+            ("POST", _PLAN + plan_action, self._plan_action),
+            # ReplicationJobs_List.json / ReplicationJobs_Get.json / ReplicationJobs_Resume.json
+            ("GET", _VAULT + r"/replicationjobs", self._list_jobs),
+            ("GET", _VAULT + r"/replicationjobs/[^/]+", self._get_job),
+            ("POST", _VAULT + r"/replicationjobs/[^/]+/resume", self._resume_job),
+        ]
+
+    # ---- handlers --------------------------------------------------------------------------------
+
+    def _get(self, _match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        resource = self.resources.get(key)
+        if resource is None:
+            return 404, _error("NotFound", f"{key} was not found"), {}
+        return 200, resource, {}
+
+    def _list(self, _match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        depth = key.count("/") + 1
+        value = [r for k, r in sorted(self.resources.items()) if k.startswith(key + "/") and k.count("/") == depth]
+        return 200, {"value": value}, {}
+
+    def _get_vault_setting(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if key not in self.resources:  # "a singleton per vault and it is always present by default"
+            self.put_resource(match.group(0), {})
+        return self._get(match, key, body)
+
+    def _put_vault_setting(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        properties = dict((body or {}).get("properties") or {})
+        current = (self.resources.get(key) or {}).get("properties", {})
+        self.put_resource(match.group(0), {**current, **properties})
+        return self._get(match, key, body)
+
+    def _put_with_job(
+        self, scenario: str, friendly: str
+    ) -> Callable[[re.Match[str], str, Any], tuple[int, Any, dict[str, str]]]:
+        def handler(match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+            properties = dict((body or {}).get("properties") or {})
+
+            def effect() -> None:
+                stored = self.put_resource(match.group(0), properties)
+                if "/replicationprotecteditems/" in key:
+                    stored["properties"] = {
+                        "friendlyName": match.group("item"),
+                        "allowedOperations": list(IDLE_ALLOWED),
+                        "protectionState": "Protected",
+                        "testFailoverState": "None",
+                        "currentScenario": self._no_scenario(),
+                        **properties,
+                    }
+
+            job = self._new_job(match, scenario, friendly, "", effect)
+            return 202, None, self._action_headers(match, job)
+
+        return handler
+
+    def _item_action(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        item_key = key.rsplit("/", 1)[0]
+        item = self.resources.get(item_key)
+        if item is None:
+            return 404, _error("NotFound", f"{item_key} was not found"), {}
+        action = match.group("action").lower()
+        effects: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+            # Item states after each action, from the examples' 200 bodies.
+            "testfailover": (
+                "TestFailover",
+                "Test failover",
+                {
+                    "testFailoverState": "WaitingForCompletion",
+                    "testFailoverStateDescription": "Waiting for user input",
+                    "protectionStateDescription": "Cleanup test failover pending",
+                    "allowedOperations": ["TestFailoverCleanup"],
+                    "lastSuccessfulTestFailoverTime": _now_iso(),
+                },
+            ),
+            "testfailovercleanup": (
+                "TestFailoverCleanup",
+                "Cleanup test failover",
+                {
+                    "testFailoverState": "None",
+                    "testFailoverStateDescription": "None",
+                    "protectionStateDescription": "Protected",
+                    "allowedOperations": list(IDLE_ALLOWED),
+                },
+            ),
+            "unplannedfailover": (
+                "UnplannedFailover",
+                "Failover",
+                {
+                    "activeLocation": "Recovery",
+                    "protectionState": "UnplannedFailoverCommitPendingStatesBegin",
+                    "protectionStateDescription": "Failover completed",
+                    "allowedOperations": ["CompleteMigration", "Commit", "DisableProtection", "ChangePit"],
+                    "lastSuccessfulFailoverTime": _now_iso(),
+                },
+            ),
+            # fake's assumption: the examples show no item state after a commit
+            "failovercommit": (
+                "CommitFailover",
+                "Commit",
+                {
+                    "protectionState": "UnplannedFailoverCommitted",
+                    "protectionStateDescription": "Failover committed",
+                    "allowedOperations": ["CompleteMigration", "DisableProtection"],
+                },
+            ),
+            "remove": ("DisableDr", "Disable replication", None),  # the item is gone when the job ends
+        }
+        scenario, friendly, changes = effects[action]
+
+        def effect() -> None:
+            if changes is None:
+                self.resources.pop(item_key, None)
+            else:
+                item["properties"].update(changes)
+
+        job = self._new_job(match, scenario, friendly, item_key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _put_plan(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        properties = dict((body or {}).get("properties") or {})
+        self.put_resource(
+            match.group(0),
+            {
+                "friendlyName": match.group("plan"),
+                "allowedOperations": ["TestFailover", "UnplannedFailover"],
+                "currentScenario": self._no_scenario(),
+                **properties,
+            },
+        )
+        return self._get(match, key, body)
+
+    def _plan_action(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        plan_key = key.rsplit("/", 1)[0]
+        plan = self.resources.get(plan_key)
+        if plan is None:
+            return 404, _error("NotFound", f"{plan_key} was not found"), {}
+        action = match.group("action").lower()
+        allowed = {  # from the examples' 200 bodies; failoverCommit's is the fake's assumption
+            "testfailover": ["TestFailoverCleanup"],
+            "testfailovercleanup": ["TestFailover", "UnplannedFailover"],
+            "unplannedfailover": ["FailoverCommit"],
+            "failovercommit": [],
+        }[action]
+
+        def effect() -> None:
+            plan["properties"]["allowedOperations"] = allowed
+
+        job = self._new_job(match, action, f"Recovery plan {action}", plan_key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _list_jobs(self, match: re.Match[str], _key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        vault_key = _vault_key(match)
+        value = [self._job_json(j) for k, j in self.jobs.items() if k.startswith(vault_key + "/")]
+        return 200, {"value": value}, {}
+
+    def _get_job(self, match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        vault_key = _vault_key(match)
+        job = self.jobs.get(f"{vault_key}/{key.rsplit('/', 1)[-1]}")
+        if job is None:
+            return 404, _error("NotFound", f"job {key.rsplit('/', 1)[-1]} was not found"), {}
+        return 200, self._job_json(job), ({} if self.retry_after is None else {"Retry-After": self.retry_after})
+
+    def _resume_job(self, match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        vault_key = _vault_key(match)
+        name = key.rsplit("/", 2)[-2]
+        job = self.jobs.get(f"{vault_key}/{name}")
+        if job is None:
+            return 404, _error("NotFound", f"job {name} was not found"), {}
+        if self._job_state(job)[0] != "Suspended":
+            return 400, _error("JobNotSuspended", f"job {name} is not suspended"), {}  # fake's assumption
+        job.resumed_at = time.monotonic()
+        return 202, None, self._action_headers(match, job)
+
+    def _action_headers(self, match: re.Match[str], job: Job) -> dict[str, str]:
+        base = self.url + _vault_id(match)
+        unrelated = str(uuid.uuid4())
+        query = f"?api-version={API_VERSION}"
+        # Whole seconds, as in the examples: the SDK parses an action's Retry-After as an int.
+        retry_after = "30"
+        if self.action_headers == "none":
+            return {}
+        if self.action_headers == "location":
+            return {
+                "Location": f"{base}/replicationJobs/{job.name}/operationresults/{job.name}{query}",
+                "Azure-AsyncOperation": f"{base}/replicationOperationStatus/{unrelated}{query}",
+                "Retry-After": retry_after,
+            }
+        operation = unrelated if self.action_headers == "async-mismatch" else job.name
+        return {
+            "Azure-AsyncOperation": f"{base}/replicationOperationStatus/{operation}{query}",
+            "Retry-After": retry_after,
+        }
+
+
+def _vault_key(match: re.Match[str]) -> str:
+    return (
+        f"/subscriptions/{match.group('sub')}/resourcegroups/{match.group('rg')}/providers/"
+        f"microsoft.recoveryservices/vaults/{match.group('vault')}"
+    ).lower()
+
+
+def _vault_id(match: re.Match[str]) -> str:
+    """The vault's ARM id as ASR writes it ("/Subscriptions/...", the request's casing otherwise)."""
+    return (
+        f"/Subscriptions/{match.group('sub')}/resourceGroups/{match.group('rg')}/providers/"
+        f"Microsoft.RecoveryServices/vaults/{match.group('vault')}"
+    )
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _send(http: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str]) -> None:
+    data = b"" if payload is None else json.dumps(payload).encode()
+    http.send_response(status)
+    http.send_header("Content-Type", "application/json")
+    http.send_header("Content-Length", str(len(data)))
+    http.send_header("x-ms-request-id", str(uuid.uuid4()))
+    for name, value in headers.items():
+        http.send_header(name, value)
+    http.end_headers()
+    http.wfile.write(data)

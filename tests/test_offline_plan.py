@@ -1,0 +1,113 @@
+"""The offline plan as a user runs it: a subprocess on the example stacks and on broken config."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.waves import SECRETS, wave
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "migrate_tool", "plan", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module", params=["wave1", "tutorial"])
+def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp(request.param)
+    return request.param, plan(request.param, "--out", str(out)), out
+
+
+def test_example_stack_plans_and_says_it_is_offline(example) -> None:
+    stack, result, _ = example
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OFFLINE PLAN: the real program ran under Pulumi's mock engine. Nothing was created")
+    assert f"Stack '{stack}'" in result.stdout
+    assert "+ " + stack + "-lz  [migration:azure:LandingZone]" in result.stdout
+    assert "- azure-native:storage:StorageAccount" in result.stdout
+    assert "minimumTlsVersion: TLS1_2" in result.stdout
+    assert "outputsVersion: 1" in result.stdout
+    for key in ("vaultRegistrationKey", "appliancePassphrase"):
+        assert f"note: secret migration:{key} is not set in the stack" in result.stdout
+
+
+def test_plan_json_lists_every_resource_with_its_component(example) -> None:
+    stack, _, out = example
+    document = json.loads((out / "plan.json").read_text())
+    assert document["offline"] is True and document["stack"] == stack
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]["migration:wave"]
+    assert document["architecture"] == config["architecture"]
+    types = [r["type"] for r in document["resources"]]
+    assert types.count("azure-native:network:VirtualNetwork") == 2
+    assert "azure-native:recoveryservices:Vault" in types and "aws:ec2/instance:Instance" in types
+    urns = {r["urn"] for r in document["resources"]}
+    assert all(r["parent"] in urns for r in document["resources"] if r["type"] != "migration:index:MigrationWave")
+    assert document["outputs"]["machines"] == [
+        {"name": m["name"], "instanceId": m["instanceId"], "privateIp": m["privateIp"], "os": m["os"], "vmSize": m.get("vmSize")}
+        for m in config["machines"]
+    ]
+
+
+def test_runbook_is_written_for_a_change_board(example) -> None:
+    stack, _, out = example
+    runbook = (out / "runbook.md").read_text()
+    assert runbook.startswith(f"# Runbook: migration wave `{stack}`")
+    for section in ("## Scope", "## Machines", "## Pre-flight checks", "## Stack outputs", "## Rollback", "## Sign-off"):
+        assert section in runbook
+    assert ("Classic architecture" in runbook) == (stack == "tutorial")
+
+
+def test_plan_is_reproducible(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert plan("wave1", "--out", str(first)).returncode == 0
+    assert plan("wave1", "--out", str(second)).returncode == 0
+    assert (first / "plan.json").read_text() == (second / "plan.json").read_text()
+
+
+def write_stack(directory: Path, name: str, raw: dict, extra: dict | None = None) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": {"migration:wave": raw, **(extra or {})}}))
+
+
+def test_broken_config_exits_non_zero_with_each_problem_and_plans_nothing(tmp_path: Path) -> None:
+    raw = wave()
+    raw["azure"]["storageAccount"] = "AwsMigrated_2017"
+    raw["azure"]["location"] = "West Europe"
+    raw["machines"][1]["privateIp"] = "172.31.10.11"
+    write_stack(tmp_path / "stacks", "broken", raw)
+    result = plan("broken", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "3 problem(s) in stack config 'migration:wave'" in result.stderr
+    assert "migration:wave.azure.storageAccount: 'AwsMigrated_2017' must be 3-24 lowercase letters or digits" in result.stderr
+    assert "migration:wave.azure.location: 'West Europe' must be a known Azure region name" in result.stderr
+    assert "migration:wave.machines[1].privateIp: '172.31.10.11' duplicates machines[0].privateIp" in result.stderr
+    assert "Nothing was planned." in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_stack_is_a_clear_error(tmp_path: Path) -> None:
+    result = plan("nosuchwave", "--stacks-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "no stack file" in result.stderr and "Pulumi.nosuchwave.yaml" in result.stderr
+
+
+def test_plaintext_secrets_in_a_stack_never_reach_the_plan(tmp_path: Path) -> None:
+    write_stack(tmp_path / "stacks", "leaky", wave(architecture="classic"), extra=SECRETS)
+    out = tmp_path / "out"
+    result = plan("leaky", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "warning: migration:appliancePassphrase is stored in plain text in the stack file" in result.stdout
+    written = result.stdout + result.stderr + (out / "plan.json").read_text() + (out / "runbook.md").read_text()
+    for key, value in SECRETS.items():
+        assert value not in written, f"{key} leaked into the plan"
+    assert "[secret]" in (out / "plan.json").read_text()

@@ -1,0 +1,165 @@
+"""The whole program under the mock engine: which Azure resources, with which properties, under which component."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+from pulumi.runtime.rpc import is_rpc_secret
+
+from tests.program import of_type, one, run_wave
+from tests.waves import SECRETS, wave
+
+ARM = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/migrationRG/providers"
+
+
+@pytest.fixture(scope="module")
+def modernized():  # one run shared by the read-only assertions below
+    return run_wave(wave())
+
+
+def test_resource_group_is_in_the_wave_region_tagged_and_protected(modernized) -> None:
+    group = one(modernized, "azure-native:resources:ResourceGroup")
+    assert (group.inputs["resourceGroupName"], group.inputs["location"]) == ("migrationRG", "westeurope")
+    assert group.inputs["tags"] == {"owner": "platform-team", "costCenter": "4711", "migration-wave": "wave1", "managed-by": "pulumi-asr-migration"}
+    assert group.protect, group.urn
+
+
+def test_storage_account_is_the_seeds_ragrs_account_locked_down(modernized) -> None:
+    account = one(modernized, "azure-native:storage:StorageAccount")
+    expected = {
+        "accountName": "awsmigrated2017",
+        "resourceGroupName": "migrationRG",
+        "location": "westeurope",
+        "kind": "StorageV2",
+        "sku": {"name": "Standard_RAGRS"},
+        "enableHttpsTrafficOnly": True,
+        "minimumTlsVersion": "TLS1_2",
+        "allowBlobPublicAccess": False,
+    }
+    assert {k: account.inputs.get(k) for k in expected} == expected, account.urn
+
+
+def test_storage_sku_is_configurable() -> None:
+    raw = wave()
+    raw["azure"]["storageSku"] = "Standard_LRS"
+    run = run_wave(raw)
+    assert one(run, "azure-native:storage:StorageAccount").inputs["sku"] == {"name": "Standard_LRS"}
+
+
+def test_target_and_isolated_test_networks_mirror_each_other(modernized) -> None:
+    networks = {n.inputs["virtualNetworkName"]: n for n in of_type(modernized, "azure-native:network:VirtualNetwork")}
+    assert set(networks) == {"myMigrationNetwork", "myMigrationNetwork-test"}
+    target, test = networks["myMigrationNetwork"], networks["myMigrationNetwork-test"]
+    for vnet in (target, test):
+        assert vnet.inputs["location"] == "westeurope"
+        assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16"]}
+        assert [(s["name"], s["addressPrefix"]) for s in vnet.inputs["subnets"]] == [("default", "10.0.0.0/24")]
+        assert "virtualNetworkPeerings" not in vnet.inputs, f"{vnet.urn} must not be peered"
+    assert test.inputs["tags"]["purpose"] == "test-failover"
+    assert "purpose" not in target.inputs["tags"]
+
+
+def test_vault_has_soft_delete_on_standard_sku_and_is_protected(modernized) -> None:
+    vault = one(modernized, "azure-native:recoveryservices:Vault")
+    assert (vault.inputs["vaultName"], vault.inputs["location"]) == ("myVault", "westeurope")
+    assert vault.inputs["sku"] == {"name": "RS0", "tier": "Standard"}
+    assert vault.inputs["properties"]["securitySettings"]["softDeleteSettings"]["softDeleteState"] == "Enabled"
+    assert vault.protect, vault.urn
+
+
+@pytest.mark.parametrize("architecture", ["modernized", "classic"])
+def test_vault_setting_selects_the_architecture(architecture: str) -> None:
+    run = run_wave(wave(architecture=architecture))
+    setting = one(run, "pulumi-python:dynamic/asr:VaultSetting")
+    assert setting.inputs["architecture"] == architecture
+    assert setting.inputs["vault_name"] == "myVault"
+
+
+def test_every_azure_resource_is_in_the_wave_region(modernized) -> None:
+    located = [r for r in modernized.resources if r.type.startswith("azure-native:") and "location" in r.inputs]
+    assert len(located) == 5
+    assert {r.inputs["location"] for r in located} == {"westeurope"}
+
+
+def test_components_parent_their_children(modernized) -> None:
+    by_urn = {r.urn: r for r in modernized.resources}
+    wave_component = one(modernized, "migration:index:MigrationWave")
+    parents = {r.type: by_urn[r.parent_urn].type for r in modernized.resources if r.parent_urn in by_urn}
+    assert parents["azure-native:resources:ResourceGroup"] == "migration:azure:LandingZone"
+    assert parents["azure-native:storage:StorageAccount"] == "migration:azure:LandingZone"
+    assert parents["azure-native:network:VirtualNetwork"] == "migration:azure:LandingZone"
+    assert parents["azure-native:recoveryservices:Vault"] == "migration:azure:RecoveryVault"
+    assert parents["migration:aws:ApplianceHost"] == "migration:index:MigrationWave"
+    assert parents["aws:ec2/instance:Instance"] == "migration:aws:ApplianceHost"
+    orphans = [r.urn for r in modernized.resources if r is not wave_component and r.parent_urn not in by_urn]
+    assert orphans == [], "every resource must sit under the wave component"
+
+
+def test_aws_resources_use_the_wave_region_provider(modernized) -> None:
+    provider = one(modernized, "pulumi:providers:aws")
+    assert provider.inputs["region"] == "eu-west-1"
+    aws_resources = [r for r in modernized.resources if r.type.startswith("aws:")]
+    assert aws_resources and {r.provider for r in aws_resources} == {provider.urn}
+
+
+def test_stack_outputs_follow_the_contract(modernized) -> None:
+    outputs = modernized.outputs
+    assert outputs["outputsVersion"] == 1
+    assert outputs["location"] == "westeurope"
+    assert (outputs["wave"], outputs["architecture"]) == ("wave1", "modernized")
+    assert outputs["resourceGroupName"] == "migrationRG"
+    assert outputs["resourceGroupId"] == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/migrationRG"
+    assert outputs["vaultName"] == "myVault"
+    assert outputs["vaultId"] == f"{ARM}/Microsoft.RecoveryServices/vaults/myVault"
+    assert outputs["storageAccountId"] == f"{ARM}/Microsoft.Storage/storageAccounts/awsmigrated2017"
+    assert outputs["networkId"] == f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork"
+    assert outputs["subnetIds"] == {"default": f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork/subnets/default"}
+    assert outputs["testNetworkId"] == f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork-test"
+    instance = one(modernized, "aws:ec2/instance:Instance")
+    assert outputs["applianceInstanceId"] == instance.id and instance.id.startswith("i-")
+    assert outputs["appliancePrivateIp"] == instance.state["privateIp"]
+    assert outputs["machines"] == [
+        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None},
+        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None},
+    ]
+    assert modernized.secret_outputs == set()
+
+
+def _plain(value: object) -> object:
+    """Inputs with every engine-marked secret removed: what a reader of state or a plan would see."""
+    if is_rpc_secret(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("architecture", ["modernized", "classic"])
+def test_no_secret_value_appears_outside_secret_marked_values(architecture: str) -> None:
+    run = run_wave(wave(architecture=architecture))
+    visible = json.dumps([(_plain(r.inputs), _plain(r.state)) for r in run.resources], default=str) + json.dumps(run.outputs, default=str)
+    for key, value in SECRETS.items():
+        assert value not in visible, f"{key} leaked in plain text"
+
+
+def test_missing_secrets_stop_the_program_naming_each_key() -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run_wave(wave(architecture="classic"), secrets={"migration:vaultRegistrationKey": "k"})
+    message = str(caught.value)
+    assert "3 problem(s)" in message
+    for key in ("appliancePassphrase", "mysqlRootPassword", "mysqlUserPassword"):
+        assert f"migration:{key}: (missing) is required for the classic architecture; set it with `pulumi config set --secret migration:{key} <value>`" in message
+
+
+def test_bad_config_stops_the_program_with_every_problem() -> None:
+    raw = wave()
+    raw["azure"]["storageAccount"] = "Bad_Name"
+    raw["machines"][0]["os"] = "beos"
+    with pytest.raises(pulumi.RunError) as caught:
+        run_wave(raw)
+    assert "2 problem(s) in stack config 'migration:wave'" in str(caught.value)
+    assert "migration:wave.azure.storageAccount: 'Bad_Name' must be 3-24 lowercase letters or digits" in str(caught.value)
