@@ -295,6 +295,19 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     network = _mapping(_mapping(raw.get("azure")).get("network"))
     problems += _network_problems(network, f"{CONFIG_PATH}.azure.network")
+    name = network.get("name")
+    if isinstance(name, str) and network.get("testFailoverNetwork") is None and not naming.virtual_network_rule(name):
+        derived = f"{name}-test"
+        problem = naming.virtual_network_rule(derived)
+        if problem:
+            problems.append(
+                ConfigProblem(
+                    f"{CONFIG_PATH}.azure.network.name",
+                    name,
+                    f"is too long to derive the test-failover network name {derived!r}, which {problem};"
+                    " shorten it or set azure.network.testFailoverNetwork",
+                )
+            )
 
     machines = _mappings(raw.get("machines"))
     base = f"{CONFIG_PATH}.machines"

@@ -14,12 +14,18 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("stack", nargs="?", default="wave1", help="stack name: stacks/Pulumi.<stack>.yaml (default: wave1)")
     plan.add_argument("--out", type=Path, help="where plan.json and runbook.md go (default: plan-out/<stack>/)")
     plan.add_argument("--stacks-dir", type=Path, help="folder of Pulumi.<stack>.yaml files (default: stacks/)")
+    plan.add_argument("--policy-config", type=Path, help="policy pack settings, as for `pulumi preview --policy-pack-config`")
     args = parser.parse_args(argv)
 
     if args.command in (None, "plan"):
         from migrate_tool.offline import plan as offline_plan
 
-        return offline_plan.main(getattr(args, "stack", "wave1"), getattr(args, "out", None), getattr(args, "stacks_dir", None))
+        return offline_plan.main(
+            getattr(args, "stack", "wave1"),
+            getattr(args, "out", None),
+            getattr(args, "stacks_dir", None),
+            getattr(args, "policy_config", None),
+        )
     parser.error(f"unknown command {args.command}")
     return 2
 

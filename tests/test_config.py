@@ -203,3 +203,15 @@ def test_example_wave_fixture_is_not_mutated() -> None:
     raw["machines"].clear()
     assert len(EXAMPLE_WAVE["machines"]) == 2
     assert "at least 1 item" in problems_of(raw)[0]
+
+
+def test_the_derived_test_network_name_must_also_be_valid() -> None:
+    raw = wave()
+    raw["azure"]["network"]["name"] = "n" * 62
+    assert problems_of(raw) == [
+        f"migration:wave.azure.network.name: '{'n' * 62}' is too long to derive the test-failover network name"
+        f" '{'n' * 62}-test', which must be 2-64 letters, digits, underscores, periods or hyphens, start with a letter"
+        " or digit and end with a letter, digit or underscore; shorten it or set azure.network.testFailoverNetwork"
+    ]
+    raw["azure"]["network"]["testFailoverNetwork"] = "vnet-test"
+    assert parse_wave(raw).azure.network.test_network_name == "vnet-test"

@@ -38,6 +38,9 @@ def test_example_stack_plans_and_says_it_is_offline(example) -> None:
     assert "outputsVersion: 1" in result.stdout
     for key in ("vaultRegistrationKey", "appliancePassphrase"):
         assert f"note: secret migration:{key} is not set in the stack" in result.stdout
+    # The policy pack ran over the plan: nothing mandatory; the tutorial is flagged as classic.
+    assert "Policy pack: 0 mandatory" in result.stdout or "Policy pack: no violations." in result.stdout
+    assert ("[advisory] classic-architecture-retired" in result.stdout) == (stack == "tutorial")
 
 
 def test_plan_json_lists_every_resource_with_its_component(example) -> None:

@@ -23,6 +23,7 @@ from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wa
 from components.secrets import NAMESPACE, required_secret_keys
 from migrate_tool.offline import runbook
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
+from migrate_tool.policy_check import Verdict, evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTICE = (
@@ -64,6 +65,7 @@ class Plan:
     missing_secrets: list[str]
     encrypted_secrets: list[str]
     plaintext_secrets: list[str]
+    verdicts: list[Verdict]
 
 
 def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], list[str], list[str]]:
@@ -90,8 +92,12 @@ def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], l
     return config, secret_keys, missing
 
 
-def build_plan(stack_name: str, stacks_dir: Path | None = None) -> Plan:
-    """Validate the stack's config, then run the program; raises WaveConfigError or pulumi.RunError."""
+def build_plan(stack_name: str, stacks_dir: Path | None = None, policy_config: dict[str, Any] | None = None) -> Plan:
+    """Validate the stack's config, run the program, then the policy pack over what it declared.
+
+    Raises WaveConfigError (bad config), pulumi.RunError (the program stopped) or ValueError (bad
+    policy config).
+    """
     stack = StackFile.load((stacks_dir or PROJECT_ROOT / "stacks") / f"Pulumi.{stack_name}.yaml")
     wave = parse_wave(stack.config.get(CONFIG_PATH))
     config, secret_keys, missing = engine_config(stack, wave)
@@ -104,7 +110,9 @@ def build_plan(stack_name: str, stacks_dir: Path | None = None) -> Plan:
         config=config,
         secret_keys=secret_keys,
     )
-    return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets)
+    plain_config = {k: v for k, v in stack.config.items() if k not in stack.encrypted_secrets and k not in secret_keys}
+    verdicts = evaluate(resources_from_plan(run.resources), plain_config, policy_config)
+    return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets, verdicts)
 
 
 # --- Rendering -----------------------------------------------------------------------------------
@@ -214,6 +222,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for r in plan.run.resources
         ],
         "outputs": {k: SECRET if k in plan.run.secret_outputs else v for k, v in sorted(plan.run.outputs.items())},
+        "policy": [
+            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message} for v in plan.verdicts
+        ],
     }
 
 
@@ -226,11 +237,16 @@ def write_plan(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
     return plan_path, runbook_path
 
 
-def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None) -> int:
-    """Print and write the offline plan of `stack`; 0 on success, 1 on bad config or a program error."""
+def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None, policy_config: Path | None = None) -> int:
+    """Print and write the offline plan of `stack`.
+
+    Exit 0 on success; 1 on bad config, a program error or a mandatory policy violation (the plan
+    files are still written in that last case, so the violation can be read in context).
+    """
     try:
-        plan = build_plan(stack, stacks_dir)
-    except (WaveConfigError, FileNotFoundError) as err:
+        settings = json.loads(policy_config.read_text()) if policy_config else None
+        plan = build_plan(stack, stacks_dir, settings)
+    except (WaveConfigError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}\nNothing was planned.", file=sys.stderr)
         return 1
     except pulumi.RunError as err:
@@ -247,8 +263,12 @@ def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None
               f" `pulumi config set --secret {key} <value>` (the plan used a placeholder).")
     for key in plan.plaintext_secrets:
         print(f"\nwarning: {key} is stored in plain text in the stack file; re-set it with --secret.")
+    print("\n" + format_verdicts(plan.verdicts))
     plan_path, runbook_path = write_plan(plan, out_dir or PROJECT_ROOT / "plan-out" / stack)
     print(f"\nWrote {plan_path} and {runbook_path}.")
+    if has_mandatory_violation(plan.verdicts):
+        print("error: mandatory policy violations (above): this wave must not be deployed as it is.", file=sys.stderr)
+        return 1
     print(f"Planned {sum(r.custom for r in plan.run.resources)} resources in"
           f" {sum(not r.custom for r in plan.run.resources)} components. {NOTICE.split(':')[0]}.")
     return 0

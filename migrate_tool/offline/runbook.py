@@ -69,6 +69,10 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         ),
         "## Stack outputs (contract for follow-on DR stacks)",
         _table(["Output", "Value"], [[f"`{k}`", f"`{v}`" if not isinstance(v, list) else f"{len(v)} entries"] for k, v in plan["outputs"].items()]),
+        "## Policy verdicts",
+        _table(["Level", "Policy", "Resource", "Message"], [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]])
+        if plan["policy"]
+        else "No policy violations.",
         "## Steps",
         "\n".join(
             [

@@ -6,6 +6,7 @@ into moto's backend; the instances then report those attributes as real EC2 does
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,7 @@ class Fleet:
 
 def add_ami(name: str, platform: str | None, virtualization: str, architecture: str) -> str:
     backend = ec2_backends[DEFAULT_ACCOUNT_ID][REGION]
-    ami_id = f"ami-{abs(hash(name)) % 16**17:017x}"
+    ami_id = "ami-" + hashlib.sha256(name.encode()).hexdigest()[:17]
     backend.amis[ami_id] = Ami(
         backend,
         ami_id=ami_id,

@@ -235,5 +235,4 @@ def test_findings_json_matches_the_table(fleet: Fleet, tmp_path: Path) -> None:
         set(f) == {"machine", "instance_id", "check", "severity", "detail", "remediation", "evidence"}
         for f in data["findings"]
     )
-    assert eligibility.SEVERITY_ORDER  # severities in the file are the documented ones
     assert {f["severity"] for f in data["findings"]} <= set(eligibility.SEVERITY_ORDER)

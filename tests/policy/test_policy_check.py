@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,9 @@ from tests.waves import EXAMPLE_WAVE
 
 SA = "azure-native:storage:StorageAccount"
 STORAGE_URN = urn(SA, "cache")
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _storage(**changes: Any) -> dict[str, Any]:
@@ -133,18 +140,23 @@ def test_the_example_wave_plans_without_violations(tmp_path: Path) -> None:
     assert _plan_verdicts(tmp_path, raw) == []
 
 
-def test_a_violating_wave_config_fails_the_offline_plan_with_the_policys_message(tmp_path: Path) -> None:
-    # 60 characters is a valid network name, but the isolated test-failover network the program derives
-    # from it (`<name>-test`) exceeds Azure's 64-character limit: only the policy pack sees that.
-    raw = copy.deepcopy(EXAMPLE_WAVE)
-    raw["azure"]["network"]["name"] = "vnet-" + "n" * 55
-    verdicts = _plan_verdicts(tmp_path, raw)
-    assert has_mandatory_violation(verdicts)
-    limits = [v for v in verdicts if v.policy_name == "azure-name-limits"]
-    assert len(limits) == 1
-    assert limits[0].message.startswith(f"virtualNetworkName 'vnet-{'n' * 55}-test' must be 2-64 letters")
-    assert limits[0].urn is not None and "$azure-native:network:VirtualNetwork::" in limits[0].urn
-    assert f"[mandatory] azure-name-limits  {limits[0].urn}" in format_verdicts(verdicts)
+def test_a_violating_wave_fails_the_offline_plan_command_with_the_policys_message(tmp_path: Path) -> None:
+    # Config validation already refuses names Azure would refuse; a stricter organisation convention,
+    # made mandatory in the pack config, is what this valid wave breaks.
+    (tmp_path / "Pulumi.badnames.yaml").write_text(yaml.safe_dump({"config": {"migration:wave": copy.deepcopy(EXAMPLE_WAVE)}}))
+    (tmp_path / "pack.json").write_text(json.dumps({"org-naming-convention": "mandatory"}))
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate_tool", "plan", "badnames", "--stacks-dir", str(tmp_path),
+         "--out", str(tmp_path / "out"), "--policy-config", str(tmp_path / "pack.json")],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "mandatory policy violations (above): this wave must not be deployed as it is." in result.stderr
+    assert "[mandatory] org-naming-convention" in result.stdout
+    assert "vaultName 'myVault' does not match the organisation's vault pattern '^rsv-'" in result.stdout
+    document = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert {v["policy"] for v in document["policy"]} == {"org-naming-convention"}
+    assert "## Policy verdicts" in (tmp_path / "out" / "runbook.md").read_text()
 
 
 def test_a_wave_outside_the_allowed_regions_fails_the_offline_plan(tmp_path: Path) -> None:
