@@ -138,6 +138,8 @@ class AwsConfig(_Model):
     subnet_id: SubnetId
     admin_cidr: Annotated[str, AfterValidator(_admin_cidr)]
     config_server: ConfigServerConfig
+    mobility_installer_s3_uri: Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None = None
+    """Where the Mobility agent installers copied from the appliance live; without it, no agent is installed by SSM."""
 
 
 class MachineConfig(_Model):
@@ -149,6 +151,8 @@ class MachineConfig(_Model):
     """Azure VM size after failover; when unset ASR picks the closest match to the source."""
     subnet: str | None = None
     """Target subnet (a name from azure.network.subnets); default: the first subnet."""
+    local_account: bool = False
+    """Windows only: replication uses a local (non-domain) account, so SSM sets LocalAccountTokenFilterPolicy=1."""
 
 
 class WaveConfig(_Model):
@@ -320,12 +324,22 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
         subnet = machine.get("subnet")
         if subnet is not None and subnet_names and subnet not in subnet_names:
             problems.append(ConfigProblem(f"{base}[{index}].subnet", subnet, f"must be one of the network's subnets {subnet_names}"))
+        if machine.get("localAccount") is True and machine.get("os") == "linux":
+            problems.append(ConfigProblem(f"{base}[{index}].localAccount", True, "applies to windows machines only (the seed's remote UAC setting)"))
         name, os = machine.get("name"), machine.get("os")
         if isinstance(name, str):
             problem = naming.vm_name_rule(name, os if os in ("windows", "linux") else "linux")
             if problem:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
+    if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is not None:
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.aws.mobilityInstallerS3Uri",
+                _mapping(raw.get("aws")).get("mobilityInstallerS3Uri"),
+                "applies to the modernized architecture only (classic push-installs the agent from the process server)",
+            )
+        )
     for key, value in _mapping(raw.get("tags")).items():
         problem = naming.tag_rule(str(key), str(value))
         if problem:

@@ -13,6 +13,7 @@ from components.config import WaveConfig
 from components.landing_zone import LandingZone, LandingZoneArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.secrets import WaveSecrets
+from components.source_prep import SourcePreparation, SourcePreparationArgs
 
 OUTPUTS_VERSION = 1
 """Version of the stack-output contract (README, "Outputs contract"); bump it on any breaking change."""
@@ -49,6 +50,19 @@ class MigrationWave(pulumi.ComponentResource):
             ApplianceHostArgs(wave=wave, secrets=args.secrets),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
+        # Classic pushes the Mobility agent from the process server at enable-replication time;
+        # modernized needs it installed on the sources, which SSM does when installers are given.
+        self.source_prep = SourcePreparation(
+            f"{name}-source-prep",
+            SourcePreparationArgs(
+                wave=wave,
+                appliance_private_ip=self.appliance.private_ip,
+                secrets=args.secrets,
+                local_account_machines=[m.name for m in wave.machines if m.local_account],
+                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri if wave.architecture == "modernized" else None,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
+        )
         self.name = pulumi.Output.from_input(wave.name)
         self.resource_id = self.vault.resource_id
         self.register_outputs(self.contract())
@@ -72,6 +86,7 @@ class MigrationWave(pulumi.ComponentResource):
             "testSubnetIds": lz.test_subnet_ids,
             "applianceInstanceId": self.appliance.instance_id,
             "appliancePrivateIp": self.appliance.private_ip,
+            "sourcePreparation": self.source_prep.preparations,
             "machines": [
                 {
                     "name": m.name,

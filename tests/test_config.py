@@ -105,6 +105,8 @@ BAD_FIELDS = [
     ("machines.0.os", "macos", "must be 'windows' or 'linux'"),
     ("machines.0.vmSize", "D2s_v5", "should match pattern"),
     ("machines.0.subnet", "backend", "must be one of the network's subnets ['default']"),
+    ("machines.1.localAccount", True, "applies to windows machines only"),
+    ("aws.mobilityInstallerS3Uri", "https://bucket/agents", "should match pattern"),
 ]
 
 

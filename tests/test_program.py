@@ -163,3 +163,32 @@ def test_bad_config_stops_the_program_with_every_problem() -> None:
         run_wave(raw)
     assert "2 problem(s) in stack config 'migration:wave'" in str(caught.value)
     assert "migration:wave.azure.storageAccount: 'Bad_Name' must be 3-24 lowercase letters or digits" in str(caught.value)
+
+
+def test_sources_are_prepared_through_ssm_for_the_modernized_wave() -> None:
+    raw = wave()
+    raw["aws"]["mobilityInstallerS3Uri"] = "s3://agents-bucket/asr/"
+    raw["machines"][0]["localAccount"] = True
+    run = run_wave(raw)
+    associations = {a.inputs["associationName"]: a for a in of_type(run, "aws:ssm/association:Association")}
+    assert set(associations) == {"migration-wave1-local-account-policy", "migration-wave1-mobility-agent"}
+    local = associations["migration-wave1-local-account-policy"]
+    assert local.inputs["targets"] == [{"key": "InstanceIds", "values": ["i-0123456789abcdef0"]}]
+    mobility = associations["migration-wave1-mobility-agent"]
+    assert mobility.inputs["targets"] == [{"key": "tag:migration-wave", "values": ["wave1"]}]
+    assert mobility.inputs["parameters"]["ApplianceIp"] == one(run, "aws:ec2/instance:Instance").state["privateIp"]
+    tags = {t.inputs["resourceId"]: t.inputs["value"] for t in of_type(run, "aws:ec2/tag:Tag")}
+    assert tags == {"i-0123456789abcdef0": "wave1", "i-0fedcba9876543210": "wave1"}
+    assert run.outputs["sourcePreparation"] == {
+        "web01": ["wave-tag", "local-account-policy", "mobility-agent"],
+        "db01": ["wave-tag", "mobility-agent"],
+    }
+
+
+def test_classic_waves_install_no_agent_through_ssm() -> None:
+    raw = wave(architecture="classic")
+    run = run_wave(raw)
+    assert of_type(run, "aws:ssm/association:Association") == []
+    raw["aws"]["mobilityInstallerS3Uri"] = "s3://agents-bucket/asr/"
+    with pytest.raises(pulumi.RunError, match="applies to the modernized architecture only"):
+        run_wave(raw)
