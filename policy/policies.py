@@ -597,6 +597,10 @@ def _prop(resource: PolicyResource, key: str) -> Any:
 
 def _single_azure_region(stack_config: StackConfig) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        if _mapping(stack_config(DR_KEY)):
+            # A DR stack spans two regions by design (its A2A cache account stays in the source region);
+            # dr-region-differs and dr-region-paired judge it instead.
+            args.not_applicable("a DR stack (migration:dr) spans the primary and the DR region")
         located = [
             (r, _location(_prop(r, "location"))) for r in args.resources if r.resource_type.startswith("azure-native:")
         ]

@@ -1,0 +1,413 @@
+"""`PostMigrationPrep`: make a migrated VM ready for Azure-to-Azure disaster recovery.
+
+Microsoft's "prepare machines for DR after migration" procedure (the seed; /work/shared/docs/asr-api.md
+section 7), run per machine once its migration is complete, through the Compute API only:
+
+1. **Azure VM agent.** Read the VM's instance view. Windows: the agent must report version 2.6.1198.718
+   or later; Linux: a ready agent. Otherwise the machine fails with the seed's remediation. The Site
+   Recovery extension that A2A replication installs needs the agent, and so does step 2.
+2. **Remove the Mobility service** (VMware and physical sources; EC2 instances are migrated as physical
+   servers). Hyper-V machines never had it: skipped. Through Azure Run Command, as administrator/root:
+   Windows `MsiExec.exe /qn /x {275197FC-14FD-4560-A5EB-38217F80CBD1} /L+*V
+   "C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log"`, Linux `uninstall.sh -Y` in
+   `/usr/local/ASR` (the seed prints `/user/local/ASR`, a typo). A detection script runs first (nothing is
+   uninstalled twice) and again afterwards to verify the service is gone.
+3. **Restart the VM** and wait, bounded, until it runs and its agent is Ready again.
+
+Every step reads live state first, so running the resource again (a retry after a failure, or a
+`version` bump) repeats nothing that is already done; on update the VM is restarted only when the
+Mobility service had to be removed. Any failure raises `PostMigrationError` with what to do.
+
+The outputs record each step's result and `dr_ready`, plus the VM's managed disk ids (OS disk first)
+that A2A replication needs: see `components/contract.py` for how they enter the wave's outputs.
+
+Settings (environment, read at call time; the client layer's variables in docs/asr-client.md apply too):
+  `ASR_VM_READY_TIMEOUT_SECONDS` (default 1200): how long to wait for the VM after the restart.
+  `ASR_VM_POLL_SECONDS` (default 15): instance-view and Compute operation polling interval.
+
+The provider object is pickled into the stack's state, so it holds nothing but code: each method builds
+its own Compute client (`components.asr.arm.compute_client`) for the VM's subscription.
+"""
+
+from __future__ import annotations
+
+import os as _os
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from azure.mgmt.compute import ComputeManagementClient, models
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from components.asr.arm import AsrSettingsError, compute_client
+
+PROVIDER_VERSION = "1"
+OPERATING_SYSTEMS = ("windows", "linux")
+SOURCE_TYPES = ("physical", "vmware", "hyperv")
+MINIMUM_WINDOWS_AGENT = (2, 6, 1198, 718)
+
+MOBILITY_PRODUCT_CODE = "{275197FC-14FD-4560-A5EB-38217F80CBD1}"
+MSI_UNINSTALL_ARGUMENTS = (
+    f'/qn /x {MOBILITY_PRODUCT_CODE} /L+*V "C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log"'
+)
+WINDOWS_UNINSTALL_COMMAND = f"MsiExec.exe {MSI_UNINSTALL_ARGUMENTS}"
+LINUX_ASR_FOLDER = "/usr/local/ASR"
+LINUX_UNINSTALL_COMMAND = "uninstall.sh -Y"
+# msiexec: 0 done, 3010 done (reboot required, which step 3 does), 1605 product not installed.
+MSI_SUCCESS_CODES = (0, 3010, 1605)
+
+_PRESENT, _ABSENT = "MOBILITY_SERVICE=present", "MOBILITY_SERVICE=absent"
+_SCRIPTS: dict[str, dict[str, list[str]]] = {
+    "windows": {
+        "detect": [
+            f"$keys = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}',"
+            f" 'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}'",
+            f"if ($keys | Where-Object {{ Test-Path $_ }}) {{ '{_PRESENT}' }} else {{ '{_ABSENT}' }}",
+        ],
+        # PowerShell would parse a bare {GUID} as a script block, so msiexec gets the seed's arguments verbatim.
+        "uninstall": [
+            f"$p = Start-Process -FilePath 'MsiExec.exe' -ArgumentList '{MSI_UNINSTALL_ARGUMENTS}' -Wait -PassThru",
+            "'EXIT_CODE=' + $p.ExitCode",
+        ],
+    },
+    "linux": {
+        "detect": [
+            f"if [ -e {LINUX_ASR_FOLDER}/uninstall.sh ]; then echo {_PRESENT}; else echo {_ABSENT}; fi",
+        ],
+        "uninstall": [
+            f"cd {LINUX_ASR_FOLDER} && ./{LINUX_UNINSTALL_COMMAND}",
+            'echo "EXIT_CODE=$?"',
+        ],
+    },
+}
+_COMMAND_IDS = {"windows": "RunPowerShellScript", "linux": "RunShellScript"}
+_REPLACING_INPUTS = ("vm_resource_id", "os", "source_type")
+_VM_ID = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/virtualMachines/(?P<vm>[^/]+)$",
+    re.I,
+)
+
+WINDOWS_AGENT_REMEDIATION = (
+    "Install the Azure VM agent on the VM: download the agent MSI (https://go.microsoft.com/fwlink/?LinkID=394789)"
+    " and install it with administrator rights, then check that C:\\WindowsAzure\\Packages\\WaAppAgent.exe shows"
+    " product version 2.6.1198.718 or later. (Mobility service 9.7.0.0 or later installs the agent on Windows"
+    " during migration; machines migrated with 9.6 or earlier need this manual install.) Then run `pulumi up` again."
+)
+LINUX_AGENT_REMEDIATION = (
+    "Install the Azure Linux VM agent (WALinuxAgent) as root from your distribution's package repository (for"
+    " example `apt-get install walinuxagent` or `yum install WALinuxAgent`), not from GitHub, and make sure the"
+    " service runs. Then run `pulumi up` again."
+)
+
+
+class PostMigrationError(RuntimeError):
+    """A preparation step failed; the message says which machine, what was seen and what to do."""
+
+
+@dataclass
+class PostMigrationPrepArgs:
+    """Inputs of `PostMigrationPrep`.
+
+    `source_type` is how ASR saw the machine: EC2 instances are migrated as physical servers (the default).
+    `version` is the provider code's version: bump it to re-run the steps (they skip what is already done).
+    """
+
+    machine: pulumi.Input[str]
+    vm_resource_id: pulumi.Input[str]
+    os: pulumi.Input[str]
+    source_type: pulumi.Input[str] = "physical"
+    version: pulumi.Input[str] = PROVIDER_VERSION
+
+
+@dataclass(frozen=True)
+class _Timing:
+    ready_timeout: float
+    poll_interval: float
+
+
+class PostMigrationPrepProvider(ResourceProvider):
+    """Dynamic provider of `PostMigrationPrep`; holds no state, client or credential (it is pickled)."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        machine = news.get("machine")
+        if not isinstance(machine, str) or not machine:
+            failures.append(CheckFailure("machine", f"machine: {machine!r} must be a non-empty string"))
+        vm_id = news.get("vm_resource_id")
+        if not isinstance(vm_id, str) or not _VM_ID.match(vm_id):
+            failures.append(
+                CheckFailure(
+                    "vm_resource_id",
+                    f"vm_resource_id: {vm_id!r} must be a virtual machine's ARM id"
+                    " (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>)",
+                )
+            )
+        for key, allowed in (("os", OPERATING_SYSTEMS), ("source_type", SOURCE_TYPES)):
+            if news.get(key) not in allowed:
+                failures.append(CheckFailure(key, f"{key}: {news.get(key)!r} must be one of {', '.join(allowed)}"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [key for key in (*_REPLACING_INPUTS, "machine", "version") if olds.get(key) != news.get(key)]
+        replaces = [key for key in changed if key in _REPLACING_INPUTS]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = prepare(props, restart_always=True)
+        return CreateResult(f"{props['vm_resource_id']}/postMigrationPrep", outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(prepare(news, restart_always=False))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The steps are one-time actions: their recorded results are the state."""
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to undo: the Mobility service is not reinstalled and the VM is left running."""
+
+
+class PostMigrationPrep(Resource, module="asr", name="PostMigrationPrep"):
+    """Post-migration preparation of one migrated VM for Azure-to-Azure DR; see the module docstring."""
+
+    agent: pulumi.Output[dict[str, Any]]
+    mobility_service: pulumi.Output[dict[str, Any]]
+    restart: pulumi.Output[dict[str, Any]]
+    managed_disk_ids: pulumi.Output[list[str]]
+    dr_ready: pulumi.Output[bool]
+
+    def __init__(self, name: str, args: PostMigrationPrepArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(
+            PostMigrationPrepProvider(),
+            name,
+            {
+                "machine": args.machine,
+                "vm_resource_id": args.vm_resource_id,
+                "os": args.os,
+                "source_type": args.source_type,
+                "version": args.version,
+                "agent": None,
+                "mobility_service": None,
+                "restart": None,
+                "managed_disk_ids": None,
+                "dr_ready": None,
+            },
+            opts,
+        )
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+def prepare(props: dict[str, Any], *, restart_always: bool) -> dict[str, Any]:
+    """Run the three steps for one VM; return the inputs plus each step's result and `dr_ready`."""
+    timing = _timing()
+    match = _VM_ID.match(props["vm_resource_id"])
+    if match is None:  # check() refuses it; this guards a direct call
+        raise PostMigrationError(f"vm_resource_id: {props['vm_resource_id']!r} is not a virtual machine's ARM id")
+    rg, vm, machine, os_type = match["rg"], match["vm"], props["machine"], props["os"]
+    with compute_client(match["sub"], polling_interval=timing.poll_interval) as client:
+        view = client.virtual_machines.instance_view(rg, vm)
+        power = power_state(view)
+        if power != "PowerState/running":
+            raise PostMigrationError(
+                f"{machine}: VM {vm} (resource group {rg}) is not running ({power or 'no power state'}); the VM"
+                f" agent and Run Command need a running VM. Start it (`az vm start -g {rg} -n {vm}`) and run"
+                " `pulumi up` again."
+            )
+        agent = agent_result(os_type, view)
+        if agent["status"] != "ok":
+            remediation = WINDOWS_AGENT_REMEDIATION if os_type == "windows" else LINUX_AGENT_REMEDIATION
+            raise PostMigrationError(f"{machine}: VM {vm}: {agent['detail']}. {remediation}")
+
+        mobility = _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
+        if restart_always or mobility["status"] == "removed":
+            restart = _restart_and_wait(client, rg, vm, machine, timing)
+        else:
+            restart = {"status": "skipped", "detail": "nothing changed on the VM since it was last prepared"}
+        disks = managed_disk_ids(client.virtual_machines.get(rg, vm))
+    return {
+        **props,
+        "agent": agent,
+        "mobility_service": mobility,
+        "restart": restart,
+        "managed_disk_ids": disks,
+        "dr_ready": True,
+    }
+
+
+def power_state(view: Any) -> str:
+    """The instance view's `PowerState/...` code, or "" when it reports none."""
+    return next((s.code for s in (view.statuses or []) if (s.code or "").startswith("PowerState/")), "")
+
+
+def agent_status(view: Any) -> tuple[str, str]:
+    """(displayStatus, message) of the VM agent, for example ("Ready", "Guest Agent is running")."""
+    statuses = list((view.vm_agent.statuses if view.vm_agent is not None else None) or [])
+    if not statuses:
+        return "", ""
+    return statuses[0].display_status or "", statuses[0].message or ""
+
+
+def agent_version(view: Any) -> tuple[int, ...] | None:
+    raw = view.vm_agent.vm_agent_version if view.vm_agent is not None else None
+    if not raw or not re.fullmatch(r"\d+(\.\d+)*", raw):
+        return None  # Azure reports "Unknown" when no agent answers
+    return tuple(int(part) for part in raw.split("."))
+
+
+def agent_result(os_type: str, view: Any) -> dict[str, Any]:
+    """Step 1's verdict: status "ok" or "failed", with the version and status the VM reported."""
+    raw_version = (view.vm_agent.vm_agent_version if view.vm_agent is not None else None) or ""
+    status, message = agent_status(view)
+    seen = f"agent version {raw_version or 'none'}, status {status or 'none'}" + (f" ({message})" if message else "")
+    result: dict[str, Any] = {"version": raw_version, "agentStatus": status}
+    version = agent_version(view)
+    minimum = ".".join(map(str, MINIMUM_WINDOWS_AGENT))
+    if os_type == "windows" and version is None:
+        problem = f"the Azure VM agent is missing ({seen})"
+    elif os_type == "windows" and version is not None and version < MINIMUM_WINDOWS_AGENT:
+        problem = f"the Azure VM agent is too old ({seen}; 2.6.1198.718 or later is needed)"
+    elif status != "Ready":
+        problem = f"the Azure VM agent is missing or not ready ({seen})"
+    else:
+        detail = f"{seen}" + (f"; at least {minimum}" if os_type == "windows" else "")
+        return {**result, "status": "ok", "detail": detail}
+    return {**result, "status": "failed", "detail": problem}
+
+
+def managed_disk_ids(vm: Any) -> list[str]:
+    """The VM's managed disk ids, OS disk first (A2A replicates each of them)."""
+    storage = vm.storage_profile
+    if storage is None:
+        return []
+    ids = []
+    if storage.os_disk is not None and storage.os_disk.managed_disk is not None and storage.os_disk.managed_disk.id:
+        ids.append(storage.os_disk.managed_disk.id)
+    for disk in storage.data_disks or []:
+        if disk.managed_disk is not None and disk.managed_disk.id:
+            ids.append(disk.managed_disk.id)
+    return ids
+
+
+def _remove_mobility_service(
+    client: ComputeManagementClient, rg: str, vm: str, machine: str, os_type: str, source_type: str
+) -> dict[str, Any]:
+    command = WINDOWS_UNINSTALL_COMMAND if os_type == "windows" else f"{LINUX_ASR_FOLDER}/{LINUX_UNINSTALL_COMMAND}"
+    if source_type == "hyperv":
+        return {"status": "skipped", "detail": "Hyper-V sources never had the Mobility service"}
+    if not _mobility_present(client, rg, vm, machine, os_type):
+        return {"status": "absent", "detail": "the Mobility service is not installed"}
+    stdout, stderr = _run(client, rg, vm, os_type, "uninstall")
+    code = _exit_code(stdout)
+    accepted = MSI_SUCCESS_CODES if os_type == "windows" else (0,)
+    where = (
+        "its log C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log on the VM"
+        if os_type == "windows"
+        else f"the output of `{LINUX_UNINSTALL_COMMAND}` in {LINUX_ASR_FOLDER} (run it by hand as root)"
+    )
+    if code not in accepted:
+        raise PostMigrationError(
+            f"{machine}: removing the Mobility service from VM {vm} failed: `{command}` exited with"
+            f" {code if code is not None else 'no exit code'}"
+            + (f"; stderr: {stderr.strip()}" if stderr.strip() else "")
+            + f". Check {where}, uninstall it by hand if needed, then run `pulumi up` again."
+        )
+    if _mobility_present(client, rg, vm, machine, os_type):
+        raise PostMigrationError(
+            f"{machine}: `{command}` on VM {vm} exited with {code}, but the Mobility service is still installed."
+            f" Check {where}, uninstall it by hand, then run `pulumi up` again."
+        )
+    return {"status": "removed", "detail": f"`{command}` exited with {code}; verified absent", "exitCode": code}
+
+
+def _mobility_present(client: ComputeManagementClient, rg: str, vm: str, machine: str, os_type: str) -> bool:
+    stdout, stderr = _run(client, rg, vm, os_type, "detect")
+    if _PRESENT in stdout:
+        return True
+    if _ABSENT in stdout:
+        return False
+    raise PostMigrationError(
+        f"{machine}: could not tell whether the Mobility service is installed on VM {vm}: the detection script"
+        f" printed {stdout.strip()!r}"
+        + (f" (stderr: {stderr.strip()})" if stderr.strip() else "")
+        + ". Check that Run Command works on the VM (its agent must be Ready), then run `pulumi up` again."
+    )
+
+
+def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str, script: str) -> tuple[str, str]:
+    """Run one script through Run Command (administrator/SYSTEM on Windows, root on Linux); (stdout, stderr)."""
+    command = models.RunCommandInput(command_id=_COMMAND_IDS[os_type], script=_SCRIPTS[os_type][script])
+    result = client.virtual_machines.begin_run_command(rg, vm, command).result()
+    stdout = stderr = ""
+    for status in result.value or []:
+        code = status.code or ""
+        if "/StdOut/" in code:
+            stdout += status.message or ""
+        elif "/StdErr/" in code:
+            stderr += status.message or ""
+    return stdout, stderr
+
+
+def _exit_code(stdout: str) -> int | None:
+    found = re.findall(r"EXIT_CODE=(-?\d+)", stdout)
+    return int(found[-1]) if found else None
+
+
+def _restart_and_wait(
+    client: ComputeManagementClient, rg: str, vm: str, machine: str, timing: _Timing
+) -> dict[str, Any]:
+    started = time.monotonic()
+    client.virtual_machines.begin_restart(rg, vm).result()
+    deadline = started + timing.ready_timeout
+    while True:
+        view = client.virtual_machines.instance_view(rg, vm)
+        power, (status, message) = power_state(view), agent_status(view)
+        if power == "PowerState/running" and status == "Ready":
+            return {
+                "status": "restarted",
+                "detail": "running, VM agent Ready",
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PostMigrationError(
+                f"{machine}: VM {vm} (resource group {rg}) did not come back within {timing.ready_timeout:g} s of its"
+                f" restart: power state {power or 'none'}, VM agent {status or 'none'}"
+                + (f" ({message})" if message else "")
+                + ". Look at its boot diagnostics and serial console in the Azure portal; once it runs and its agent"
+                " reports Ready, run `pulumi up` again (the Mobility service is already removed). The wait is"
+                " ASR_VM_READY_TIMEOUT_SECONDS."
+            )
+        time.sleep(min(timing.poll_interval, remaining))
+
+
+def _timing() -> _Timing:
+    return _Timing(
+        ready_timeout=_seconds("ASR_VM_READY_TIMEOUT_SECONDS", 1200),
+        poll_interval=_seconds("ASR_VM_POLL_SECONDS", 15),
+    )
+
+
+def _seconds(variable: str, default: float) -> float:
+    raw = _os.environ.get(variable)
+    if raw is None or raw == "":
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise AsrSettingsError(variable, raw, "must be a positive number of seconds")
+    return value

@@ -1,0 +1,113 @@
+"""`A2AProtectionContainer`: an Azure-to-Azure protection container in an Azure fabric of a vault.
+
+pulumi-azure-native 3.x has no resource for `replicationProtectionContainers` (only for the fabric, the
+container mapping and the items below), so this dynamic resource PUTs one with provider input
+`{instanceType: "A2A"}`, as `New-AzRecoveryServicesAsrProtectionContainer` does, and follows its ASR job
+(`components.asr.jobs`). It reads first and creates nothing that exists. Delete sends `.../remove`,
+which ASR refuses while the container still holds a mapping or items (they are deleted first, being
+children in the plan).
+
+The provider holds no client or credential (it is pickled): each method builds its own ASR client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.recoveryservicessiterecovery import models
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
+
+import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
+from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.jobs import start_job, wait_for_job
+
+PROVIDER_VERSION = "1"
+_INPUTS = ("resource_group_name", "vault_name", "fabric_name", "container_name")
+
+
+@dataclass
+class A2AProtectionContainerArgs:
+    resource_group_name: pulumi.Input[str]
+    vault_name: pulumi.Input[str]
+    fabric_name: pulumi.Input[str]
+    container_name: pulumi.Input[str]
+    version: pulumi.Input[str] = PROVIDER_VERSION
+    subscription_id: pulumi.Input[str] | None = None
+
+
+class A2AProtectionContainerProvider(ResourceProvider):
+    """Dynamic provider of `A2AProtectionContainer`; holds no state, client or credential."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [
+            CheckFailure(key, f"{key}: {news.get(key)!r} must be a non-empty string")
+            for key in _INPUTS
+            if not isinstance(news.get(key), str) or not news.get(key)
+        ]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [key for key in (*_INPUTS, "subscription_id") if olds.get(key) != news.get(key)]
+        changed = bool(replaces) or olds.get("version") != news.get("version")
+        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        rg, vault, fabric, container = (props[key] for key in _INPUTS)
+        subscription_id = resolve_subscription_id(props.get("subscription_id"))
+        with site_recovery_client(subscription_id) as client:
+            try:
+                existing = client.replication_protection_containers.get(rg, vault, fabric, container)
+            except ResourceNotFoundError:
+                existing = None
+            if existing is None:
+                container_input = models.CreateProtectionContainerInput(
+                    properties=models.CreateProtectionContainerInputProperties(
+                        provider_specific_input=[models.A2AContainerCreationInput()]
+                    )
+                )
+                job = start_job(
+                    client,
+                    client.replication_protection_containers.begin_create,
+                    rg, vault, fabric, container, container_input,
+                )  # fmt: skip
+                wait_for_job(client, rg, vault, job)
+        resource_id = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{rg}/providers/Microsoft.RecoveryServices/vaults/{vault}"
+            f"/replicationFabrics/{fabric}/replicationProtectionContainers/{container}"
+        )
+        return CreateResult(resource_id, {**props, "resource_id": resource_id})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        rg, vault, fabric, container = (props[key] for key in _INPUTS)
+        with site_recovery_client(props.get("subscription_id")) as client:
+            try:
+                client.replication_protection_containers.get(rg, vault, fabric, container)
+            except ResourceNotFoundError:
+                return
+            job = start_job(client, client.replication_protection_containers.begin_delete, rg, vault, fabric, container)
+            wait_for_job(client, rg, vault, job)
+
+
+class A2AProtectionContainer(Resource, module="asr", name="A2AProtectionContainer"):
+    """An A2A protection container; see the module docstring."""
+
+    resource_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: A2AProtectionContainerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(
+            A2AProtectionContainerProvider(),
+            name,
+            {
+                "resource_group_name": args.resource_group_name,
+                "vault_name": args.vault_name,
+                "fabric_name": args.fabric_name,
+                "container_name": args.container_name,
+                "version": args.version,
+                "subscription_id": args.subscription_id,
+                "resource_id": None,
+            },
+            opts,
+        )

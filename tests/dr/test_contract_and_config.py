@@ -1,0 +1,97 @@
+"""The outputs contract v2, the region pairs (and their agreement with the policy pack), the DR config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from a2a.config import DrConfigError, parse_dr, resolve
+
+from components.azure_pairs import AZURE_REGION_PAIRS, paired_region
+from components.contract import OUTPUTS_VERSION, ContractError, machine_entry, read_wave_outputs
+from migrate_tool.policy_check import load_policies_module
+from tests.dr.program import WAVE_STACK, disk_id, vm_id, wave_outputs
+
+NETWORK = {"addressSpace": ["10.120.0.0/16"], "subnetPrefix": "10.120.1.0/24"}
+
+
+def test_machine_entry_before_preparation_is_not_dr_ready() -> None:
+    entry = machine_entry(name="web01", instance_id="i-1", private_ip="172.31.0.4", os="linux", vm_size="Standard_B2s")
+    assert entry == {
+        "name": "web01", "instanceId": "i-1", "privateIp": "172.31.0.4", "os": "linux", "vmSize": "Standard_B2s",
+        "sourceType": "physical", "vmResourceId": None, "managedDiskIds": [], "preparation": None, "drReady": False,
+    }  # fmt: skip
+    assert OUTPUTS_VERSION == 2
+
+
+def test_read_wave_outputs_picks_ready_machines_and_accepts_engine_floats() -> None:
+    outputs = {**wave_outputs({"web01": 1}, ("api01",)), "outputsVersion": 2.0}
+    wave = read_wave_outputs(outputs, WAVE_STACK)
+    assert [m.name for m in wave.ready] == ["web01"] and wave.not_ready == ("api01",)
+    assert wave.ready[0].managed_disk_ids == (disk_id("web01-osdisk"), disk_id("web01-data0"))
+    assert wave.ready[0].resource_group_name == "rg-migration-wave1-weu"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"outputsVersion": None}, "wave stack acme/migration/wave1: outputsVersion is missing"),
+        ({"outputsVersion": 3}, "outputsVersion 3 is not supported; this DR stack reads contract version(s) 2"),
+        ({"outputsVersion": "2"}, "outputsVersion '2' is not supported"),
+        ({"networkId": ""}, "networkId: '' must be a non-empty string"),
+        ({"machines": "web01"}, "machines: 'web01' must be a list of machine entries"),
+    ],
+)
+def test_read_wave_outputs_refuses_clearly(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ContractError) as raised:
+        read_wave_outputs({**wave_outputs({"web01": 0}), **change}, WAVE_STACK)
+    assert message in str(raised.value)
+
+
+def test_ready_machine_needs_a_vm_id_and_disks() -> None:
+    outputs = wave_outputs({"web01": 0})
+    outputs["machines"][0]["vmResourceId"] = vm_id("web01").replace("virtualMachines", "disks")
+    with pytest.raises(
+        ContractError, match=r"machines\[0\] \(web01\)\.vmResourceId: .* must be the ARM id of a virtual"
+    ):
+        read_wave_outputs(outputs, WAVE_STACK)
+    outputs = wave_outputs({"web01": 0})
+    outputs["machines"][0]["managedDiskIds"] = []
+    with pytest.raises(ContractError, match=r"machines\[0\] \(web01\)\.managedDiskIds: \[\] must list"):
+        read_wave_outputs(outputs, WAVE_STACK)
+
+
+def test_region_pairs_match_the_policy_pack() -> None:
+    assert load_policies_module().AZURE_REGION_PAIRS == AZURE_REGION_PAIRS
+    assert paired_region("West Europe") == "northeurope"
+    assert paired_region("westus3") == "eastus" and paired_region("eastus") == "westus"
+    assert paired_region("italynorth") is None
+
+
+def test_dr_config_errors_name_field_value_and_rule() -> None:
+    with pytest.raises(DrConfigError) as raised:
+        parse_dr({"waveStack": "acme/migration/wave1", "location": "mars", "vaultName": "1-bad",
+                  "network": {"addressSpace": ["10.120.0.1/16"], "subnetPrefix": "10.120.1.0/24"}, "extra": 1})  # fmt: skip
+    lines = str(raised.value).splitlines()
+    assert any(line.startswith("migration:dr.location: 'mars' ") for line in lines), lines
+    assert any(line.startswith("migration:dr.vaultName: '1-bad' ") for line in lines), lines
+    assert any(line.startswith("migration:dr.network.addressSpace[0]: '10.120.0.1/16' must be an IPv4 CIDR")
+               for line in lines), lines  # fmt: skip
+    assert "migration:dr.extra: 1 is not a known setting" in lines
+    with pytest.raises(DrConfigError, match=r"^migration:dr.waveStack: \(missing\) is required$"):
+        parse_dr({"network": NETWORK})
+
+
+def test_resolve_defaults_and_refusals() -> None:
+    config = parse_dr({"waveStack": WAVE_STACK, "network": NETWORK})
+    plan = resolve(config, "wave1", "West Europe")
+    assert (plan.primary_location, plan.location, plan.resource_group_name, plan.vault_name) == (
+        "westeurope", "northeurope", "rg-wave1-dr-northeurope", "rsv-wave1-dr-northeurope",
+    )  # fmt: skip
+    with pytest.raises(DrConfigError, match="'italynorth' has no Azure paired region to default to"):
+        resolve(config, "wave1", "italynorth")
+    same = parse_dr({"waveStack": WAVE_STACK, "network": NETWORK, "location": "westeurope"})
+    with pytest.raises(
+        DrConfigError, match=r"migration:dr\.location: 'westeurope' must differ from the primary region"
+    ):
+        resolve(same, "wave1", "westeurope")

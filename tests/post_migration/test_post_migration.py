@@ -1,0 +1,354 @@
+"""PostMigrationPrep: each step against the fake Compute endpoint, failure modes, pickled form, declared resource."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.asr import arm
+from components.asr.post_migration import (
+    LINUX_AGENT_REMEDIATION,
+    WINDOWS_AGENT_REMEDIATION,
+    WINDOWS_UNINSTALL_COMMAND,
+    PostMigrationError,
+    PostMigrationPrep,
+    PostMigrationPrepArgs,
+    PostMigrationPrepProvider,
+)
+from tests.fake_arm.compute import FakeCompute, compute_env_fixture, fake_compute_fixture  # noqa: F401
+from tests.fake_arm.credential import StaticTokenCredential
+from tests.fake_arm.server import SUBSCRIPTION, TOKEN
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RG = "rg-wave1"
+
+
+def _vm_id(name: str) -> str:
+    return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{name}"
+
+
+def _props(name: str, os_type: str, source_type: str = "physical", **extra: str) -> dict[str, Any]:
+    return {"machine": name, "vm_resource_id": _vm_id(name), "os": os_type, "source_type": source_type,
+            "version": "1", **extra}  # fmt: skip
+
+
+def _vm_calls(fake: FakeCompute, name: str) -> list[tuple[str, str]]:
+    """(method, last path segment) of the requests about VM `name`, operation polls left out."""
+    prefix = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{name}"
+    calls = []
+    for request in fake.requests:
+        if request.path == prefix:
+            calls.append((request.method, name))
+        elif request.path.startswith(prefix + "/"):
+            calls.append((request.method, request.path[len(prefix) + 1 :]))
+    return calls
+
+
+def test_windows_machine_goes_through_every_step_to_dr_ready(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    vm = fake_compute.add_vm("orders-web01", "windows")
+    result = PostMigrationPrepProvider().create(_props("orders-web01", "windows"))
+
+    calls = _vm_calls(fake_compute, "orders-web01")
+    assert calls[:5] == [
+        ("GET", "instanceView"),
+        ("POST", "runCommand"),  # detect
+        ("POST", "runCommand"),  # uninstall
+        ("POST", "runCommand"),  # verify
+        ("POST", "restart"),
+    ]
+    assert set(calls[5:-1]) == {("GET", "instanceView")} and calls[-1] == ("GET", "orders-web01")
+    detect, uninstall, verify = fake_compute.run_commands("orders-web01")
+    assert {body["commandId"] for body in (detect, uninstall, verify)} == {"RunPowerShellScript"}
+    assert detect == verify
+    assert any(
+        "'MsiExec.exe' -ArgumentList '/qn /x {275197FC-14FD-4560-A5EB-38217F80CBD1} /L+*V"
+        ' "C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log"\'' in line
+        for line in uninstall["script"]
+    ), uninstall["script"]
+    assert (vm.mobility_installed, vm.restarts) == (False, 1)
+
+    outs = result.outs
+    assert result.id == _vm_id("orders-web01") + "/postMigrationPrep"
+    assert outs["dr_ready"] is True
+    assert outs["agent"]["status"] == "ok" and outs["agent"]["version"] == "2.7.41491.1102"
+    assert outs["mobility_service"] == {
+        "status": "removed",
+        "detail": f"`{WINDOWS_UNINSTALL_COMMAND}` exited with 0; verified absent",
+        "exitCode": 0,
+    }
+    assert outs["restart"]["status"] == "restarted"
+    assert outs["managed_disk_ids"] == [
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.Compute/disks/orders-web01-osdisk",
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.Compute/disks/orders-web01-data0",
+    ]
+
+
+def test_linux_machine_uninstalls_as_root_in_the_asr_folder(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    vm = fake_compute.add_vm("orders-api01", "linux", agent_version="2.2.53")
+    result = PostMigrationPrepProvider().create(_props("orders-api01", "linux", source_type="vmware"))
+    _, uninstall, _ = fake_compute.run_commands("orders-api01")
+    assert uninstall == {
+        "commandId": "RunShellScript",
+        "script": ["cd /usr/local/ASR && ./uninstall.sh -Y", 'echo "EXIT_CODE=$?"'],
+    }
+    assert (vm.mobility_installed, vm.restarts) == (False, 1)
+    assert result.outs["mobility_service"]["status"] == "removed"
+    assert result.outs["dr_ready"] is True
+
+
+def test_a_second_run_uninstalls_nothing_and_an_update_does_not_restart(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    vm = fake_compute.add_vm("orders-web02", "windows")
+    provider = PostMigrationPrepProvider()
+    provider.create(_props("orders-web02", "windows"))
+    fake_compute.requests.clear()
+
+    again = provider.create(_props("orders-web02", "windows"))  # a retried create: the service is gone
+    assert len(fake_compute.run_commands("orders-web02")) == 1  # detection only
+    assert again.outs["mobility_service"]["status"] == "absent"
+    assert vm.restarts == 2  # a create always finishes with the seed's restart
+
+    fake_compute.requests.clear()
+    updated = provider.update("id", _props("orders-web02", "windows"), _props("orders-web02", "windows", version="2"))
+    assert ("POST", "restart") not in _vm_calls(fake_compute, "orders-web02")
+    assert updated.outs["restart"]["status"] == "skipped"
+    assert (updated.outs["version"], updated.outs["dr_ready"], vm.restarts) == ("2", True, 2)
+
+
+def test_hyperv_sources_skip_the_uninstall(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
+    vm = fake_compute.add_vm("legacy01", "windows", mobility_installed=False)
+    result = PostMigrationPrepProvider().create(_props("legacy01", "windows", source_type="hyperv"))
+    assert fake_compute.run_commands("legacy01") == []
+    assert result.outs["mobility_service"]["status"] == "skipped"
+    assert vm.restarts == 1
+
+
+def test_missing_windows_agent_fails_with_the_msi_remediation(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    vm = fake_compute.add_vm("orders-files01", "windows", agent_version="Unknown", agent_ready=False)
+    with pytest.raises(PostMigrationError) as raised:
+        PostMigrationPrepProvider().create(_props("orders-files01", "windows"))
+    message = str(raised.value)
+    assert message == (
+        "orders-files01: VM orders-files01: the Azure VM agent is missing (agent version Unknown, status Not Ready"
+        f" (VM Agent is unresponsive.)). {WINDOWS_AGENT_REMEDIATION}"
+    )
+    assert "https://go.microsoft.com/fwlink/?LinkID=394789" in message and "administrator rights" in message
+    assert "Mobility service 9.7.0.0 or later installs the agent" in message
+    assert _vm_calls(fake_compute, "orders-files01") == [("GET", "instanceView")]  # nothing touched
+    assert (vm.mobility_installed, vm.restarts) == (True, 0)
+
+
+def test_old_windows_agent_is_refused(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
+    fake_compute.add_vm("old01", "windows", agent_version="2.6.1198.709")
+    with pytest.raises(PostMigrationError, match=r"too old \(agent version 2\.6\.1198\.709, status Ready"):
+        PostMigrationPrepProvider().create(_props("old01", "windows"))
+    fake_compute.add_vm("exact01", "windows", agent_version="2.6.1198.718")
+    assert PostMigrationPrepProvider().create(_props("exact01", "windows")).outs["dr_ready"] is True
+
+
+def test_linux_agent_not_ready_points_to_the_distribution_package(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    fake_compute.add_vm("orders-db01", "linux", agent_ready=False)
+    with pytest.raises(PostMigrationError) as raised:
+        PostMigrationPrepProvider().create(_props("orders-db01", "linux"))
+    assert str(raised.value).endswith(LINUX_AGENT_REMEDIATION)
+    assert "distribution's package repository" in str(raised.value) and "not from GitHub" in str(raised.value)
+
+
+def test_failed_uninstall_names_exit_code_stderr_and_log(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    vm = fake_compute.add_vm("orders-web03", "windows", uninstall_exit_code=1603, uninstall_stderr="Fatal error")
+    with pytest.raises(PostMigrationError) as raised:
+        PostMigrationPrepProvider().create(_props("orders-web03", "windows"))
+    assert str(raised.value) == (
+        f"orders-web03: removing the Mobility service from VM orders-web03 failed: `{WINDOWS_UNINSTALL_COMMAND}`"
+        " exited with 1603; stderr: Fatal error. Check its log"
+        " C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log on the VM, uninstall it by hand if needed,"
+        " then run `pulumi up` again."
+    )
+    assert ("POST", "restart") not in _vm_calls(fake_compute, "orders-web03")
+    assert (vm.mobility_installed, vm.restarts) == (True, 0)
+
+
+def test_uninstall_that_leaves_the_service_is_caught_by_the_verification(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    fake_compute.add_vm("orders-worker01", "linux", uninstall_leaves_service=True)
+    with pytest.raises(PostMigrationError, match="exited with 0, but the Mobility service is still installed"):
+        PostMigrationPrepProvider().create(_props("orders-worker01", "linux"))
+    assert len(fake_compute.run_commands("orders-worker01")) == 3
+
+
+def test_vm_that_never_comes_back_fails_after_the_bounded_wait(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASR_VM_READY_TIMEOUT_SECONDS", "0.5")
+    vm = fake_compute.add_vm("orders-web04", "windows", comes_back=False)
+    started = time.monotonic()
+    with pytest.raises(PostMigrationError) as raised:
+        PostMigrationPrepProvider().create(_props("orders-web04", "windows"))
+    assert 0.5 <= time.monotonic() - started < 5
+    assert str(raised.value).startswith(
+        "orders-web04: VM orders-web04 (resource group rg-wave1) did not come back within 0.5 s of its restart:"
+        " power state PowerState/running, VM agent Not Ready (VM Agent is unresponsive.). Look at its boot"
+        " diagnostics and serial console"
+    )
+    assert "the Mobility service is already removed" in str(raised.value)
+    assert (vm.mobility_installed, vm.restarts) == (False, 1)
+
+
+def test_stopped_vm_is_not_touched(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
+    fake_compute.add_vm("orders-web05", "windows", power="deallocated")
+    with pytest.raises(PostMigrationError) as raised:
+        PostMigrationPrepProvider().create(_props("orders-web05", "windows"))
+    assert "is not running (PowerState/deallocated)" in str(raised.value)
+    assert "az vm start -g rg-wave1 -n orders-web05" in str(raised.value)
+    assert _vm_calls(fake_compute, "orders-web05") == [("GET", "instanceView")]
+
+
+def test_throttled_run_command_is_retried(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
+    fake_compute.add_vm("orders-web06", "windows")
+    fake_compute.fail_next("POST", r"/orders-web06/runCommand$", 429)
+    assert PostMigrationPrepProvider().create(_props("orders-web06", "windows")).outs["dr_ready"] is True
+    assert len(fake_compute.run_commands("orders-web06")) == 4  # the throttled detection, sent again, then 2 more
+
+
+def test_bad_wait_setting_names_variable_value_and_rule(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASR_VM_READY_TIMEOUT_SECONDS", "ten minutes")
+    with pytest.raises(arm.AsrSettingsError, match=r"ASR_VM_READY_TIMEOUT_SECONDS: 'ten minutes' must be a positive"):
+        PostMigrationPrepProvider().create(_props("orders-web07", "windows"))
+    assert fake_compute.requests == []
+
+
+def test_check_names_field_value_and_rule() -> None:
+    news = {"machine": "", "vm_resource_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d",
+            "os": "Windows", "source_type": "aws", "version": "1"}  # fmt: skip
+    failures = sorted((f.property, f.reason) for f in PostMigrationPrepProvider().check({}, news).failures)
+    assert failures == [
+        ("machine", "machine: '' must be a non-empty string"),
+        ("os", "os: 'Windows' must be one of windows, linux"),
+        ("source_type", "source_type: 'aws' must be one of physical, vmware, hyperv"),
+        (
+            "vm_resource_id",
+            "vm_resource_id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d' must be a"
+            " virtual machine's ARM id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/"
+            "virtualMachines/<name>)",
+        ),
+    ]
+    assert PostMigrationPrepProvider().check({}, _props("vm1", "linux")).failures == []
+
+
+@pytest.mark.parametrize(
+    ("news", "changes", "replaces"),
+    [
+        (_props("vm1", "linux"), False, []),
+        (_props("vm1", "linux", version="2"), True, []),
+        (_props("vm1", "windows"), True, ["os"]),
+        (_props("vm2", "linux"), True, ["vm_resource_id"]),
+    ],
+)
+def test_diff(news: dict[str, Any], changes: bool, replaces: list[str]) -> None:
+    olds = {**_props("vm1", "linux"), "dr_ready": True}
+    if news["vm_resource_id"] != olds["vm_resource_id"]:
+        news = {**news, "machine": "vm1"}
+    result = PostMigrationPrepProvider().diff("id", olds, news)
+    assert (result.changes, result.replaces) == (changes, replaces)
+
+
+def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s3cr3t-client-secret-value"
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", secret)
+    fake_compute.add_vm("vm1", "linux")
+    provider = PostMigrationPrepProvider()
+    provider.create(_props("vm1", "linux"))  # clients and tokens were in use in this process
+    with arm.compute_client() as client:
+        client.virtual_machines.instance_view(RG, "vm1")
+        serialized = serialize_provider(provider)
+    raw = base64.b64decode(serialized)
+    for forbidden in (secret.encode(), TOKEN.encode(), b"Bearer", b"azure.identity", b"StaticTokenCredential"):
+        assert forbidden not in raw, forbidden
+    assert b"components.asr.post_migration" in raw  # pickled by reference, not by value
+
+    script = (
+        "import base64, sys, dill\n"
+        "provider = dill.loads(base64.b64decode(sys.stdin.read()))\n"
+        "print(type(provider).__module__, type(provider).__name__, vars(provider))\n"
+        "print(provider.check({}, {'machine': 'm', 'vm_resource_id': 'x', 'os': 'linux',"
+        " 'source_type': 'physical'}).failures[0].property)\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ASR_", "AZURE_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=serialized, capture_output=True, text=True, cwd=PROJECT_ROOT,
+        env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "components.asr.post_migration PostMigrationPrepProvider {}",
+        "vm_resource_id",
+    ]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        outputs = {**args.inputs, "dr_ready": True, "managed_disk_ids": [], "agent": {"status": "ok"},
+                   "mobility_service": {"status": "removed"}, "restart": {"status": "restarted"}}  # fmt: skip
+        return f"{args.inputs['vm_resource_id']}/postMigrationPrep", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def test_resource_declares_its_type_token_and_inputs() -> None:
+    mocks = _Mocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+
+    @pulumi.runtime.test
+    def check() -> pulumi.Output[bool]:
+        prep = PostMigrationPrep(
+            "orders-web01-prep",
+            PostMigrationPrepArgs(machine="orders-web01", vm_resource_id=_vm_id("orders-web01"), os="windows"),
+        )
+
+        def verify(ready: bool) -> bool:
+            [declared] = mocks.resources
+            assert declared.typ == "pulumi-python:dynamic/asr:PostMigrationPrep", declared.typ
+            inputs = {key: value for key, value in declared.inputs.items() if key != "__provider"}
+            assert inputs == {
+                "machine": "orders-web01",
+                "vm_resource_id": _vm_id("orders-web01"),
+                "os": "windows",
+                "source_type": "physical",
+                "version": "1",
+            }, f"{declared.name}: {inputs}"
+            assert ready is True
+            return ready
+
+        return prep.dr_ready.apply(verify)
+
+    check()
