@@ -19,11 +19,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from components import naming
+from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
+from components.asr.recovery_points import recovery_point_rule
 
 CONFIG_PATH = "migration:wave"
 
 Architecture = Literal["modernized", "classic"]
 OsType = Literal["windows", "linux"]
+Phase = Literal["replicate", "test", "tested", "cutover", "complete"]
+"""The migration lifecycle's phases, in order (docs/lifecycle.md has the state machine)."""
 
 
 def _rule(check: Callable[[str], str | None]) -> AfterValidator:
@@ -103,7 +107,17 @@ class NetworkConfig(_Model):
 
 
 class ReplicationPolicyConfig(_Model):
+    """The wave's replication policy. Unset values take the architecture's portal defaults
+    (`components.replication.policy_settings`, sources in docs/replication.md)."""
+
     name: PolicyName
+    recovery_point_history_minutes: int | None = Field(default=None, ge=0)
+    """How long recovery points are kept. Default: modernized 4320 (3 days), classic 1440 (24 hours).
+    At most 21600 (15 days) for modernized and 4320 (72 hours) for classic (checked with the architecture)."""
+    crash_consistent_frequency_minutes: int | None = Field(default=None, ge=5, le=60)
+    """How often crash-consistent points are taken. Default 5, ASR's fixed interval."""
+    app_consistent_frequency_minutes: int | None = Field(default=None, ge=0, le=720)
+    """How often app-consistent points are taken; 0 turns them off. Default: modernized 0, classic 60."""
 
 
 class AzureConfig(_Model):
@@ -114,6 +128,8 @@ class AzureConfig(_Model):
     vault: VaultName
     network: NetworkConfig
     replication_policy: ReplicationPolicyConfig
+    registration_timeout_minutes: int = Field(default=60, ge=1, le=1440)
+    """How long `pulumi up` waits for the appliance / configuration server to register with the vault."""
 
 
 class ConfigServerConfig(_Model):
@@ -153,6 +169,31 @@ class MachineConfig(_Model):
     """Target subnet (a name from azure.network.subnets); default: the first subnet."""
     local_account: bool = False
     """Windows only: replication uses a local (non-domain) account, so SSM sets LocalAccountTokenFilterPolicy=1."""
+    retire: bool = False
+    """Unprotects the machine's replicated item in the stack, so that removing the machine from the config
+    afterwards drops it from the stack's state (its replication in ASR is never purged by the program)."""
+    phase: Phase | None = None
+    """This machine's lifecycle phase; default: lifecycle.phase (orchestration perMachine only)."""
+    skip_test_failover: (
+        Annotated[str, _rule(lambda v: None if len(v.strip()) >= 3 else "must say why the test failover is skipped")] | None
+    ) = None
+    """Why this machine may cut over without a recent test failover; recorded in the failover's outputs."""
+
+
+class LifecycleConfig(_Model):
+    """The wave's migration lifecycle (docs/lifecycle.md): move `phase` one step and run `pulumi up`."""
+
+    phase: Phase = "replicate"
+    orchestration: Literal["perMachine", "recoveryPlan"] = "perMachine"
+    """perMachine: one ASR job per machine, in parallel; recoveryPlan: one ASR job per phase for the whole wave."""
+    max_concurrency: int = Field(default=10, ge=1, le=200)
+    """perMachine: how many machines' ASR jobs run at the same time."""
+    test_failover_max_age_days: int = Field(default=7, ge=1, le=365)
+    """cutover needs a successful, cleaned-up test failover at most this many days old."""
+    recovery_point: Annotated[str, _rule(recovery_point_rule)] = "latest"
+    """latest, latestProcessed, latestAppConsistent, or an ISO 8601 time (perMachine only)."""
+    shutdown_source: bool = True
+    """Stop the EC2 sources before failover (through the AWS API, then ASR's own best-effort shutdown)."""
 
 
 class WaveConfig(_Model):
@@ -162,6 +203,7 @@ class WaveConfig(_Model):
     azure: AzureConfig
     aws: AwsConfig
     machines: list[MachineConfig] = Field(min_length=1)
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
 
     @property
     def provider_type(self) -> str:
@@ -340,10 +382,61 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
                 "applies to the modernized architecture only (classic push-installs the agent from the process server)",
             )
         )
+    problems += _policy_problems(raw)
+    problems += _lifecycle_problems(raw)
     for key, value in _mapping(raw.get("tags")).items():
         problem = naming.tag_rule(str(key), str(value))
         if problem:
             problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
+    return problems
+
+
+# Longest recovery point retention per architecture, in minutes: the modernized portal takes 0-15 days
+# (physical-server-enable-replication.md); classic keeps at most 72 hours on standard storage
+# (physical-azure-disaster-recovery.md).
+MAX_RECOVERY_POINT_HISTORY_MINUTES = {"modernized": 15 * 24 * 60, "classic": 72 * 60}
+
+
+def _policy_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    architecture = raw.get("architecture", "modernized")
+    history = _mapping(_mapping(raw.get("azure")).get("replicationPolicy")).get("recoveryPointHistoryMinutes")
+    limit = MAX_RECOVERY_POINT_HISTORY_MINUTES.get(architecture) if isinstance(architecture, str) else None
+    if isinstance(history, int) and not isinstance(history, bool) and limit is not None and history > limit:
+        return [
+            ConfigProblem(
+                f"{CONFIG_PATH}.azure.replicationPolicy.recoveryPointHistoryMinutes",
+                history,
+                f"must be at most {limit} for the {architecture} architecture",
+            )
+        ]
+    return []
+
+
+def _lifecycle_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """A recovery plan moves the whole wave with one recovery point type: no per-machine phase, no custom time."""
+    lifecycle = _mapping(raw.get("lifecycle"))
+    if lifecycle.get("orchestration") != "recoveryPlan":
+        return []
+    problems = []
+    point = lifecycle.get("recoveryPoint")
+    if isinstance(point, str) and point not in NAMED_RECOVERY_POINTS and not recovery_point_rule(point):
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.lifecycle.recoveryPoint",
+                point,
+                f"must be one of {', '.join(NAMED_RECOVERY_POINTS)} with orchestration recoveryPlan"
+                " (a recovery plan takes a recovery point type, not a time)",
+            )
+        )
+    for index, machine in enumerate(_mappings(raw.get("machines"))):
+        if machine.get("phase") is not None and machine.get("phase") != lifecycle.get("phase", "replicate"):
+            problems.append(
+                ConfigProblem(
+                    f"{CONFIG_PATH}.machines[{index}].phase",
+                    machine.get("phase"),
+                    "needs lifecycle.orchestration: perMachine (a recovery plan moves the whole wave)",
+                )
+            )
     return problems
 
 

@@ -11,7 +11,9 @@ import pulumi_aws as aws
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
 from components.config import WaveConfig
 from components.landing_zone import LandingZone, LandingZoneArgs
+from components.lifecycle import WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
+from components.replication import WaveReplication, WaveReplicationArgs
 from components.secrets import WaveSecrets
 from components.source_prep import SourcePreparation, SourcePreparationArgs
 
@@ -63,13 +65,48 @@ class MigrationWave(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
+        # After the vault (its architecture setting) and the sources' preparation: modernized machines are
+        # only discovered once SSM installed their Mobility agent.
+        self.replication = WaveReplication(
+            f"{name}-replication",
+            WaveReplicationArgs(
+                wave=wave,
+                resource_group_name=self.landing_zone.name,
+                resource_group_id=self.landing_zone.resource_id,
+                vault_name=self.vault.name,
+                storage_account_id=self.landing_zone.storage_account_id,
+                network_id=self.landing_zone.network_id,
+                test_network_id=self.landing_zone.test_network_id,
+                appliance_private_ip=self.appliance.private_ip,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.vault, self.source_prep]),
+        )
+        # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
+        self.lifecycle = WaveLifecycle(
+            f"{name}-lifecycle",
+            WaveLifecycleArgs(
+                wave=wave,
+                resource_group_name=self.landing_zone.name,
+                vault_name=self.vault.name,
+                vault_id=self.vault.resource_id,
+                test_network_id=self.landing_zone.test_network_id,
+                fabric_name=self.replication.fabric_name,
+                container_name=self.replication.container_name,
+                protected_items=self.replication.protected_items,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.replication]),
+        )
         self.name = pulumi.Output.from_input(wave.name)
         self.resource_id = self.vault.resource_id
-        self.register_outputs(self.contract())
+        self._contract = self._build_contract()
+        self.register_outputs(self._contract)
 
     def contract(self) -> dict[str, Any]:
-        """The versioned stack outputs (README, "Outputs contract")."""
-        lz, wave = self.landing_zone, self.wave
+        """The versioned stack outputs (README, "Outputs contract"); built once, so each Output exists once."""
+        return self._contract
+
+    def _build_contract(self) -> dict[str, Any]:
+        lz, wave, items = self.landing_zone, self.wave, self.replication.protected_items
         return {
             "outputsVersion": OUTPUTS_VERSION,
             "wave": wave.name,
@@ -87,6 +124,12 @@ class MigrationWave(pulumi.ComponentResource):
             "applianceInstanceId": self.appliance.instance_id,
             "appliancePrivateIp": self.appliance.private_ip,
             "sourcePreparation": self.source_prep.preparations,
+            "replication": {
+                "fabricName": self.replication.fabric_name,
+                "containerName": self.replication.container_name,
+                "policyId": self.replication.policy_id,
+            },
+            "lifecycle": {"phases": self.lifecycle.phases, "audit": self.lifecycle.audit},
             "machines": [
                 {
                     "name": m.name,
@@ -94,7 +137,15 @@ class MigrationWave(pulumi.ComponentResource):
                     "privateIp": m.private_ip,
                     "os": m.os,
                     "vmSize": m.vm_size,
+                    "protectedItemId": _item_field(items, m.name, "id"),
+                    "protectionState": _item_field(items, m.name, "protectionState"),
+                    "replicationHealth": _item_field(items, m.name, "replicationHealth"),
                 }
                 for m in wave.machines
             ],
         }
+
+
+def _item_field(items: pulumi.Output[dict[str, dict[str, Any]]], machine: str, key: str) -> pulumi.Output[Any]:
+    """One value of one machine's protected item, from `WaveReplication.protected_items`."""
+    return items.apply(lambda all_items: all_items[machine][key])

@@ -217,3 +217,100 @@ def test_the_derived_test_network_name_must_also_be_valid() -> None:
     ]
     raw["azure"]["network"]["testFailoverNetwork"] = "vnet-test"
     assert parse_wave(raw).azure.network.test_network_name == "vnet-test"
+
+
+def test_replication_settings_default_and_accept_overrides() -> None:
+    config = parse_wave(wave())
+    policy = config.azure.replication_policy
+    assert (policy.recovery_point_history_minutes, policy.crash_consistent_frequency_minutes, policy.app_consistent_frequency_minutes) == (None, None, None)
+    assert config.azure.registration_timeout_minutes == 60
+    assert [m.retire for m in config.machines] == [False, False]
+    raw = wave()
+    raw["azure"]["replicationPolicy"].update(
+        {"recoveryPointHistoryMinutes": 21600, "crashConsistentFrequencyMinutes": 10, "appConsistentFrequencyMinutes": 0}
+    )
+    raw["azure"]["registrationTimeoutMinutes"] = 1440
+    raw["machines"][0]["retire"] = True
+    config = parse_wave(raw)
+    assert config.azure.replication_policy.recovery_point_history_minutes == 21600
+    assert (config.azure.registration_timeout_minutes, config.machines[0].retire) == (1440, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule"),
+    [
+        ("azure.replicationPolicy.recoveryPointHistoryMinutes", -1, "must be greater than or equal to 0"),
+        ("azure.replicationPolicy.crashConsistentFrequencyMinutes", 1, "must be greater than or equal to 5"),
+        ("azure.replicationPolicy.appConsistentFrequencyMinutes", 721, "must be less than or equal to 720"),
+        ("azure.registrationTimeoutMinutes", 0, "must be greater than or equal to 1"),
+        ("machines.0.retire", "later", "must be a valid boolean, unable to interpret input"),
+    ],
+)
+def test_bad_replication_settings_name_path_value_and_rule(path: str, value: Any, rule: str) -> None:
+    assert problems_of(set_path(wave(), path, value)) == [f"migration:wave.{path.replace('.0.', '[0].')}: {value!r} {rule}"]
+
+
+def test_recovery_point_history_is_bounded_by_the_architecture() -> None:
+    raw = wave(architecture="classic")
+    raw["azure"]["replicationPolicy"]["recoveryPointHistoryMinutes"] = 4321
+    assert problems_of(raw) == [
+        "migration:wave.azure.replicationPolicy.recoveryPointHistoryMinutes: 4321 must be at most 4320 for the classic architecture"
+    ]
+    raw = wave()
+    raw["azure"]["replicationPolicy"]["recoveryPointHistoryMinutes"] = 21601
+    assert problems_of(raw) == [
+        "migration:wave.azure.replicationPolicy.recoveryPointHistoryMinutes: 21601 must be at most 21600 for the modernized architecture"
+    ]
+
+
+def test_lifecycle_defaults_and_overrides() -> None:
+    assert parse_wave(wave()).lifecycle.model_dump() == {
+        "phase": "replicate",
+        "orchestration": "perMachine",
+        "max_concurrency": 10,
+        "test_failover_max_age_days": 7,
+        "recovery_point": "latest",
+        "shutdown_source": True,
+    }
+    raw = wave(lifecycle={"phase": "tested", "recoveryPoint": "2026-05-01T22:00:00Z", "maxConcurrency": 50})
+    raw["machines"][0].update(phase="cutover", skipTestFailover="stateless, rebuilt from the image pipeline")
+    parsed = parse_wave(raw)
+    assert (parsed.lifecycle.phase, parsed.lifecycle.recovery_point, parsed.lifecycle.max_concurrency) == (
+        "tested",
+        "2026-05-01T22:00:00Z",
+        50,
+    )
+    assert (parsed.machines[0].phase, parsed.machines[1].phase) == ("cutover", None)
+    assert parsed.machines[0].skip_test_failover == "stateless, rebuilt from the image pipeline"
+
+
+@pytest.mark.parametrize(
+    ("lifecycle", "machine", "expected"),
+    [
+        ({"phase": "done"}, {}, "migration:wave.lifecycle.phase: 'done' must be 'replicate', 'test', 'tested', 'cutover' or 'complete'"),
+        ({"orchestration": "plan"}, {}, "migration:wave.lifecycle.orchestration: 'plan' must be 'perMachine' or 'recoveryPlan'"),
+        ({"maxConcurrency": 0}, {}, "migration:wave.lifecycle.maxConcurrency: 0 must be greater than or equal to 1"),
+        (
+            {"recoveryPoint": "yesterday"},
+            {},
+            "migration:wave.lifecycle.recoveryPoint: 'yesterday' must be one of latest, latestProcessed,"
+            " latestAppConsistent or an ISO 8601 time with a time zone, like 2026-05-01T22:00:00Z",
+        ),
+        (
+            {"orchestration": "recoveryPlan", "recoveryPoint": "2026-05-01T22:00:00Z"},
+            {},
+            "migration:wave.lifecycle.recoveryPoint: '2026-05-01T22:00:00Z' must be one of latest, latestProcessed,"
+            " latestAppConsistent with orchestration recoveryPlan (a recovery plan takes a recovery point type, not a time)",
+        ),
+        (
+            {"orchestration": "recoveryPlan"},
+            {"phase": "test"},
+            "migration:wave.machines[0].phase: 'test' needs lifecycle.orchestration: perMachine (a recovery plan moves the whole wave)",
+        ),
+        ({}, {"skipTestFailover": "  "}, "migration:wave.machines[0].skipTestFailover: '  ' must say why the test failover is skipped"),
+    ],
+)
+def test_bad_lifecycle_settings_name_path_value_and_rule(lifecycle: dict[str, Any], machine: dict[str, Any], expected: str) -> None:
+    raw = wave(lifecycle=lifecycle)
+    raw["machines"][0].update(machine)
+    assert problems_of(raw) == [expected]

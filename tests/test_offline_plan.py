@@ -54,10 +54,17 @@ def test_plan_json_lists_every_resource_with_its_component(example) -> None:
     assert "azure-native:recoveryservices:Vault" in types and "aws:ec2/instance:Instance" in types
     urns = {r["urn"] for r in document["resources"]}
     assert all(r["parent"] in urns for r in document["resources"] if r["type"] != "migration:index:MigrationWave")
-    assert document["outputs"]["machines"] == [
+    contract_keys = ("name", "instanceId", "privateIp", "os", "vmSize")
+    assert [{k: m[k] for k in contract_keys} for m in document["outputs"]["machines"]] == [
         {"name": m["name"], "instanceId": m["instanceId"], "privateIp": m["privateIp"], "os": m["os"], "vmSize": m.get("vmSize")}
         for m in config["machines"]
     ]
+    # One protected item per machine, with the architecture's enable-protection input.
+    items = [r for r in document["resources"] if r["type"] == "azure-native:recoveryservices:ReplicationProtectedItem"]
+    assert sorted(r["inputs"]["replicatedProtectedItemName"] for r in items) == sorted(m["name"] for m in config["machines"])
+    expected = "InMageRcm" if config["architecture"] == "modernized" else "InMageAzureV2"
+    assert {r["inputs"]["properties"]["providerSpecificDetails"]["instanceType"] for r in items} == {expected}
+    assert all(m["protectedItemId"].endswith(f"/replicationProtectedItems/{m['name']}") for m in document["outputs"]["machines"])
 
 
 def test_runbook_is_written_for_a_change_board(example) -> None:

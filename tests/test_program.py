@@ -93,6 +93,8 @@ def test_components_parent_their_children(modernized) -> None:
     assert parents["azure-native:recoveryservices:Vault"] == "migration:azure:RecoveryVault"
     assert parents["migration:aws:ApplianceHost"] == "migration:index:MigrationWave"
     assert parents["aws:ec2/instance:Instance"] == "migration:aws:ApplianceHost"
+    assert parents["migration:asr:WaveReplication"] == "migration:index:MigrationWave"
+    assert parents["azure-native:recoveryservices:ReplicationProtectedItem"] == "migration:asr:WaveReplication"
     orphans = [r.urn for r in modernized.resources if r is not wave_component and r.parent_urn not in by_urn]
     assert orphans == [], "every resource must sit under the wave component"
 
@@ -120,10 +122,18 @@ def test_stack_outputs_follow_the_contract(modernized) -> None:
     instance = one(modernized, "aws:ec2/instance:Instance")
     assert outputs["applianceInstanceId"] == instance.id and instance.id.startswith("i-")
     assert outputs["appliancePrivateIp"] == instance.state["privateIp"]
+    items = {r.inputs["replicatedProtectedItemName"]: r for r in of_type(modernized, "azure-native:recoveryservices:ReplicationProtectedItem")}
+    replication = {"protectionState": "offline-plan", "replicationHealth": "offline-plan"}
     assert outputs["machines"] == [
-        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None},
-        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None},
+        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None, "protectedItemId": items["web01"].id, **replication},
+        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None, "protectedItemId": items["db01"].id, **replication},
     ]
+    registration = one(modernized, "pulumi-python:dynamic/asr:ApplianceRegistration")
+    assert outputs["replication"] == {
+        "fabricName": registration.state["fabric_name"],
+        "containerName": registration.state["container_name"],
+        "policyId": f"{ARM}/Microsoft.RecoveryServices/vaults/myVault/replicationPolicies/myReplicationPolicy",
+    }
     assert modernized.secret_outputs == set()
 
 

@@ -22,6 +22,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 OFFLINE_AWS_ACCOUNT = "123456789012"
+OFFLINE_STAND_IN = "offline-plan"
+"""Marks values only the cloud can give (a registration's fabric, a protected item's state) in an offline plan."""
 
 
 def _hex(*parts: str, length: int = 17) -> str:
@@ -48,9 +50,38 @@ def _arm_state(typ: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     state: dict[str, Any] = {"id": arm_id, "name": arm_id.rsplit("/", 1)[-1], "azureApiVersion": "offline"}
     if typ == "azure-native:network:VirtualNetwork":
         state["subnets"] = [{**subnet, "id": f"{arm_id}/subnets/{subnet['name']}"} for subnet in inputs.get("subnets", [])]
+    if typ == "azure-native:recoveryservices:ReplicationProtectedItem":
+        state["properties"] = {**inputs.get("properties", {}), "protectionState": OFFLINE_STAND_IN, "replicationHealth": OFFLINE_STAND_IN}
     if typ == "azure-native:storage:StorageAccount":
         state["primaryEndpoints"] = {"blob": f"https://{inputs.get('accountName')}.blob.core.windows.net/"}
     return arm_id, state
+
+
+def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs of the ASR dynamic resources, named `offline-plan-*`: what registration and discovery would find."""
+    vault = f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.RecoveryServices/vaults/{inputs.get('vault_name')}"
+    if typ == "pulumi-python:dynamic/asr:ApplianceRegistration":
+        fabric = f"{OFFLINE_STAND_IN}-fabric-{_hex(typ, name, length=8)}"
+        classic = inputs.get("architecture") == "classic"
+        return {
+            "fabric_name": fabric,
+            "fabric_id": f"{vault}/replicationFabrics/{fabric}",
+            "container_name": f"{OFFLINE_STAND_IN}-container-{_hex(typ, name, 'container', length=8)}",
+            "process_server_id": f"{OFFLINE_STAND_IN}-process-server-{_hex(typ, name, 'ps', length=8)}",
+            "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{_hex(typ, name, 'mt', length=8)}" if classic else "",
+            "run_as_account_ids": [f"{OFFLINE_STAND_IN}-run-as-account-1"] if classic else [],
+            "physical_site_id": "" if classic else f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site",
+        }
+    if typ == "pulumi-python:dynamic/asr:ProtectableMachine":
+        item = f"{OFFLINE_STAND_IN}-{_hex(typ, name, length=12)}"
+        container = f"{vault}/replicationFabrics/{inputs.get('fabric_name')}/replicationProtectionContainers/{inputs.get('container_name')}"
+        return {"protectable_item_id": f"{container}/replicationProtectableItems/{item}", "protectable_item_name": item}
+    if typ == "pulumi-python:dynamic/asr:DiscoveredMachine":
+        return {
+            "fabric_discovery_machine_id": f"{inputs.get('physical_site_id')}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, length=12)}",
+            "discovered_name": inputs.get("machine_name"),
+        }
+    return {}
 
 
 class _Default(dict[str, Any]):
@@ -90,7 +121,7 @@ class PlanMocks(pulumi_mocks.Mocks):
         if typ.startswith("pulumi:providers:"):
             return f"provider-{_hex(typ, name, length=8)}", inputs
         # Dynamic resources: their provider code runs only in a real `pulumi up`.
-        return f"{name}-{_hex(typ, name, length=8)}", inputs
+        return f"{name}-{_hex(typ, name, length=8)}", {**inputs, **_dynamic_stand_ins(typ, name, inputs)}
 
     def _aws_state(self, typ: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
         token = typ.split(":")[-1]

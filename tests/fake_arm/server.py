@@ -21,7 +21,7 @@ the examples do. `action_headers` chooses what the 202 carries:
 Not served: `replicationOperationStatus` (the client layer follows ASR jobs, not ARM operation status) and
 anything outside Microsoft.RecoveryServices, which answers 404 `ResourceNotFound` (enough to check that a
 Compute client reaches the endpoint with its token). Requests need `Authorization: Bearer <TOKEN>` and,
-under Microsoft.RecoveryServices, `api-version=2025-08-01`.
+under Microsoft.RecoveryServices, `api-version=2025-08-01` (under Microsoft.OffAzure, `2023-06-06`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ _VAULT = r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/
 _CONTAINER = _VAULT + r"/replicationfabrics/(?P<fabric>[^/]+)/replicationprotectioncontainers/(?P<container>[^/]+)"
 _ITEM = _CONTAINER + r"/replicationprotecteditems/(?P<item>[^/]+)"
 _PLAN = _VAULT + r"/replicationrecoveryplans/(?P<plan>[^/]+)"
+_SITE = r"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.offazure/serversites/[^/]+"
+OFFAZURE_API_VERSION = "2023-06-06"
 
 NO_SCENARIO_START = "1753-01-01T01:01:01Z"  # ASR's placeholder, from ReplicationProtectedItems_Get.json
 IDLE_ALLOWED = ["PlannedFailover", "UnplannedFailover", "DisableProtection", "TestFailover"]
@@ -125,7 +127,7 @@ class FakeArm:
 
             do_PUT = do_POST = do_DELETE = do_PATCH = do_GET  # noqa: N815
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         return self
@@ -175,6 +177,57 @@ class FakeArm:
             f"{self.vault_path()}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}",
             {"fabricFriendlyName": fabric, "friendlyName": container, "pairingStatus": "Paired"},
         )
+
+    def register_appliance(
+        self, fabric: str, container: str, architecture: str, ip: str, *, site: str = "site1"
+    ) -> dict[str, Any]:
+        """The fabric and protection container a registration creates, with the appliance's details.
+
+        Shapes: `InMageRcmFabricSpecificDetails` (modernized) and `VMwareDetails` (classic) of the 2025-08-01
+        API (fake's assumption for the values: the examples show only a HyperVSite fabric)."""
+        if architecture == "modernized":
+            details: dict[str, Any] = {
+                "instanceType": "InMageRcm",
+                "physicalSiteId": self.site_path(site),
+                "vmwareSiteId": self.site_path(site).replace("ServerSites", "VMwareSites"),
+                "processServers": [{"id": f"ps-{fabric}", "name": "appliance", "ipAddresses": [ip]}],
+            }
+        else:
+            details = {
+                "instanceType": "VMware",
+                "ipAddress": ip,
+                "hostName": "config-server",
+                "processServers": [{"id": f"ps-{fabric}", "friendlyName": "config-server", "ipAddress": ip}],
+                "masterTargetServers": [{"id": f"mt-{fabric}", "ipAddress": ip, "name": "config-server"}],
+                "runAsAccounts": [{"accountId": "1", "accountName": "ec2-admin"}],
+            }
+        stored = self.put_resource(
+            f"{self.vault_path()}/replicationFabrics/{fabric}",
+            {"friendlyName": fabric, "customDetails": details, "health": "Normal"},
+        )
+        self.add_container(fabric, container)
+        return stored
+
+    def site_path(self, site: str = "site1") -> str:
+        return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.OffAzure/ServerSites/{site}"
+
+    def add_site_machine(
+        self, machine: str, ip: str, display_name: str, *, site: str = "site1", deleted: bool = False
+    ) -> str:
+        """A machine the appliance discovered into its physical site (Microsoft.OffAzure); returns its id."""
+        machine_id = f"{self.site_path(site)}/machines/{machine}"
+        with self._lock:
+            self.resources[machine_id.lower()] = {
+                "id": machine_id,
+                "name": machine,
+                "type": "Microsoft.OffAzure/ServerSites/machines",
+                "properties": {
+                    "displayName": display_name,
+                    "isDeleted": deleted,
+                    "networkAdapters": [{"nicId": "nic-1", "ipAddressList": [ip]}],
+                },
+            }
+        return machine_id
 
     def item_path(self, fabric: str, container: str, item: str) -> str:
         return (
@@ -334,7 +387,7 @@ class FakeArm:
                 return
             if self.require_token and http.headers.get("Authorization") != f"Bearer {TOKEN}":
                 status, payload, headers = 401, _error("AuthenticationFailed", "missing or wrong bearer token"), {}
-            elif query.get("api-version") != API_VERSION and "microsoft.recoveryservices" in parts.path.lower():
+            elif _api_version_for(parts.path) not in (None, query.get("api-version")):
                 status, payload, headers = (
                     400,
                     _error("InvalidApiVersionParameter", f"api-version {query.get('api-version')!r}"),
@@ -387,6 +440,10 @@ class FakeArm:
             ("GET", _CONTAINER, self._get),
             # ReplicationProtectableItems_ListByReplicationProtectionContainers.json
             ("GET", _CONTAINER + r"/replicationprotectableitems", self._list),
+            # ReplicationProtectionContainers_DiscoverProtectableItem.json (a job; the item is listed when it ends)
+            ("POST", _CONTAINER + r"/discoverprotectableitem", self._discover_protectable_item),
+            # Microsoft.OffAzure ServerSites machines list (Servers_ListByServerSiteResource, 2023-06-06)
+            ("GET", _SITE + r"/machines", self._list),
             # ReplicationProtectedItems_ListByReplicationProtectionContainers.json / ReplicationProtectedItems_Get.json
             ("GET", _CONTAINER + r"/replicationprotecteditems", self._list),
             ("GET", _ITEM, self._get),
@@ -470,13 +527,9 @@ class FakeArm:
 
         return handler
 
-    def _item_action(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
-        item_key = key.rsplit("/", 1)[0]
-        item = self.resources.get(item_key)
-        if item is None:
-            return 404, _error("NotFound", f"{item_key} was not found"), {}
-        action = match.group("action").lower()
-        effects: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+    def _item_effects(self) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
+        """Scenario, job name and item changes of each item action (also applied by recovery plan actions)."""
+        return {
             # Item states after each action, from the examples' 200 bodies.
             "testfailover": (
                 "TestFailover",
@@ -522,7 +575,14 @@ class FakeArm:
             ),
             "remove": ("DisableDr", "Disable replication", None),  # the item is gone when the job ends
         }
-        scenario, friendly, changes = effects[action]
+
+    def _item_action(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        item_key = key.rsplit("/", 1)[0]
+        item = self.resources.get(item_key)
+        if item is None:
+            return 404, _error("NotFound", f"{item_key} was not found"), {}
+        action = match.group("action").lower()
+        scenario, friendly, changes = self._item_effects()[action]
 
         def effect() -> None:
             if changes is None:
@@ -531,6 +591,32 @@ class FakeArm:
                 item["properties"].update(changes)
 
         job = self._new_job(match, scenario, friendly, item_key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _discover_protectable_item(
+        self, match: re.Match[str], key: str, body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        container_key = key.rsplit("/", 1)[0]
+        if container_key not in self.resources:
+            return 404, _error("NotFound", f"{container_key} was not found"), {}
+        properties = dict((body or {}).get("properties") or {})
+        container_path = match.group(0).rsplit("/", 1)[0]
+
+        def effect() -> None:  # fake's assumption: the item's name is ASR's own id, the details as VMwareVirtualMachine
+            self.put_resource(
+                f"{container_path}/replicationProtectableItems/{uuid.uuid4()}",
+                {
+                    "friendlyName": properties.get("friendlyName"),
+                    "protectionStatus": "Unprotected",
+                    "customDetails": {
+                        "instanceType": "VMwareVirtualMachine",
+                        "ipAddress": properties.get("ipAddress"),
+                        "osType": properties.get("osType"),
+                    },
+                },
+            )
+
+        job = self._new_job(match, "DiscoverProtectableItem", "Add physical machine", container_key, effect)
         return 202, None, self._action_headers(match, job)
 
     def _put_plan(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
@@ -561,6 +647,13 @@ class FakeArm:
 
         def effect() -> None:
             plan["properties"]["allowedOperations"] = allowed
+            # The plan's job acts on every item of its groups, as the item actions do.
+            changes = self._item_effects().get(action, ("", "", None))[2]
+            for group in plan["properties"].get("groups") or []:
+                for member in group.get("replicationProtectedItems") or []:
+                    item = self.resources.get(str(member.get("id", "")).lower().rstrip("/"))
+                    if item is not None and changes:
+                        item["properties"].update(changes)
 
         job = self._new_job(match, action, f"Recovery plan {action}", plan_key, effect)
         return 202, None, self._action_headers(match, job)
@@ -607,6 +700,20 @@ class FakeArm:
             "Azure-AsyncOperation": f"{base}/replicationOperationStatus/{operation}{query}",
             "Retry-After": retry_after,
         }
+
+
+def _api_version_for(path: str) -> str | None:
+    """The api-version a path needs: 2025-08-01 under Microsoft.RecoveryServices, 2023-06-06 under Microsoft.OffAzure."""
+    lowered = path.lower()
+    if "microsoft.recoveryservices" in lowered:
+        return API_VERSION
+    if "microsoft.offazure" in lowered:
+        return OFFAZURE_API_VERSION
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # the default backlog of 5 refuses connections when a whole wave's actions start at once
 
 
 def _vault_key(match: re.Match[str]) -> str:

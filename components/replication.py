@@ -1,0 +1,243 @@
+"""ASR replication as code: registration, replication policy and its association, one protected item per machine.
+
+See docs/replication.md for the sources behind every default and for what removing a machine does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import recoveryservices as rs
+
+from components.asr.discovered_machine import DiscoveredMachine, DiscoveredMachineArgs
+from components.asr.discovery import ProtectableMachine, ProtectableMachineArgs
+from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
+from components.config import MachineConfig, WaveConfig
+
+AZURE_CONTAINER = "Microsoft Azure"
+"""The recovery-side container of an on-premises-to-Azure mapping, as PowerShell's `Constants.AzureContainer`."""
+
+# Portal defaults per architecture (docs/replication.md, "Replication policy"), in minutes.
+POLICY_DEFAULTS: dict[str, dict[str, int]] = {
+    "modernized": {"recovery_point_history": 3 * 24 * 60, "crash_consistent": 5, "app_consistent": 0},
+    "classic": {"recovery_point_history": 24 * 60, "crash_consistent": 5, "app_consistent": 60, "rpo_threshold": 60},
+}
+DISK_TYPE = "Standard_LRS"
+"""Managed disk type of replicas: the portal's default ("Standard HDD"), physical-server-enable-replication.md."""
+
+
+def policy_settings(wave: WaveConfig) -> dict[str, int]:
+    """The policy's values: the config's overrides over the architecture's portal defaults."""
+    policy = wave.azure.replication_policy
+    settings = dict(POLICY_DEFAULTS[wave.architecture])
+    overrides = {
+        "recovery_point_history": policy.recovery_point_history_minutes,
+        "crash_consistent": policy.crash_consistent_frequency_minutes,
+        "app_consistent": policy.app_consistent_frequency_minutes,
+    }
+    settings.update({key: value for key, value in overrides.items() if value is not None})
+    return settings
+
+
+def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.InMageAzureV2PolicyInputArgs:
+    """The architecture-specific input of the replication policy."""
+    values = policy_settings(wave)
+    if wave.architecture == "modernized":
+        return rs.InMageRcmPolicyCreationInputArgs(
+            instance_type="InMageRcm",
+            recovery_point_history_in_minutes=values["recovery_point_history"],
+            crash_consistent_frequency_in_minutes=values["crash_consistent"],
+            app_consistent_frequency_in_minutes=values["app_consistent"],
+            enable_multi_vm_sync="True",
+        )
+    return rs.InMageAzureV2PolicyInputArgs(
+        instance_type="InMageAzureV2",
+        recovery_point_history=values["recovery_point_history"],
+        crash_consistent_frequency_in_minutes=values["crash_consistent"],
+        app_consistent_frequency_in_minutes=values["app_consistent"],
+        recovery_point_threshold_in_minutes=values["rpo_threshold"],
+        multi_vm_sync_status=rs.SetMultiVmSyncStatus.ENABLE,
+    )
+
+
+def item_options(machine: MachineConfig, parent: pulumi.Resource, depends_on: list[pulumi.Resource]) -> pulumi.ResourceOptions:
+    """Removing a machine from config never purges its replication (docs/replication.md, "Removing a machine").
+
+    `protect` makes `pulumi up` refuse to delete the item until the machine is marked `retire: true`;
+    `retain_on_delete` means that even then Pulumi only forgets it: azure-native's delete is the DELETE (purge).
+    """
+    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on, protect=not machine.retire, retain_on_delete=True)
+
+
+@dataclass(frozen=True)
+class WaveReplicationArgs:
+    wave: WaveConfig
+    resource_group_name: pulumi.Input[str]
+    resource_group_id: pulumi.Input[str]
+    vault_name: pulumi.Input[str]
+    storage_account_id: pulumi.Input[str]
+    network_id: pulumi.Input[str]
+    test_network_id: pulumi.Input[str]
+    appliance_private_ip: pulumi.Input[str]
+
+
+class WaveReplication(pulumi.ComponentResource):
+    """Replication of one wave's machines to Azure.
+
+    Outputs: `fabric_name`, `container_name`, `policy_id`, `container_mapping_id`, and `protected_items`
+    (machine name -> {"id", "protectionState", "replicationHealth"} as known at the last update).
+    """
+
+    def __init__(self, name: str, args: WaveReplicationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("migration:asr:WaveReplication", name, None, opts)
+        wave = args.wave
+        child = pulumi.ResourceOptions(parent=self)
+        timeout = wave.azure.registration_timeout_minutes
+
+        registration = ApplianceRegistration(
+            f"{name}-registration",
+            ApplianceRegistrationArgs(
+                resource_group_name=args.resource_group_name,
+                vault_name=args.vault_name,
+                architecture=wave.architecture,
+                appliance_ip=args.appliance_private_ip,
+                timeout_minutes=timeout,
+            ),
+            child,
+        )
+        policy = rs.ReplicationPolicy(
+            f"{name}-policy",
+            resource_group_name=args.resource_group_name,
+            resource_name_=args.vault_name,
+            policy_name=wave.azure.replication_policy.name,
+            properties=rs.CreatePolicyInputPropertiesArgs(provider_specific_input=policy_input(wave)),
+            opts=child,
+        )
+        # The seed's "associated automatically with the configuration server": the portal maps the policy to the
+        # appliance's protection container; the recovery side of an on-premises-to-Azure mapping is "Microsoft Azure".
+        mapping = rs.ReplicationProtectionContainerMapping(
+            f"{name}-mapping",
+            resource_group_name=args.resource_group_name,
+            resource_name_=args.vault_name,
+            fabric_name=registration.fabric_name,
+            protection_container_name=registration.container_name,
+            mapping_name=f"{wave.azure.replication_policy.name}-mapping",
+            properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
+                policy_id=policy.id, target_protection_container_id=AZURE_CONTAINER
+            ),
+            opts=child,
+        )
+
+        first_subnet = wave.azure.network.subnets[0].name
+        items: dict[str, rs.ReplicationProtectedItem] = {}
+        for machine in wave.machines:
+            subnet = machine.subnet or first_subnet
+            if wave.architecture == "classic":
+                discovered = ProtectableMachine(
+                    f"{name}-{machine.name}-discovery",
+                    ProtectableMachineArgs(
+                        resource_group_name=args.resource_group_name,
+                        vault_name=args.vault_name,
+                        fabric_name=registration.fabric_name,
+                        container_name=registration.container_name,
+                        friendly_name=machine.name,
+                        ip_address=machine.private_ip,
+                        os_type=machine.os.capitalize(),
+                    ),
+                    child,
+                )
+                properties = rs.EnableProtectionInputPropertiesArgs(
+                    policy_id=policy.id,
+                    protectable_item_id=discovered.protectable_item_id,
+                    provider_specific_details=rs.InMageAzureV2EnableProtectionInputArgs(
+                        instance_type="InMageAzureV2",
+                        process_server_id=registration.process_server_id,
+                        master_target_id=registration.master_target_id,
+                        run_as_account_id=registration.run_as_account_ids.apply(lambda ids: ids[0] if ids else None),
+                        log_storage_account_id=args.storage_account_id,
+                        target_azure_v2_resource_group_id=args.resource_group_id,
+                        target_azure_network_id=args.network_id,
+                        # The classic API takes the subnet *name* here (PowerShell passes RecoveryAzureSubnetName).
+                        target_azure_subnet_id=subnet,
+                        target_azure_vm_name=machine.name,
+                        target_vm_size=machine.vm_size,
+                        disk_type=DISK_TYPE,
+                    ),
+                )
+                depends: list[pulumi.Resource] = [mapping, discovered]
+            else:
+                found = DiscoveredMachine(
+                    f"{name}-{machine.name}-discovery",
+                    DiscoveredMachineArgs(
+                        physical_site_id=registration.physical_site_id,
+                        machine_name=machine.name,
+                        ip_address=machine.private_ip,
+                        timeout_minutes=timeout,
+                    ),
+                    child,
+                )
+                properties = rs.EnableProtectionInputPropertiesArgs(
+                    policy_id=policy.id,
+                    provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(
+                        instance_type="InMageRcm",
+                        fabric_discovery_machine_id=found.fabric_discovery_machine_id,
+                        process_server_id=registration.process_server_id,
+                        target_resource_group_id=args.resource_group_id,
+                        target_network_id=args.network_id,
+                        target_subnet_name=subnet,
+                        test_network_id=args.test_network_id,
+                        test_subnet_name=subnet,
+                        target_vm_name=machine.name,
+                        target_vm_size=machine.vm_size,
+                        disks_default=rs.InMageRcmDisksDefaultInputArgs(
+                            disk_type=DISK_TYPE, log_storage_account_id=args.storage_account_id
+                        ),
+                    ),
+                )
+                depends = [mapping, found]
+            items[machine.name] = rs.ReplicationProtectedItem(
+                f"{name}-{machine.name}",
+                resource_group_name=args.resource_group_name,
+                resource_name_=args.vault_name,
+                fabric_name=registration.fabric_name,
+                protection_container_name=registration.container_name,
+                replicated_protected_item_name=machine.name,
+                properties=properties,
+                opts=item_options(machine, self, depends),
+            )
+
+        self.fabric_name = registration.fabric_name
+        self.container_name = registration.container_name
+        self.policy_id = policy.id
+        self.container_mapping_id = mapping.id
+        self.protected_items: pulumi.Output[dict[str, dict[str, Any]]] = pulumi.Output.all(
+            **{machine: _item_state(item) for machine, item in items.items()}
+        )
+        self.register_outputs(
+            {
+                "fabric_name": self.fabric_name,
+                "container_name": self.container_name,
+                "policy_id": self.policy_id,
+                "container_mapping_id": self.container_mapping_id,
+                "protected_items": self.protected_items,
+            }
+        )
+
+
+def _item_state(item: rs.ReplicationProtectedItem) -> pulumi.Output[dict[str, Any]]:
+    return pulumi.Output.all(item.id, item.properties).apply(
+        lambda values: {
+            "id": values[0],
+            "protectionState": _field(values[1], "protection_state", "protectionState"),
+            "replicationHealth": _field(values[1], "replication_health", "replicationHealth"),
+        }
+    )
+
+
+def _field(properties: Any, attribute: str, key: str) -> Any:
+    """A property of the item's `properties`: a typed response object, or a plain mapping before translation."""
+    if isinstance(properties, dict):
+        return properties.get(attribute, properties.get(key))
+    return getattr(properties, attribute, None)

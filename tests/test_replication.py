@@ -1,0 +1,173 @@
+"""Replication as code under the mock engine: the whole graph, for both architectures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from migrate_tool.offline import engine
+from migrate_tool.offline.engine import ProgramRun
+from tests.program import of_type, one, run_wave
+from tests.waves import wave
+
+ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
+POLICY = "azure-native:recoveryservices:ReplicationPolicy"
+MAPPING = "azure-native:recoveryservices:ReplicationProtectionContainerMapping"
+REGISTRATION = "pulumi-python:dynamic/asr:ApplianceRegistration"
+ARM = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/migrationRG"
+
+
+@pytest.fixture(scope="module")
+def modernized() -> ProgramRun:
+    raw = wave()
+    raw["azure"]["network"]["subnets"].append({"name": "data", "prefix": "10.0.1.0/24"})
+    raw["machines"][1]["subnet"] = "data"
+    raw["machines"][1]["vmSize"] = "Standard_E4s_v5"
+    return run_wave(raw)
+
+
+@pytest.fixture(scope="module")
+def classic() -> ProgramRun:
+    return run_wave(wave(architecture="classic"))
+
+
+def _by_name(run: ProgramRun, typ: str) -> dict[str, Any]:
+    return {r.name: r for r in of_type(run, typ)}
+
+
+def test_registration_waits_for_this_waves_appliance(modernized: ProgramRun) -> None:
+    registration = one(modernized, REGISTRATION)
+    appliance = one(modernized, "aws:ec2/instance:Instance")
+    assert registration.inputs["appliance_ip"] == appliance.state["privateIp"], registration.urn
+    assert (registration.inputs["vault_name"], registration.inputs["architecture"]) == ("myVault", "modernized")
+    assert registration.inputs["timeout_minutes"] == 60
+
+
+def test_modernized_policy_has_the_portal_defaults_and_is_mapped_to_the_appliances_container(modernized: ProgramRun) -> None:
+    policy, mapping, registration = one(modernized, POLICY), one(modernized, MAPPING), one(modernized, REGISTRATION)
+    assert policy.inputs["policyName"] == "myReplicationPolicy"
+    assert policy.inputs["properties"]["providerSpecificInput"] == {
+        "instanceType": "InMageRcm",
+        "recoveryPointHistoryInMinutes": 4320,
+        "crashConsistentFrequencyInMinutes": 5,
+        "appConsistentFrequencyInMinutes": 0,
+        "enableMultiVmSync": "True",
+    }
+    assert mapping.inputs["fabricName"] == registration.state["fabric_name"]
+    assert mapping.inputs["protectionContainerName"] == registration.state["container_name"]
+    assert mapping.inputs["properties"] == {"policyId": policy.id, "targetProtectionContainerId": "Microsoft Azure"}
+
+
+def test_modernized_protects_every_machine_with_the_inmagercm_input(modernized: ProgramRun) -> None:
+    items = _by_name(modernized, ITEM)
+    assert set(items) == {"wave1-replication-web01", "wave1-replication-db01"}
+    registration = one(modernized, REGISTRATION)
+    discovered = _by_name(modernized, "pulumi-python:dynamic/asr:DiscoveredMachine")
+    db = items["wave1-replication-db01"]
+    assert db.inputs["replicatedProtectedItemName"] == "db01"
+    assert db.inputs["fabricName"] == registration.state["fabric_name"]
+    assert db.inputs["properties"]["policyId"] == one(modernized, POLICY).id
+    assert db.inputs["properties"]["providerSpecificDetails"] == {
+        "instanceType": "InMageRcm",
+        "fabricDiscoveryMachineId": discovered["wave1-replication-db01-discovery"].state["fabric_discovery_machine_id"],
+        "processServerId": registration.state["process_server_id"],
+        "targetResourceGroupId": ARM,
+        "targetNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork",
+        "targetSubnetName": "data",
+        "testNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork-test",
+        "testSubnetName": "data",
+        "targetVmName": "db01",
+        "targetVmSize": "Standard_E4s_v5",
+        "disksDefault": {
+            "diskType": "Standard_LRS",
+            "logStorageAccountId": f"{ARM}/providers/Microsoft.Storage/storageAccounts/awsmigrated2017",
+        },
+    }
+    web = items["wave1-replication-web01"].inputs["properties"]["providerSpecificDetails"]
+    assert (web["targetSubnetName"], "targetVmSize" in web) == ("default", False)
+    lookup = discovered["wave1-replication-web01-discovery"]
+    assert (lookup.inputs["physical_site_id"], lookup.inputs["ip_address"]) == (registration.state["physical_site_id"], "172.31.10.11")
+
+
+def test_classic_discovers_each_machine_then_enables_inmageazurev2(classic: ProgramRun) -> None:
+    registration = one(classic, REGISTRATION)
+    discovered = _by_name(classic, "pulumi-python:dynamic/asr:ProtectableMachine")
+    assert {(d.inputs["friendly_name"], d.inputs["ip_address"], d.inputs["os_type"]) for d in discovered.values()} == {
+        ("web01", "172.31.10.11", "Windows"),
+        ("db01", "172.31.10.12", "Linux"),
+    }
+    web = _by_name(classic, ITEM)["wave1-replication-web01"]
+    assert web.inputs["properties"]["protectableItemId"] == discovered["wave1-replication-web01-discovery"].state["protectable_item_id"]
+    assert web.inputs["properties"]["providerSpecificDetails"] == {
+        "instanceType": "InMageAzureV2",
+        "processServerId": registration.state["process_server_id"],
+        "masterTargetId": registration.state["master_target_id"],
+        "runAsAccountId": registration.state["run_as_account_ids"][0],
+        "logStorageAccountId": f"{ARM}/providers/Microsoft.Storage/storageAccounts/awsmigrated2017",
+        "targetAzureV2ResourceGroupId": ARM,
+        "targetAzureNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork",
+        "targetAzureSubnetId": "default",
+        "targetAzureVmName": "web01",
+        "diskType": "Standard_LRS",
+    }
+    assert of_type(classic, "pulumi-python:dynamic/asr:DiscoveredMachine") == []
+
+
+def test_classic_policy_defaults(classic: ProgramRun) -> None:
+    assert one(classic, POLICY).inputs["properties"]["providerSpecificInput"] == {
+        "instanceType": "InMageAzureV2",
+        "recoveryPointHistory": 1440,
+        "crashConsistentFrequencyInMinutes": 5,
+        "appConsistentFrequencyInMinutes": 60,
+        "recoveryPointThresholdInMinutes": 60,
+        "multiVmSyncStatus": "Enable",
+    }
+
+
+def test_policy_and_timeout_overrides_from_config() -> None:
+    raw = wave()
+    raw["azure"]["replicationPolicy"].update({"recoveryPointHistoryMinutes": 1440, "appConsistentFrequencyMinutes": 240})
+    raw["azure"]["registrationTimeoutMinutes"] = 180
+    run = run_wave(raw)
+    provider_input = one(run, POLICY).inputs["properties"]["providerSpecificInput"]
+    assert (provider_input["recoveryPointHistoryInMinutes"], provider_input["appConsistentFrequencyInMinutes"]) == (1440, 240)
+    assert {r.inputs["timeout_minutes"] for r in of_type(run, REGISTRATION)} == {180}
+
+
+def test_removing_a_machine_never_purges_and_retiring_unprotects(monkeypatch: pytest.MonkeyPatch) -> None:
+    retained: dict[str, bool] = {}
+    register = engine.RecordingMonitor.RegisterResource
+
+    def recording(self: engine.RecordingMonitor, request: Any) -> Any:
+        retained[request.name] = request.retainOnDelete
+        return register(self, request)
+
+    monkeypatch.setattr(engine.RecordingMonitor, "RegisterResource", recording)
+    raw = wave()
+    raw["machines"][1]["retire"] = True
+    items = _by_name(run_wave(raw), ITEM)
+    assert (items["wave1-replication-web01"].protect, items["wave1-replication-db01"].protect) == (True, False)
+    assert retained["wave1-replication-web01"] and retained["wave1-replication-db01"], "delete would purge"
+
+
+def test_children_sit_under_the_replication_component(modernized: ProgramRun) -> None:
+    by_urn = {r.urn: r for r in modernized.resources}
+    component = one(modernized, "migration:asr:WaveReplication")
+    assert by_urn[component.parent_urn].type == "migration:index:MigrationWave"
+    for typ in (ITEM, POLICY, MAPPING, REGISTRATION, "pulumi-python:dynamic/asr:DiscoveredMachine"):
+        for resource in of_type(modernized, typ):
+            assert resource.parent_urn == component.urn, resource.urn
+
+
+def test_outputs_carry_each_machines_item_and_state(modernized: ProgramRun) -> None:
+    items = _by_name(modernized, ITEM)
+    registration = one(modernized, REGISTRATION)
+    assert modernized.outputs["replication"] == {
+        "fabricName": registration.state["fabric_name"],
+        "containerName": registration.state["container_name"],
+        "policyId": one(modernized, POLICY).id,
+    }
+    machines = {m["name"]: m for m in modernized.outputs["machines"]}
+    assert machines["web01"]["protectedItemId"] == items["wave1-replication-web01"].id
+    assert (machines["db01"]["protectionState"], machines["db01"]["replicationHealth"]) == ("offline-plan", "offline-plan")
