@@ -2,6 +2,7 @@
 
     plan [stack]         offline plan of a stack under Pulumi's mock engine (no credentials)
     discover ...         build or update a wave's machines from EC2 and check their eligibility
+    status ...           per-machine phase, replication health, RPO and last job, from the live vault
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
         from migrate_tool.aws.discover_cli import main as discover
 
         return discover(argv[1:])
+    if argv[:1] == ["status"]:
+        from migrate_tool.status import main as status
+
+        return status(argv[1:])
 
     parser = argparse.ArgumentParser(prog="migrate.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command")
@@ -26,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--stacks-dir", type=Path, help="folder of Pulumi.<stack>.yaml files (default: stacks/)")
     plan.add_argument("--policy-config", type=Path, help="policy pack settings, as for `pulumi preview --policy-pack-config`")
     commands.add_parser("discover", help="build or update a wave from EC2 and check eligibility (see `discover --help`)")
+    commands.add_parser("status", help="live per-machine status from the vault (see `status --help`)")
     args = parser.parse_args(argv)
 
     from migrate_tool.offline import plan as offline_plan

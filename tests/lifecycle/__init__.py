@@ -1,0 +1,1 @@
+"""Tests of the migration lifecycle (issue 4)."""

@@ -1,0 +1,357 @@
+"""The action providers against the fake ARM server: requests sent, guards, idempotency, faults, audit outputs."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from components.asr.actions import (
+    ActionRefusedError,
+    CompleteMigrationProvider,
+    FailoverProvider,
+    LifecycleActionError,
+    TestFailoverCleanupProvider,
+    TestFailoverProvider,
+)
+from components.asr.recovery_points import RecoveryPointError
+from tests.fake_arm.credential import StaticTokenCredential
+from tests.fake_arm.server import FakeArm
+from tests.lifecycle.conftest import REGION, ec2_state
+from tests.lifecycle.engine import seed_item
+
+FABRIC, CONTAINER = "fabric1", "container1"
+TEST_NETWORK = "/subscriptions/s/resourceGroups/rg-wave1/providers/Microsoft.Network/virtualNetworks/net-test"
+
+
+def _props(machine: str = "web01", architecture: str = "modernized", **extra: Any) -> dict[str, Any]:
+    return {
+        "resource_group_name": "rg-wave1",
+        "vault_name": "vault1",
+        "fabric_name": FABRIC,
+        "container_name": CONTAINER,
+        "protected_item_name": machine,
+        "machine_name": machine,
+        "architecture": architecture,
+        "recovery_point": "latest",
+        "test_network_id": TEST_NETWORK,
+        "test_failover_max_age_days": 7,
+        "shutdown_source": False,
+        "aws_region": REGION,
+        "instance_id": "i-0123456789abcdef0",
+        "max_concurrency": 4,
+        "version": "1",
+        **extra,
+    }
+
+
+def _item(fake: FakeArm, machine: str = "web01", architecture: str = "modernized", **properties: Any) -> str:
+    seed_item(fake, fake.vault_path(), FABRIC, CONTAINER, machine, architecture)
+    path = fake.item_path(FABRIC, CONTAINER, machine)
+    stored = fake.resource(path)
+    assert stored is not None
+    stored["properties"].update(properties)
+    return path
+
+
+def _posts(fake: FakeArm) -> list[tuple[str, Any]]:
+    return [(r.path.rsplit("/", 1)[-1], r.body) for r in fake.requests if r.method == "POST"]
+
+
+def _tested(days_ago: float = 1) -> dict[str, Any]:
+    when = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    return {"lastSuccessfulTestFailoverTime": when.isoformat().replace("+00:00", "Z")}
+
+
+# ---- test failover and cleanup --------------------------------------------------------------------------
+
+
+def test_test_failover_posts_into_the_test_network_and_records_the_audit_trail(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    path = _item(fake_arm)
+    result = TestFailoverProvider().create(_props())
+    assert _posts(fake_arm) == [
+        (
+            "testFailover",
+            {
+                "properties": {
+                    "failoverDirection": "PrimaryToRecovery",
+                    "networkType": "VmNetworkAsInput",
+                    "networkId": TEST_NETWORK,
+                    "providerSpecificDetails": {"instanceType": "InMageRcm", "networkId": TEST_NETWORK},
+                }
+            },
+        )
+    ]
+    outs = result.outs or {}
+    assert outs["result"] == "Succeeded"
+    assert outs["job_id"].endswith(f"/vaults/vault1/replicationJobs/{outs['job_name']}")
+    assert outs["started_at"] <= outs["ended_at"]
+    assert outs["recovery_point_used"] == {"requested": "latest", "id": None, "time": None, "type": "Latest"}
+    assert outs["test_vm_id"].endswith(
+        "/resourceGroups/migrationRG/providers/Microsoft.Compute/virtualMachines/web01-test"
+    )
+    assert fake_arm.resource(path)["properties"]["testFailoverState"] == "WaitingForCompletion"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("requested", "point"),
+    [("latestProcessed", "rp-crash"), ("latestAppConsistent", "rp-app"), ("2026-05-01T09:30:00Z", "rp-app")],
+)
+def test_recovery_point_choice_is_resolved_to_an_id(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, requested: str, point: str
+) -> None:
+    path = _item(fake_arm, architecture="classic")
+    outs = TestFailoverProvider().create(_props(architecture="classic", recovery_point=requested)).outs or {}
+    [(_, body)] = _posts(fake_arm)
+    point_id = body["properties"]["providerSpecificDetails"]["recoveryPointId"]
+    assert point_id.lower() == f"{path}/recoveryPoints/{point}".lower()
+    assert body["properties"]["providerSpecificDetails"]["instanceType"] == "InMageAzureV2"
+    assert outs["recovery_point_used"]["id"] == point_id and outs["recovery_point_used"]["requested"] == requested
+
+
+def test_no_matching_recovery_point_sends_nothing(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+    _item(fake_arm)
+    with pytest.raises(RecoveryPointError, match="no recovery point matches recoveryPoint '2020-01-01T00:00:00Z'"):
+        TestFailoverProvider().create(_props(recovery_point="2020-01-01T00:00:00Z"))
+    assert _posts(fake_arm) == []
+
+
+def test_test_failover_already_waiting_for_cleanup_is_not_sent_again(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, testFailoverState="WaitingForCompletion", allowedOperations=["TestFailoverCleanup"])
+    assert (TestFailoverProvider().create(_props()).outs or {})["result"] == "AlreadyDone"
+    assert _posts(fake_arm) == []
+
+
+def test_cleanup_sends_comments_and_nothing_when_nothing_is_pending(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm)
+    assert (TestFailoverCleanupProvider().create(_props()).outs or {})["result"] == "NothingToCleanUp"
+    assert _posts(fake_arm) == []
+    TestFailoverProvider().create(_props())
+    outs = TestFailoverCleanupProvider().create(_props(comments="wave 1 tested by app owners")).outs or {}
+    assert outs["result"] == "Succeeded"
+    assert _posts(fake_arm)[-1] == ("testFailoverCleanup", {"properties": {"comments": "wave 1 tested by app owners"}})
+
+
+# ---- failover guards -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        ({}, "web01: has no successful test failover; run phases test and tested first"),
+        (_tested(days_ago=30), "is 30 days old, more than lifecycle.testFailoverMaxAgeDays (7)"),
+        (
+            {**_tested(), "testFailoverState": "WaitingForCompletion", "allowedOperations": ["TestFailoverCleanup"]},
+            "web01: its test failover is not cleaned up yet",
+        ),
+    ],
+)
+def test_failover_needs_a_recent_cleaned_up_test(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, properties: dict[str, Any], message: str
+) -> None:
+    _item(fake_arm, **properties)
+    if "allowedOperations" in properties:  # a pending cleanup: ASR itself no longer allows failover
+        properties["allowedOperations"].append("UnplannedFailover")
+    with pytest.raises(ActionRefusedError, match=re.escape(message)):
+        FailoverProvider().create(_props())
+    assert _posts(fake_arm) == []
+
+
+def test_skip_test_failover_reason_waives_the_guard_and_is_recorded(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm)
+    outs = FailoverProvider().create(_props(skip_test_failover_reason="stateless web node, rebuilt nightly")).outs or {}
+    assert outs["skip_test_failover_reason"] == "stateless web node, rebuilt nightly"
+    assert outs["result"] == "Succeeded"
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover"]
+
+
+def test_refused_when_asr_does_not_allow_the_operation(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+    _item(fake_arm, **_tested(), allowedOperations=["DisableProtection"], protectionState="Protecting")
+    with pytest.raises(ActionRefusedError) as raised:
+        FailoverProvider().create(_props())
+    assert str(raised.value) == (
+        "web01: failover: ASR does not allow UnplannedFailover on item web01 now (allowedOperations:"
+        " DisableProtection; protectionState: Protecting; testFailoverState: None)"
+    )
+    assert _posts(fake_arm) == []
+
+
+def test_failover_stops_the_ec2_source_first_and_asks_asr_to_shut_it_down(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, ec2: list[str]
+) -> None:
+    _item(fake_arm, **_tested())
+    outs = FailoverProvider().create(_props(shutdown_source=True, instance_id=ec2[0])).outs or {}
+    assert ec2_state(ec2[0]) == "stopped"
+    assert outs["source_stop"]["instances"] == {ec2[0]: {"before": "running", "after": "stopped"}}
+    [(_, body)] = _posts(fake_arm)
+    assert body["properties"]["sourceSiteOperations"] == "Required"
+    assert body["properties"]["providerSpecificDetails"] == {"instanceType": "InMageRcm", "performShutdown": "true"}
+    assert outs["vm_id"].endswith("/virtualMachines/web01")
+
+
+def test_failover_is_not_started_when_the_source_cannot_be_found(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, ec2: list[str]
+) -> None:
+    _item(fake_arm, **_tested())
+    with pytest.raises(Exception, match="i-0000000000000000a"):
+        FailoverProvider().create(_props(shutdown_source=True, instance_id="i-0000000000000000a"))
+    assert _posts(fake_arm) == []
+
+
+# ---- complete migration ------------------------------------------------------------------------------------
+
+
+def test_complete_migration_removes_with_migration_complete_and_reruns_harmlessly(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    path = _item(fake_arm, **_tested())
+    FailoverProvider().create(_props())
+    outs = CompleteMigrationProvider().create(_props()).outs or {}
+    assert _posts(fake_arm)[-1] == (
+        "remove",
+        {
+            "properties": {
+                "disableProtectionReason": "MigrationComplete",
+                "replicationProviderInput": {"instanceType": "DisableProtectionProviderSpecificInput"},
+            }
+        },
+    )
+    assert outs["result"] == "Succeeded" and fake_arm.resource(path) is None
+    assert (CompleteMigrationProvider().create(_props()).outs or {})["result"] == "AlreadyDone"
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover", "remove"]
+    assert not any(r.method == "DELETE" for r in fake_arm.requests)  # never the purge
+
+
+def test_complete_migration_refused_before_failover(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+    _item(fake_arm)
+    with pytest.raises(ActionRefusedError, match="ASR does not allow CompleteMigration"):
+        CompleteMigrationProvider().create(_props())
+    assert _posts(fake_arm) == []
+
+
+# ---- delete, diff, update -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "provider", [TestFailoverProvider(), TestFailoverCleanupProvider(), FailoverProvider(), CompleteMigrationProvider()]
+)
+def test_delete_only_forgets(fake_arm: FakeArm, arm_env: StaticTokenCredential, provider: Any) -> None:
+    _item(fake_arm, activeLocation="Recovery")
+    provider.delete("id", {**_props(), "result": "Succeeded", "job_name": "j"})
+    assert fake_arm.requests == []
+
+
+def test_diff_replaces_on_another_item_updates_on_version_and_ignores_the_rest() -> None:
+    provider = FailoverProvider()
+    olds = {**_props(), "result": "Succeeded", "job_name": "j"}
+    assert provider.diff("id", olds, _props(protected_item_name="db01")).replaces == ["protected_item_name"]
+    bumped = provider.diff("id", olds, _props(version="2"))
+    assert (bumped.changes, bumped.replaces) == (True, [])
+    assert not provider.diff("id", olds, _props(recovery_point="latestProcessed", shutdown_source=True)).changes
+    assert (provider.update("id", olds, _props(version="2")).outs or {})["job_name"] == "j"
+
+
+def test_check_names_field_value_and_rule() -> None:
+    result = FailoverProvider().check({}, _props(vault_name="", recovery_point="yesterday", architecture="Classic"))
+    assert sorted(f.reason for f in result.failures) == [
+        "architecture: 'Classic' must be one of modernized, classic",
+        "recovery_point: 'yesterday' must be one of latest, latestProcessed, latestAppConsistent or an ISO 8601"
+        " time with a time zone, like 2026-05-01T22:00:00Z",
+        "vault_name: '' must be a non-empty string",
+    ]
+
+
+# ---- faults ----------------------------------------------------------------------------------------------------
+
+
+def test_throttled_failover_post_is_retried_and_starts_one_job(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.fail_next("POST", r"/unplannedFailover$", 429)  # no Retry-After, as ASR throttles
+    fake_arm.fail_next("GET", r"/replicationProtectedItems/web01$", 503)
+    outs = FailoverProvider().create(_props()).outs or {}
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover", "unplannedFailover"]
+    assert len(fake_arm.jobs) == 1 and outs["result"] == "Succeeded"
+
+
+def test_dropped_connection_after_the_post_attaches_instead_of_resending(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.drop_next("POST", r"/unplannedFailover$", after_effect=True)
+    outs = FailoverProvider().create(_props()).outs or {}
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover"]
+    assert len(fake_arm.jobs) == 1 and outs["job_name"] == next(iter(fake_arm.jobs.values())).name
+
+
+def test_failed_job_surfaces_asrs_code_message_and_recommended_action(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.next_job_ends(
+        "Failed",
+        "Failed",
+        [
+            {
+                "serviceErrorDetails": {
+                    "code": "70094",
+                    "message": "Failover of the virtual machine failed.",
+                    "possibleCauses": "The target subnet has no free IP address.",
+                    "recommendedAction": "Free an IP address in the target subnet and retry.",
+                },
+                "taskId": "t1",
+            }
+        ],
+    )
+    with pytest.raises(LifecycleActionError) as raised:
+        FailoverProvider().create(_props())
+    message = str(raised.value)
+    assert message.startswith("web01: failover: Failover for web01")
+    for part in ("[70094] Failover of the virtual machine failed.", "Recommended action: Free an IP address"):
+        assert part in message
+
+
+def test_suspended_job_says_how_to_resume(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+    _item(fake_arm)
+    fake_arm.next_job_ends("Suspended", "Waiting for a manual action")
+    with pytest.raises(LifecycleActionError, match=r"az site-recovery job resume -g rg-wave1 --vault-name vault1"):
+        TestFailoverProvider().create(_props())
+
+
+def test_another_running_job_refuses_and_is_never_cancelled(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+    fake_arm.job_step_seconds = 5
+    _item(fake_arm)
+    worker = threading.Thread(target=lambda: _swallow(lambda: TestFailoverProvider().create(_props())), daemon=True)
+    worker.start()
+    _wait_for(lambda: bool(fake_arm.jobs))
+    with pytest.raises(ActionRefusedError, match=r"ASR job .* \(TestFailover\) is running on the item; wait for it"):
+        FailoverProvider().create(_props(skip_test_failover_reason="reason"))
+    assert [name for name, _ in _posts(fake_arm)] == ["testFailover"]
+    assert not any("cancel" in r.path.lower() for r in fake_arm.requests)
+
+
+def _swallow(action: Any) -> None:
+    try:
+        action()
+    except Exception:  # the job outlives the test; the worker's outcome is not what is tested here
+        return
+
+
+def _wait_for(condition: Any, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
