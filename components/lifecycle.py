@@ -25,6 +25,7 @@ import pulumi_azure_native.recoveryservices as rs
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from components.asr import actions
+from components.asr.post_migration import PostMigrationPrep, PostMigrationPrepArgs
 from components.config import MachineConfig, WaveConfig
 
 PHASES = ("replicate", "test", "tested", "cutover", "complete")
@@ -192,6 +193,8 @@ class WaveLifecycle(pulumi.ComponentResource):
             "aws_region": wave.aws.region,
         }
         audit: dict[str, Any] = {}
+        self.preparations: dict[str, PostMigrationPrep] = {}
+        """machine name -> its post-migration preparation, for machines whose migration is complete."""
         if settings.orchestration == "recoveryPlan":
             audit["recoveryPlan"], plan_last = self._recovery_plan(name, machines, settings.phase, base, record)
             # A recovery plan has no complete-migration action: that runs per item, in parallel, after the plan.
@@ -245,6 +248,13 @@ class WaveLifecycle(pulumi.ComponentResource):
             resource = cls(f"{prefix}-{_kebab(key)}", inputs, pulumi.ResourceOptions(parent=self, depends_on=after))
             after = [resource]
             records[key] = _audit_of(resource)
+            if isinstance(resource, actions.CompleteMigration):
+                # The seed's "after the move": agent check, Mobility service removal, restart (drReady).
+                self.preparations[machine.name] = PostMigrationPrep(
+                    f"{prefix}-post-migration",
+                    PostMigrationPrepArgs(machine=machine.name, vm_resource_id=resource.vm_id, os=machine.os),
+                    pulumi.ResourceOptions(parent=self, depends_on=[resource]),
+                )
         return records
 
     def _recovery_plan(

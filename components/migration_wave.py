@@ -9,7 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
-from components.config import WaveConfig
+from components.config import MachineConfig, WaveConfig
+from components.contract import OUTPUTS_VERSION, machine_entry
 from components.landing_zone import LandingZone, LandingZoneArgs
 from components.lifecycle import WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
@@ -17,8 +18,6 @@ from components.replication import WaveReplication, WaveReplicationArgs
 from components.secrets import WaveSecrets
 from components.source_prep import SourcePreparation, SourcePreparationArgs
 
-OUTPUTS_VERSION = 1
-"""Version of the stack-output contract (README, "Outputs contract"); bump it on any breaking change."""
 
 
 @dataclass(frozen=True)
@@ -130,19 +129,35 @@ class MigrationWave(pulumi.ComponentResource):
                 "policyId": self.replication.policy_id,
             },
             "lifecycle": {"phases": self.lifecycle.phases, "audit": self.lifecycle.audit},
-            "machines": [
-                {
-                    "name": m.name,
-                    "instanceId": m.instance_id,
-                    "privateIp": m.private_ip,
-                    "os": m.os,
-                    "vmSize": m.vm_size,
-                    "protectedItemId": _item_field(items, m.name, "id"),
-                    "protectionState": _item_field(items, m.name, "protectionState"),
-                    "replicationHealth": _item_field(items, m.name, "replicationHealth"),
-                }
-                for m in wave.machines
-            ],
+            "machines": [self._machine_entry(m, items) for m in wave.machines],
+        }
+
+    def _machine_entry(self, machine: MachineConfig, items: pulumi.Output[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+        """Contract v2 entry (components/contract.py) plus the machine's replication state."""
+        prep = self.lifecycle.preparations.get(machine.name)
+        migrated = (
+            {}
+            if prep is None
+            else {
+                "vm_resource_id": prep.vm_resource_id,
+                "managed_disk_ids": prep.managed_disk_ids,
+                "preparation": {"agent": prep.agent, "mobilityService": prep.mobility_service, "restart": prep.restart},
+                "dr_ready": prep.dr_ready,
+            }
+        )
+        entry = machine_entry(
+            name=machine.name,
+            instance_id=machine.instance_id,
+            private_ip=machine.private_ip,
+            os=machine.os,
+            vm_size=machine.vm_size,
+            **migrated,
+        )
+        return {
+            **entry,
+            "protectedItemId": _item_field(items, machine.name, "id"),
+            "protectionState": _item_field(items, machine.name, "protectionState"),
+            "replicationHealth": _item_field(items, machine.name, "replicationHealth"),
         }
 
 

@@ -35,7 +35,7 @@ def test_example_stack_plans_and_says_it_is_offline(example) -> None:
     assert "+ " + stack + "-lz  [migration:azure:LandingZone]" in result.stdout
     assert "- azure-native:storage:StorageAccount" in result.stdout
     assert "minimumTlsVersion: TLS1_2" in result.stdout
-    assert "outputsVersion: 1" in result.stdout
+    assert "outputsVersion: 2" in result.stdout
     for key in ("vaultRegistrationKey", "appliancePassphrase"):
         assert f"note: secret migration:{key} is not set in the stack" in result.stdout
     # The policy pack ran over the plan: nothing mandatory; the tutorial is flagged as classic.

@@ -108,7 +108,7 @@ def test_aws_resources_use_the_wave_region_provider(modernized) -> None:
 
 def test_stack_outputs_follow_the_contract(modernized) -> None:
     outputs = modernized.outputs
-    assert outputs["outputsVersion"] == 1
+    assert outputs["outputsVersion"] == 2
     assert outputs["location"] == "westeurope"
     assert (outputs["wave"], outputs["architecture"]) == ("wave1", "modernized")
     assert outputs["resourceGroupName"] == "migrationRG"
@@ -123,10 +123,12 @@ def test_stack_outputs_follow_the_contract(modernized) -> None:
     assert outputs["applianceInstanceId"] == instance.id and instance.id.startswith("i-")
     assert outputs["appliancePrivateIp"] == instance.state["privateIp"]
     items = {r.inputs["replicatedProtectedItemName"]: r for r in of_type(modernized, "azure-native:recoveryservices:ReplicationProtectedItem")}
-    replication = {"protectionState": "offline-plan", "replicationHealth": "offline-plan"}
+    # Replicating, not migrated yet: no VM id, no preparation, not DR-ready (contract v2).
+    state = {"sourceType": "physical", "vmResourceId": None, "managedDiskIds": [], "preparation": None, "drReady": False,
+             "protectionState": "offline-plan", "replicationHealth": "offline-plan"}
     assert outputs["machines"] == [
-        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None, "protectedItemId": items["web01"].id, **replication},
-        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None, "protectedItemId": items["db01"].id, **replication},
+        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None, "protectedItemId": items["web01"].id, **state},
+        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None, "protectedItemId": items["db01"].id, **state},
     ]
     registration = one(modernized, "pulumi-python:dynamic/asr:ApplianceRegistration")
     assert outputs["replication"] == {
@@ -202,3 +204,19 @@ def test_classic_waves_install_no_agent_through_ssm() -> None:
     raw["aws"]["mobilityInstallerS3Uri"] = "s3://agents-bucket/asr/"
     with pytest.raises(pulumi.RunError, match="applies to the modernized architecture only"):
         run_wave(raw)
+
+
+def test_a_completed_machine_is_prepared_for_dr_and_reported_in_the_contract() -> None:
+    raw = wave()
+    raw["machines"][1]["phase"] = "complete"
+    raw["machines"][1]["skipTestFailover"] = "database verified by the DBA team on the test copy"
+    run = run_wave(raw)
+    preps = of_type(run, "pulumi-python:dynamic/asr:PostMigrationPrep")
+    assert [p.inputs["machine"] for p in preps] == ["db01"]
+    complete = [r for r in of_type(run, "pulumi-python:dynamic/asr:CompleteMigration") if r.inputs["machine_name"] == "db01"]
+    assert len(complete) == 1
+    assert preps[0].inputs["os"] == "linux"
+    db01 = next(m for m in run.outputs["machines"] if m["name"] == "db01")
+    web01 = next(m for m in run.outputs["machines"] if m["name"] == "web01")
+    assert set(db01) >= {"vmResourceId", "managedDiskIds", "preparation", "drReady"}
+    assert db01["preparation"] is not None and web01["preparation"] is None and web01["drReady"] is False

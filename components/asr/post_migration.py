@@ -181,6 +181,7 @@ class PostMigrationPrepProvider(ResourceProvider):
 class PostMigrationPrep(Resource, module="asr", name="PostMigrationPrep"):
     """Post-migration preparation of one migrated VM for Azure-to-Azure DR; see the module docstring."""
 
+    vm_resource_id: pulumi.Output[str]
     agent: pulumi.Output[dict[str, Any]]
     mobility_service: pulumi.Output[dict[str, Any]]
     restart: pulumi.Output[dict[str, Any]]
