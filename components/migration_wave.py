@@ -19,7 +19,6 @@ from components.secrets import WaveSecrets
 from components.source_prep import SourcePreparation, SourcePreparationArgs
 
 
-
 @dataclass(frozen=True)
 class MigrationWaveArgs:
     wave: WaveConfig

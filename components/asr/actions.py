@@ -852,6 +852,7 @@ class Failover(Resource, module="asr", name="Failover"):
 
 class CompleteMigration(Resource, module="asr", name="CompleteMigration"):
     result: pulumi.Output[str]
+    vm_id: pulumi.Output[str]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         _declare(self, CompleteMigrationProvider(), name, inputs, opts)
