@@ -65,6 +65,9 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ASR_DYNAMIC_PREFIX = "pulumi-python:dynamic/asr:"
 TEST_FAILOVER = "pulumi-python:dynamic/asr:TestFailover"
+TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:TestFailoverCleanup"
+PLAN_TEST_FAILOVER = "pulumi-python:dynamic/asr:PlanTestFailover"
+PLAN_TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:PlanTestFailoverCleanup"
 FAILOVER_COMMIT = "pulumi-python:dynamic/asr:FailoverCommit"
 VAULT_SETTING = "pulumi-python:dynamic/asr:VaultSetting"
 
@@ -688,18 +691,35 @@ def _dr_region_paired(stack_config: StackConfig) -> Callable[[StackValidationArg
     return validate
 
 
-def _recorded_test_failovers(resources: Iterable[PolicyResource], require_cleanup: bool) -> dict[str, PolicyResource]:
-    """Machine name (lower case) -> its TestFailover resource, for those that succeeded (and were cleaned up)."""
-    recorded = {}
+SUCCEEDED_RESULTS = frozenset({"Succeeded", "AlreadyDone"})
+"""Action `result`s that mean the step is done (components/asr/actions.py): its job succeeded, or ASR showed it done."""
+
+
+def _machines_of(resource: PolicyResource) -> list[str]:
+    """Machines an action covers: `machine_name` of an item action, `machines[].machine_name` of a plan action."""
+    single = _prop(resource, "machine_name")
+    if isinstance(single, str):
+        return [single]
+    return [str(m.get("machine_name")) for m in _items(_prop(resource, "machines")) if isinstance(m, Mapping)]
+
+
+def _recorded_test_failovers(resources: Iterable[PolicyResource], require_cleanup: bool) -> set[str]:
+    """Machine names (lower case) with a succeeded test failover (and, if required, a succeeded cleanup).
+
+    The actions are the lifecycle's dynamic resources: `TestFailover` / `PlanTestFailover` and
+    `TestFailoverCleanup` / `PlanTestFailoverCleanup`, whose `result` output records how the step ended.
+    """
+    tested: set[str] = set()
+    cleaned: set[str] = set()
     for resource in resources:
-        if resource.resource_type != TEST_FAILOVER:
+        if _prop(resource, "result") not in SUCCEEDED_RESULTS:
             continue
-        machine = _prop(resource, "machine")
-        succeeded = _prop(resource, "result") == "Succeeded"
-        cleaned = _prop(resource, "cleanedUp") is True or not require_cleanup
-        if isinstance(machine, str) and succeeded and cleaned:
-            recorded[machine.lower()] = resource
-    return recorded
+        names = {name.lower() for name in _machines_of(resource)}
+        if resource.resource_type in (TEST_FAILOVER, PLAN_TEST_FAILOVER):
+            tested |= names
+        elif resource.resource_type in (TEST_FAILOVER_CLEANUP, PLAN_TEST_FAILOVER_CLEANUP):
+            cleaned |= names
+    return tested & cleaned if require_cleanup else tested
 
 
 def _test_failover_before_cutover(stack_config: StackConfig) -> Callable[[StackValidationArgs, ReportViolation], None]:
@@ -717,8 +737,9 @@ def _test_failover_before_cutover(stack_config: StackConfig) -> Callable[[StackV
             if isinstance(skip, str) and skip.strip():
                 continue
             report_violation(
-                f"machine {name!r} is in phase {phase!r} without a recorded test failover (a TestFailover with result"
-                f" 'Succeeded'{' and cleanedUp true' if settings['requireCleanup'] else ''}). Run phase 'test' first, or"
+                f"machine {name!r} is in phase {phase!r} without a recorded test failover (a TestFailover"
+                f"{' and a TestFailoverCleanup' if settings['requireCleanup'] else ''} that succeeded). Run phases 'test'"
+                " and 'tested' first, or"
                 f" set migration:wave.machines[{index}].skipTestFailover to the reason it is skipped.",
                 None,
             )

@@ -7,11 +7,24 @@ from typing import Any
 from tests.policy.engine import check_stack, stack_resource, urn, wave
 
 TEST_FAILOVER = "pulumi-python:dynamic/asr:TestFailover"
+CLEANUP = "pulumi-python:dynamic/asr:TestFailoverCleanup"
 
 
-def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = True) -> Any:
-    outputs = {"machine": machine, "result": result, "cleanedUp": cleaned_up, "endTime": "2026-11-20T21:04:00Z"}
-    return stack_resource(TEST_FAILOVER, f"{machine}-test-failover", outputs)
+def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = True) -> list[Any]:
+    """The lifecycle's action resources for one machine, with outputs as components/asr/actions.py records them."""
+    test = stack_resource(TEST_FAILOVER, f"{machine}-test-failover", {"machine_name": machine, "result": result})
+    cleanup_result = "Succeeded" if cleaned_up else "NothingToCleanUp"
+    cleanup = stack_resource(CLEANUP, f"{machine}-test-failover-cleanup", {"machine_name": machine, "result": cleanup_result})
+    return [test, cleanup]
+
+
+def test_a_recovery_plan_test_failover_covers_every_machine_in_it() -> None:
+    machines = [{"machine_name": "orders-web01"}, {"machine_name": "orders-db01"}]
+    resources = [
+        stack_resource("pulumi-python:dynamic/asr:PlanTestFailover", "plan-tf", {"machines": machines, "result": "Succeeded"}),
+        stack_resource("pulumi-python:dynamic/asr:PlanTestFailoverCleanup", "plan-tfc", {"machines": machines, "result": "Succeeded"}),
+    ]
+    assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
 
 
 def _cutover_wave(**machine_fields: Any) -> dict[str, object]:
@@ -20,23 +33,23 @@ def _cutover_wave(**machine_fields: Any) -> dict[str, object]:
 
 
 def test_cutover_with_recorded_test_failovers_passes() -> None:
-    resources = [_test_failover("orders-web01"), _test_failover("orders-db01")]
+    resources = [*_test_failover("orders-web01"), *_test_failover("orders-db01")]
     assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
 
 
 def test_cutover_without_a_test_failover_fails_per_machine() -> None:
     violations = check_stack(
-        "test-failover-before-cutover", [_test_failover("orders-db01")], stack_config=_cutover_wave()
+        "test-failover-before-cutover", _test_failover("orders-db01"), stack_config=_cutover_wave()
     )
     assert [v.message for v in violations] == [
-        "machine 'orders-web01' is in phase 'cutover' without a recorded test failover (a TestFailover with result"
-        " 'Succeeded' and cleanedUp true). Run phase 'test' first, or set"
+        "machine 'orders-web01' is in phase 'cutover' without a recorded test failover (a TestFailover and a"
+        " TestFailoverCleanup that succeeded). Run phases 'test' and 'tested' first, or set"
         " migration:wave.machines[0].skipTestFailover to the reason it is skipped."
     ]
 
 
 def test_failed_or_uncleaned_test_failovers_do_not_count() -> None:
-    resources = [_test_failover("orders-web01", result="Failed"), _test_failover("orders-db01", cleaned_up=False)]
+    resources = [*_test_failover("orders-web01", result="Failed"), *_test_failover("orders-db01", cleaned_up=False)]
     violations = check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave())
     assert len(violations) == 2
     relaxed = check_stack(
@@ -46,7 +59,7 @@ def test_failed_or_uncleaned_test_failovers_do_not_count() -> None:
 
 
 def test_a_skip_reason_allows_cutover_but_a_blank_one_does_not() -> None:
-    resources = [_test_failover("orders-db01")]
+    resources = _test_failover("orders-db01")
     reason = _cutover_wave(skipTestFailover="CAB-1234: stateless web tier, rollback is a DNS switch")
     assert check_stack("test-failover-before-cutover", resources, stack_config=reason) == []
     blank = _cutover_wave(skipTestFailover="  ")
