@@ -172,7 +172,7 @@ def compute_client(
 class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):
     """Bearer-token auth that lets a request go over plain http, and only to a loopback host.
 
-    azure-core refuses to send a token over http unless the call carries `enforce_https=False`.
+    azure-core refuses to send a token over http, even to loopback, unless the call carries `enforce_https=False`.
     This policy sets that option per request, after checking that request's own URL host is
     127.0.0.0/8, ::1 or localhost, so a token can never leave the machine unencrypted, not even
     through a `nextLink` or polling URL that points elsewhere.
