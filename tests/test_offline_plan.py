@@ -121,3 +121,25 @@ def test_plaintext_secrets_in_a_stack_never_reach_the_plan(tmp_path: Path) -> No
     for key, value in SECRETS.items():
         assert value not in written, f"{key} leaked into the plan"
     assert "[secret]" in (out / "plan.json").read_text()
+
+
+def test_the_runbook_calls_out_irreversible_lifecycle_steps(tmp_path: Path) -> None:
+    raw = wave()
+    raw["lifecycle"] = {"phase": "cutover"}
+    for machine in raw["machines"]:
+        machine["skipTestFailover"] = "CAB-42: rebuilt from images, nothing to test"
+    write_stack(tmp_path / "stacks", "cutover", raw)
+    out = tmp_path / "out"
+    result = plan("cutover", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    runbook = (out / "runbook.md").read_text()
+    assert "| Failover | wave1-lifecycle-web01-failover | FAILOVER to Azure" in runbook
+    assert "**This plan declares irreversible steps** (Failover)" in runbook
+    assert "| web01 | i-0123456789abcdef0 | 172.31.10.11 | windows | chosen by ASR | cutover |" in runbook
+
+
+def test_a_replicating_wave_runbook_declares_no_irreversible_step(example) -> None:
+    _, _, out = example
+    runbook = (out / "runbook.md").read_text()
+    assert "Nothing in this plan fails a machine over or completes a migration." in runbook
+    assert "Failover |" not in runbook

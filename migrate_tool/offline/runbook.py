@@ -13,6 +13,30 @@ _CLASSIC_WARNING = (
 )
 
 
+# The lifecycle's ASR actions (components/asr/actions.py) and what each does to a machine, for the runbook.
+_ACTIONS = {
+    "TestFailover": "test failover into the isolated test network",
+    "TestFailoverCleanup": "test failover cleanup (deletes the test VMs; finds nothing to do if there are none)",
+    "Failover": "FAILOVER to Azure (EC2 sources stopped first when shutdownSource is set)",
+    "CompleteMigration": "complete migration (replication removed, billing stops)",
+    "PlanTestFailover": "recovery-plan test failover of the whole wave",
+    "PlanTestFailoverCleanup": "recovery-plan test failover cleanup",
+    "PlanFailover": "recovery-plan FAILOVER of the whole wave",
+    "PostMigrationPrep": "post-migration preparation: VM agent check, Mobility service removal, restart",
+}
+_IRREVERSIBLE = {"Failover", "PlanFailover", "CompleteMigration"}
+
+
+def _actions(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """(action type, resource name) of the lifecycle actions the plan declares."""
+    found = []
+    for resource in plan["resources"]:
+        kind = resource["type"].rsplit(":", 1)[-1]
+        if resource["type"].startswith("pulumi-python:dynamic/asr:") and kind in _ACTIONS:
+            found.append((kind, resource["name"]))
+    return found
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -24,6 +48,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
     resources = [r for r in plan["resources"] if not r["component"]]
     components = {r["urn"]: r["name"] for r in plan["resources"] if r["component"]}
     secrets = plan["secrets"]
+    actions = _actions(plan)
     preflight = [
         f"- [ ] Secret `{key}` set with `pulumi config set --secret {key} <value>`"
         + (" (**not set yet**)" if key in secrets["missing"] else " (present, encrypted)")
@@ -57,9 +82,17 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         *([_CLASSIC_WARNING] if wave.architecture == "classic" else []),
         "## Machines",
         _table(
-            ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size"],
-            [[m.name, m.instance_id, m.private_ip, m.os, m.vm_size or "chosen by ASR"] for m in wave.machines],
+            ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size", "Lifecycle phase"],
+            [
+                [m.name, m.instance_id, m.private_ip, m.os, m.vm_size or "chosen by ASR", m.phase or wave.lifecycle.phase]
+                for m in wave.machines
+            ],
         ),
+        "## Lifecycle actions declared",
+        _table(["Action", "Resource", "What it does"], [[kind, name, _ACTIONS[kind]] for kind, name in actions])
+        + "\n\nEach action runs once: on later `pulumi up`s it is only kept as the audit trail."
+        if actions
+        else "None: machines only replicate.",
         "## Pre-flight checks",
         "\n".join(preflight),
         f"## What `pulumi up -s {plan['stack']}` will create ({len(resources)} resources)",
@@ -84,7 +117,14 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         ),
         "## Rollback",
         "The vault and resource group are protected: removing them from config does not delete them."
-        " Nothing in this plan fails a machine over or touches the source instances.",
+        + (
+            " **This plan declares irreversible steps** ("
+            + ", ".join(sorted({kind for kind, _ in actions if kind in _IRREVERSIBLE}))
+            + "): this tool never fails back or undoes a failover; roll back by starting the EC2 sources again"
+            " before complete migration, and treat a completed migration as final."
+            if any(kind in _IRREVERSIBLE for kind, _ in actions)
+            else " Nothing in this plan fails a machine over or completes a migration."
+        ),
         "## Sign-off",
         "| Role | Name | Date |\n|---|---|---|\n| Change owner | | |\n| Platform team | | |",
     ]
