@@ -691,8 +691,9 @@ def _dr_region_paired(stack_config: StackConfig) -> Callable[[StackValidationArg
     return validate
 
 
-SUCCEEDED_RESULTS = frozenset({"Succeeded", "AlreadyDone"})
-"""Action `result`s that mean the step is done (components/asr/actions.py): its job succeeded, or ASR showed it done."""
+SUCCEEDED_RESULTS = frozenset({"Succeeded", "Attached", "AlreadyDone"})
+"""Action `result`s that mean the step is done (components/asr/actions.py): its job succeeded (`Attached`: a job
+already running when the action started, waited for until it succeeded), or ASR showed it done."""
 
 
 def _machines_of(resource: PolicyResource) -> list[str]:

@@ -18,6 +18,11 @@ def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = T
     return [test, cleanup]
 
 
+def test_an_attached_test_failover_counts_as_done() -> None:
+    resources = [*_test_failover("orders-web01", result="Attached"), *_test_failover("orders-db01", result="AlreadyDone")]
+    assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
+
+
 def test_a_recovery_plan_test_failover_covers_every_machine_in_it() -> None:
     machines = [{"machine_name": "orders-web01"}, {"machine_name": "orders-db01"}]
     resources = [
