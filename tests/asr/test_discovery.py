@@ -9,10 +9,10 @@ import pytest
 from components.asr.discovered_machine import DiscoveredMachineProvider, DiscoveryTimeoutError, pick_machine
 from components.asr.discovery import ProtectableMachineProvider
 from components.asr.jobs import AsrJobError
-from tests.asr.provider_roundtrip import round_trip
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.fixtures import arm_env_fixture, fake_arm_fixture  # noqa: F401
 from tests.fake_arm.server import FakeArm
+from tests.provider_roundtrip import round_trip
 
 CONTAINER = (
     "/subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices"

@@ -15,10 +15,10 @@ from components.asr.registration import (
     find_registration,
     wait_for_registration,
 )
-from tests.asr.provider_roundtrip import round_trip
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.fixtures import arm_env_fixture, fake_arm_fixture  # noqa: F401
 from tests.fake_arm.server import FakeArm
+from tests.provider_roundtrip import round_trip
 
 IP = "172.31.5.10"
 FABRICS = "/subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices/vaults/vault1/replicationFabrics"

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import os
+import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from a2a.protection_container import A2AProtectionContainerProvider
-from pulumi.dynamic.dynamic import serialize_provider
 
 from tests.fake_arm.fixtures import arm_env_fixture  # noqa: F401
 from tests.fake_arm.server import _CONTAINER, SUBSCRIPTION, FakeArm
+from tests.provider_roundtrip import round_trip
 
 DR_DIR = Path(__file__).resolve().parents[2] / "dr"
 PATH = (
@@ -76,18 +73,9 @@ def test_failed_job_is_reported(fake_arm: FakeArm, arm_env: Any) -> None:
         A2AProtectionContainerProvider().create(dict(PROPS))
 
 
-def test_serialized_provider_loads_in_a_fresh_interpreter_started_in_dr() -> None:
-    serialized = serialize_provider(A2AProtectionContainerProvider())
-    assert b"a2a.protection_container" in base64.b64decode(serialized)
-    script = (
-        "import base64, sys, dill\n"
-        "provider = dill.loads(base64.b64decode(sys.stdin.read()))\n"
-        "print(type(provider).__module__, provider.check({}, {}).failures[0].property)\n"
-    )
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ASR_", "AZURE_", "PYTHONPATH"))}
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=serialized, capture_output=True, text=True, cwd=DR_DIR, env=env,
-        timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["a2a.protection_container", "resource_group_name"]
+def test_serialized_provider_loads_in_a_fresh_interpreter_started_in_dr(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-dr-client-secret"
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", secret)
+    lines = round_trip(A2AProtectionContainerProvider(), secret, {}, cwd=DR_DIR)
+    assert lines[0] == "a2a.protection_container A2AProtectionContainerProvider {}"
+    assert json.loads(lines[1])[0] == "resource_group_name: None must be a non-empty string"  # check ran there
