@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 
-from components.asr import arm
 from components.asr.post_migration import MSI_UNINSTALL_ARGUMENTS
 from tests.fake_arm.credential import StaticTokenCredential
+from tests.fake_arm.fixtures import aim_client_layer
 from tests.fake_arm.server import RESOURCE_GROUP, SUBSCRIPTION, FakeArm, _error
 
 COMPUTE_API_VERSION = "2026-04-01"
@@ -303,16 +303,6 @@ def fake_compute_fixture() -> Iterator[FakeCompute]:
 @pytest.fixture(name="compute_env")
 def compute_env_fixture(fake_compute: FakeCompute, monkeypatch: pytest.MonkeyPatch) -> StaticTokenCredential:
     """The client layer aimed at `fake_compute`, with short waits; returns the credential clients get."""
-    for variable in ("AZURE_CLOUD", "ARM_SUBSCRIPTION_ID", "AZURE_AUTHORITY_HOST"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("ASR_ARM_ENDPOINT", fake_compute.url)
-    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
-    monkeypatch.setenv("ASR_HTTP_TIMEOUT_SECONDS", "5")
-    monkeypatch.setenv("ASR_RETRY_TOTAL", "3")
-    monkeypatch.setenv("ASR_RETRY_BACKOFF_SECONDS", "0.01")
-    monkeypatch.setenv("ASR_RETRY_BACKOFF_MAX_SECONDS", "0.1")
-    monkeypatch.setenv("ASR_VM_READY_TIMEOUT_SECONDS", "1")
-    monkeypatch.setenv("ASR_VM_POLL_SECONDS", "0.02")
-    credential = StaticTokenCredential()
-    monkeypatch.setattr(arm, "default_credential", lambda _settings: credential)
-    return credential
+    return aim_client_layer(
+        fake_compute.url, monkeypatch, ASR_VM_READY_TIMEOUT_SECONDS="1", ASR_VM_POLL_SECONDS="0.02"
+    )

@@ -31,19 +31,27 @@ def fake_arm_fixture() -> Iterator[FakeArm]:
         server.stop()
 
 
-@pytest.fixture(name="arm_env")
-def arm_env_fixture(fake_arm: FakeArm, monkeypatch: pytest.MonkeyPatch) -> StaticTokenCredential:
-    """Environment for the client layer aimed at `fake_arm`; returns the credential every client gets."""
+def aim_client_layer(url: str, monkeypatch: pytest.MonkeyPatch, **settings: str) -> StaticTokenCredential:
+    """Point the client layer at a fake server at `url`, with short retries and the given extra `ASR_*`
+    settings; every client then gets the returned static-token credential."""
     for variable in ("AZURE_CLOUD", "ARM_SUBSCRIPTION_ID", "AZURE_AUTHORITY_HOST"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("ASR_ARM_ENDPOINT", fake_arm.url)
+    monkeypatch.setenv("ASR_ARM_ENDPOINT", url)
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
-    monkeypatch.setenv("ASR_HTTP_TIMEOUT_SECONDS", "5")
-    monkeypatch.setenv("ASR_RETRY_TOTAL", "3")
-    monkeypatch.setenv("ASR_RETRY_BACKOFF_SECONDS", "0.01")
-    monkeypatch.setenv("ASR_RETRY_BACKOFF_MAX_SECONDS", "0.1")
-    monkeypatch.setenv("ASR_JOB_TIMEOUT_SECONDS", "10")
-    monkeypatch.setenv("ASR_JOB_POLL_SECONDS", "0.05")
+    defaults = {
+        "ASR_HTTP_TIMEOUT_SECONDS": "5",
+        "ASR_RETRY_TOTAL": "3",
+        "ASR_RETRY_BACKOFF_SECONDS": "0.01",
+        "ASR_RETRY_BACKOFF_MAX_SECONDS": "0.1",
+    }
+    for variable, value in {**defaults, **settings}.items():
+        monkeypatch.setenv(variable, value)
     credential = StaticTokenCredential()
     monkeypatch.setattr(arm, "default_credential", lambda _settings: credential)
     return credential
+
+
+@pytest.fixture(name="arm_env")
+def arm_env_fixture(fake_arm: FakeArm, monkeypatch: pytest.MonkeyPatch) -> StaticTokenCredential:
+    """Environment for the client layer aimed at `fake_arm`; returns the credential every client gets."""
+    return aim_client_layer(fake_arm.url, monkeypatch, ASR_JOB_TIMEOUT_SECONDS="10", ASR_JOB_POLL_SECONDS="0.05")
