@@ -46,6 +46,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 from components.asr.jobs import (
     RUNNING_STATES,
     AsrJobError,
@@ -246,15 +247,6 @@ def stop_source_instances(instance_ids: list[str], region: str) -> dict[str, Any
     }
 
 
-def _check_strings(news: dict[str, Any], keys: tuple[str, ...]) -> list[CheckFailure]:
-    failures = []
-    for key in keys:
-        value = news.get(key)
-        if not isinstance(value, str) or not value:
-            failures.append(CheckFailure(key, f"{key}: {value!r} must be a non-empty string"))
-    return failures
-
-
 def _check_common(news: dict[str, Any]) -> list[CheckFailure]:
     failures = []
     if news.get("architecture") not in PROVIDER_TYPES:
@@ -278,7 +270,7 @@ class _ActionProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         keys = tuple(k for k in self.target_keys if k != "subscription_id") + self.required
-        return CheckResult(news, _check_strings(news, keys) + _check_common(news))
+        return CheckResult(news, required_strings(news, keys) + _check_common(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Another item or plan replaces (the action runs on the new target); `version` updates; the rest is moot."""

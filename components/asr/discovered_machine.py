@@ -42,6 +42,7 @@ from pulumi.dynamic import (
 )
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 from components.asr.registration import poll_seconds
 
 PROVIDER_VERSION = "1"
@@ -79,11 +80,7 @@ class DiscoveredMachineProvider(ResourceProvider):
     """Dynamic provider of `DiscoveredMachine`; holds no state, client or credential (it is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        for key in ("physical_site_id", "machine_name", "ip_address"):
-            value = news.get(key)
-            if not isinstance(value, str) or not value:
-                failures.append(CheckFailure(key, f"{key}: {value!r} must be a non-empty string"))
+        failures = required_strings(news, ("physical_site_id", "machine_name", "ip_address"))
         site = news.get("physical_site_id")
         if isinstance(site, str) and site and "/providers/microsoft.offazure/" not in site.lower():
             failures.append(

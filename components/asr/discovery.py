@@ -32,6 +32,7 @@ from pulumi.dynamic import (
 )
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 from components.asr.jobs import start_job, wait_for_job
 
 PROVIDER_VERSION = "1"
@@ -63,11 +64,7 @@ class ProtectableMachineProvider(ResourceProvider):
     """Dynamic provider of `ProtectableMachine`; holds no state, client or credential (it is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        for key in _KEYS:
-            value = news.get(key)
-            if not isinstance(value, str) or not value:
-                failures.append(CheckFailure(key, f"{key}: {value!r} must be a non-empty string"))
+        failures = required_strings(news, _KEYS)
         if news.get("os_type") not in OS_TYPES:
             failures.append(CheckFailure("os_type", f"os_type: {news.get('os_type')!r} must be one of Windows, Linux"))
         return CheckResult(news, failures)

@@ -51,6 +51,7 @@ from pulumi.dynamic import (
 )
 
 from components.asr.arm import AsrSettingsError, compute_client
+from components.asr.checks import required_strings
 
 PROVIDER_VERSION = "1"
 OPERATING_SYSTEMS = ("windows", "linux")
@@ -140,10 +141,7 @@ class PostMigrationPrepProvider(ResourceProvider):
     """Dynamic provider of `PostMigrationPrep`; holds no state, client or credential (it is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        machine = news.get("machine")
-        if not isinstance(machine, str) or not machine:
-            failures.append(CheckFailure("machine", f"machine: {machine!r} must be a non-empty string"))
+        failures = required_strings(news, ("machine",))
         vm_id = news.get("vm_resource_id")
         if not isinstance(vm_id, str) or not _VM_ID.match(vm_id):
             failures.append(

@@ -48,6 +48,7 @@ from pulumi.dynamic import (
 )
 
 from components.asr.arm import AsrSettingsError, resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 
 PROVIDER_VERSION = "1"
 FABRIC_TYPES = {"modernized": "InMageRcm", "classic": "VMware"}
@@ -142,11 +143,7 @@ class ApplianceRegistrationProvider(ResourceProvider):
     """Dynamic provider of `ApplianceRegistration`; holds no state, client or credential (it is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        for key in ("resource_group_name", "vault_name", "appliance_ip"):
-            value = news.get(key)
-            if not isinstance(value, str) or not value:
-                failures.append(CheckFailure(key, f"{key}: {value!r} must be a non-empty string"))
+        failures = required_strings(news, ("resource_group_name", "vault_name", "appliance_ip"))
         if news.get("architecture") not in FABRIC_TYPES:
             failures.append(
                 CheckFailure("architecture", f"architecture: {news.get('architecture')!r} must be one of classic, modernized")

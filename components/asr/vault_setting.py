@@ -41,6 +41,7 @@ from pulumi.dynamic import (
 )
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 
 ARCHITECTURES = ("classic", "modernized")
 CLASSIC_PROVIDER_TYPE = "Vmware"
@@ -68,11 +69,7 @@ class VaultSettingProvider(ResourceProvider):
     """Dynamic provider of `VaultSetting`; holds no state, client or credential (it is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        for key in ("resource_group_name", "vault_name"):
-            value = news.get(key)
-            if not isinstance(value, str) or not value:
-                failures.append(CheckFailure(key, f"{key}: {value!r} must be a non-empty string"))
+        failures = required_strings(news, ("resource_group_name", "vault_name"))
         architecture = news.get("architecture")
         if architecture not in ARCHITECTURES:
             failures.append(

@@ -18,10 +18,11 @@ from typing import Any
 import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
 
 import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
 from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import required_strings
 from components.asr.jobs import start_job, wait_for_job
 
 PROVIDER_VERSION = "1"
@@ -42,12 +43,7 @@ class A2AProtectionContainerProvider(ResourceProvider):
     """Dynamic provider of `A2AProtectionContainer`; holds no state, client or credential."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = [
-            CheckFailure(key, f"{key}: {news.get(key)!r} must be a non-empty string")
-            for key in _INPUTS
-            if not isinstance(news.get(key), str) or not news.get(key)
-        ]
-        return CheckResult(news, failures)
+        return CheckResult(news, required_strings(news, _INPUTS))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in (*_INPUTS, "subscription_id") if olds.get(key) != news.get(key)]
