@@ -9,8 +9,9 @@ adds the next action, and `pulumi up` runs exactly that step. The previous phase
 dynamic resource whose `check` sees its old and new inputs: a transition the state machine refuses fails
 there, in preview already, and every action resource depends on the record, so nothing runs.
 
-`WaveLifecycle` declares, per machine (`orchestration: perMachine`) or per wave (`recoveryPlan`, with an
-azure-native ReplicationRecoveryPlan), the dynamic resources of `components.asr.actions`; docs/lifecycle.md
+`WaveLifecycle` declares one resource per action for the whole wave, whose machines are the ones whose phase
+takes it (`orchestration: perMachine`, `components.asr.wave_actions`), or the wave's recovery plan actions
+(`recoveryPlan`, with an azure-native ReplicationRecoveryPlan, `components.asr.plan_actions`); docs/lifecycle.md
 has the state machine, the config, the guards and what each delete does.
 """
 
@@ -24,8 +25,8 @@ import pulumi
 import pulumi_azure_native.recoveryservices as rs
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from components.asr import actions
-from components.asr.post_migration import PostMigrationPrep, PostMigrationPrepArgs
+from components.asr import plan_actions, wave_actions
+from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
 from components.config import MachineConfig, WaveConfig
 
 PHASES = ("replicate", "test", "tested", "cutover", "complete")
@@ -68,7 +69,8 @@ class PhaseActions:
 
 
 def actions_for_phase(phase: str, skip_test: bool) -> PhaseActions:
-    """Which actions exist in `phase`. Once declared, an action stays declared (its outputs are the audit trail).
+    """Which actions a machine takes in `phase`; the later phases keep the earlier actions (their records are the
+    audit trail).
 
     The cleanup also exists in `replicate`: after `test -> replicate` it cleans the test failover up, and
     otherwise it finds nothing to clean (one read). With `skip_test` the test actions are never declared
@@ -142,30 +144,92 @@ class PhaseRecord(Resource, module="lifecycle", name="PhaseRecord"):
         super().__init__(PhaseRecordProvider(), name, inputs, opts)
 
 
+# ---- WaveOutcome --------------------------------------------------------------------------------------
+
+
+class WaveOutcomeProvider(ResourceProvider):
+    """Fails `pulumi up` (in `check`) when a machine's action did not succeed, naming each one and what to do.
+
+    The action resources never raise for one machine (that would lose every other machine's record); they
+    record `Failed` or `Refused`, and this check stops the deployment once their results are known. In preview
+    the results are unknown and the check passes.
+    """
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [CheckFailure("results", problem) for problem in outcome_problems(news.get("results"))]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=olds.get("results") != news.get("results"), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"outcome-{props['wave']}", props)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(news)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to undo."""
+
+
+def outcome_problems(results: Any) -> list[str]:
+    """One line per machine whose action failed: the action, the error, and how to retry just that machine."""
+    if not isinstance(results, dict):
+        return []
+    problems = []
+    for action, by_machine in sorted(results.items()):
+        for machine, record in sorted((by_machine or {}).items() if isinstance(by_machine, dict) else []):
+            if isinstance(record, dict) and record.get("result") in ("Failed", "Refused"):
+                problems.append(
+                    f"{machine}: {action} {record['result'].lower()}: {record.get('error')}. Fix the cause and run"
+                    " `pulumi up` again: it retries only the machines without a successful record; the others keep"
+                    " theirs."
+                )
+    return problems
+
+
+class WaveOutcome(Resource, module="lifecycle", name="WaveOutcome"):
+    """The wave's action results; its check fails the deployment on any failed machine (see the provider)."""
+
+    def __init__(self, name: str, wave: str, results: pulumi.Input[dict[str, Any]], opts: pulumi.ResourceOptions) -> None:
+        super().__init__(WaveOutcomeProvider(), name, {"wave": wave, "results": results}, opts)
+
+
 # ---- the component -------------------------------------------------------------------------------------
+
+AUDIT_KEYS = {
+    wave_actions.WaveTestFailover: "testFailover",
+    wave_actions.WaveTestFailoverCleanup: "testFailoverCleanup",
+    wave_actions.WaveFailover: "failover",
+    wave_actions.WaveCompleteMigration: "completeMigration",
+}
 
 
 @dataclass(frozen=True)
 class WaveLifecycleArgs:
-    """Where the wave's machines replicate: the vault, the registration's fabric and container, the items."""
+    """Where the wave's machines replicate: the vault (by name, known at preview time), the registration's fabric
+    and container, the items."""
 
     wave: WaveConfig
-    resource_group_name: pulumi.Input[str]
-    vault_name: pulumi.Input[str]
     vault_id: pulumi.Input[str]
     test_network_id: pulumi.Input[str]
     fabric_name: pulumi.Input[str]
     container_name: pulumi.Input[str]
     protected_items: pulumi.Input[Mapping[str, Mapping[str, Any]]]
     """machine name -> {"id": the protected item's ARM id, ...}; the item's name is the machine's name."""
-    depends_on: tuple[pulumi.Resource, ...] = ()
+    replication: pulumi.Resource
+    """What every action waits for (the wave's replication: its items exist before any action runs)."""
 
 
 class WaveLifecycle(pulumi.ComponentResource):
     """The wave's test failover, cleanup, failover and complete migration, as the config's phases ask.
 
-    Outputs: `phases` (machine -> phase) and `audit` (machine -> the outputs of each action that ran, plus
-    `recoveryPlan` in recoveryPlan mode).
+    Per phase step one resource for the whole wave runs the action on the machines that take it
+    (`components.asr.wave_actions`; in recoveryPlan mode the plan actions of `components.asr.plan_actions`),
+    then `WavePostMigrationPrep` prepares completed machines and `WaveOutcome` fails the `pulumi up` if any
+    machine did not succeed. Outputs: `phases` (machine -> phase) and `audit` (machine -> the record of each
+    action that ran, plus `recoveryPlan` in recoveryPlan mode); `preparations` (machine -> its post-migration
+    record, as an Output) for machines whose migration is complete.
     """
 
     def __init__(self, name: str, args: WaveLifecycleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -175,99 +239,108 @@ class WaveLifecycle(pulumi.ComponentResource):
         phases: dict[str, str] = {m.name: m.phase or settings.phase for m in machines}
         skip = {m.name: m.skip_test_failover for m in machines if m.skip_test_failover}
         record = PhaseRecord(
-            f"{name}-phases",
-            wave.name,
-            phases,
-            skip,
-            pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            f"{name}-phases", wave.name, phases, skip, pulumi.ResourceOptions(parent=self, depends_on=[args.replication])
         )
         self._args = args
+        # The vault by name from config: an action's identity is known at preview time, so a change upstream
+        # (an output not known yet) never shows as a replacement of an action that ran.
         base = {
-            "resource_group_name": args.resource_group_name,
-            "vault_name": args.vault_name,
+            "resource_group_name": wave.azure.resource_group,
+            "vault_name": wave.azure.vault,
             "architecture": wave.architecture,
             "recovery_point": settings.recovery_point,
             "test_network_id": args.test_network_id,
             "test_failover_max_age_days": settings.test_failover_max_age_days,
             "shutdown_source": settings.shutdown_source,
             "aws_region": wave.aws.region,
+            "max_concurrency": settings.max_concurrency,
         }
         audit: dict[str, Any] = {}
-        self.preparations: dict[str, PostMigrationPrep] = {}
-        """machine name -> its post-migration preparation, for machines whose migration is complete."""
+        results: dict[str, Any] = {}
+        after: pulumi.Resource = record
+        failover_vm_ids: dict[str, Any] = {}
         if settings.orchestration == "recoveryPlan":
-            audit["recoveryPlan"], plan_last = self._recovery_plan(name, machines, settings.phase, base, record)
-            # A recovery plan has no complete-migration action: that runs per item, in parallel, after the plan.
-            only_complete = PhaseActions(False, False, False, settings.phase == "complete")
-            per_item = {m.name: (only_complete, plan_last) for m in machines}
+            audit["recoveryPlan"], after, failover_vm_ids = self._recovery_plan(name, machines, settings.phase, base, after)
+            wanted = {m.name: PhaseActions(False, False, False, settings.phase == "complete") for m in machines}
         else:
-            per_item = {
-                m.name: (actions_for_phase(phases[m.name], bool(m.skip_test_failover)), record) for m in machines
-            }
-        for machine in machines:
-            wanted, first = per_item[machine.name]
-            audit[machine.name] = self._machine(name, machine, wanted, first, base, settings.max_concurrency)
+            wanted = {m.name: actions_for_phase(phases[m.name], bool(m.skip_test_failover)) for m in machines}
+        per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
+        for cls, field_name in (
+            (wave_actions.WaveTestFailover, "test_failover"),
+            (wave_actions.WaveTestFailoverCleanup, "cleanup"),
+            (wave_actions.WaveFailover, "failover"),
+            (wave_actions.WaveCompleteMigration, "complete"),
+        ):
+            members = [m for m in machines if getattr(wanted[m.name], field_name)]
+            if not members:
+                continue
+            entries = {m.name: self._entry(m, failover_vm_ids.get(m.name)) for m in members}
+            resource = cls(
+                f"{name}-{_kebab(AUDIT_KEYS[cls])}",
+                {**base, "machines": entries},
+                pulumi.ResourceOptions(parent=self, depends_on=[after]),
+            )
+            after = resource
+            results[AUDIT_KEYS[cls]] = resource.results
+            for m in members:
+                per_machine[m.name][AUDIT_KEYS[cls]] = _record(resource.results, m.name)
+            if cls is wave_actions.WaveFailover:
+                failover_vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members}
+            if cls is wave_actions.WaveCompleteMigration:
+                after = self._post_migration(name, members, resource, settings.max_concurrency, results)
+        audit.update(per_machine)
+        WaveOutcome(f"{name}-outcome", wave.name, results, pulumi.ResourceOptions(parent=self, depends_on=[after]))
         self.phases = pulumi.Output.from_input(phases)
         self.audit = pulumi.Output.from_input(audit)
         self.register_outputs({"phases": self.phases, "audit": self.audit})
 
-    def _item_inputs(self, machine: MachineConfig, base: dict[str, Any], max_concurrency: int) -> dict[str, Any]:
+    def _entry(self, machine: MachineConfig, migrated_vm_id: Any) -> dict[str, Any]:
         return {
-            **base,
             "fabric_name": self._args.fabric_name,
             "container_name": self._args.container_name,
             "protected_item_name": machine.name,
-            "machine_name": machine.name,
             "instance_id": machine.instance_id,
             "skip_test_failover_reason": machine.skip_test_failover,
-            "max_concurrency": max_concurrency,
+            "migrated_vm_id": migrated_vm_id,
         }
 
-    def _machine(
+    def _post_migration(
         self,
         name: str,
-        machine: MachineConfig,
-        wanted: PhaseActions,
-        first: pulumi.Resource,
-        base: dict[str, Any],
+        members: list[MachineConfig],
+        complete: wave_actions.WaveCompleteMigration,
         max_concurrency: int,
-    ) -> dict[str, Any]:
-        """Declare the machine's actions in order, each depending on the one before (the first on `first`)."""
-        inputs = self._item_inputs(machine, base, max_concurrency)
-        prefix = f"{name}-{machine.name}"
-        after: list[pulumi.Resource] = [first]
-        records: dict[str, Any] = {}
-        for key, wanted_here, cls in (
-            ("testFailover", wanted.test_failover, actions.TestFailover),
-            ("testFailoverCleanup", wanted.cleanup, actions.TestFailoverCleanup),
-            ("failover", wanted.failover, actions.Failover),
-            ("completeMigration", wanted.complete, actions.CompleteMigration),
-        ):
-            if not wanted_here:
-                continue
-            resource = cls(f"{prefix}-{_kebab(key)}", inputs, pulumi.ResourceOptions(parent=self, depends_on=after))
-            after = [resource]
-            records[key] = _audit_of(resource)
-            if isinstance(resource, actions.CompleteMigration):
-                # The seed's "after the move": agent check, Mobility service removal, restart (drReady).
-                self.preparations[machine.name] = PostMigrationPrep(
-                    f"{prefix}-post-migration",
-                    PostMigrationPrepArgs(machine=machine.name, vm_resource_id=resource.vm_id, os=machine.os),
-                    pulumi.ResourceOptions(parent=self, depends_on=[resource]),
-                )
-        return records
+        results: dict[str, Any],
+    ) -> pulumi.Resource:
+        """The seed's "after the move" for completed machines: agent check, Mobility service removal, restart."""
+        prep = WavePostMigrationPrep(
+            f"{name}-post-migration",
+            WavePostMigrationPrepArgs(
+                machines={
+                    m.name: {"vm_resource_id": _field(complete.results, m.name, "vm_id"), "os": m.os, "source_type": "physical"}
+                    for m in members
+                },
+                max_concurrency=max_concurrency,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[complete]),
+        )
+        results["postMigration"] = prep.results
+        self.preparations = {m.name: _record(prep.results, m.name) for m in members}
+        return prep
+
+    preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}  # noqa: RUF012 (replaced per instance)
 
     def _recovery_plan(
-        self, name: str, machines: list[MachineConfig], phase: str, base: dict[str, Any], record: PhaseRecord
-    ) -> tuple[dict[str, Any], pulumi.Resource]:
-        """The wave's recovery plan and its actions; returns their audit and the last resource declared."""
+        self, name: str, machines: list[MachineConfig], phase: str, base: dict[str, Any], after: pulumi.Resource
+    ) -> tuple[dict[str, Any], pulumi.Resource, dict[str, Any]]:
+        """The wave's recovery plan and its actions; their audit, the last resource, and the failed-over VM ids."""
         args = self._args
         items = pulumi.Output.from_input(args.protected_items)
         plan_name = f"{args.wave.name}-plan"
         plan = rs.ReplicationRecoveryPlan(
             f"{name}-plan",
-            resource_group_name=args.resource_group_name,
-            resource_name_=args.vault_name,
+            resource_group_name=args.wave.azure.resource_group,
+            resource_name_=args.wave.azure.vault,
             recovery_plan_name=plan_name,
             properties=rs.CreateRecoveryPlanInputPropertiesArgs(
                 primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
@@ -282,10 +355,10 @@ class WaveLifecycle(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[record]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[after]),
         )
         inputs = {
-            **base,
+            **{k: v for k, v in base.items() if k != "max_concurrency"},
             "recovery_plan_name": plan_name,
             "machines": [
                 {
@@ -300,19 +373,22 @@ class WaveLifecycle(pulumi.ComponentResource):
             ],
         }
         wanted = actions_for_phase(phase, all(m.skip_test_failover for m in machines))
-        after: list[pulumi.Resource] = [plan]
+        last: pulumi.Resource = plan
         records: dict[str, Any] = {"name": plan_name, "id": plan.id}
+        vm_ids: dict[str, Any] = {}
         for key, wanted_here, cls in (
-            ("testFailover", wanted.test_failover, actions.PlanTestFailover),
-            ("testFailoverCleanup", wanted.cleanup, actions.PlanTestFailoverCleanup),
-            ("failover", wanted.failover, actions.PlanFailover),
+            ("testFailover", wanted.test_failover, plan_actions.PlanTestFailover),
+            ("testFailoverCleanup", wanted.cleanup, plan_actions.PlanTestFailoverCleanup),
+            ("failover", wanted.failover, plan_actions.PlanFailover),
         ):
             if not wanted_here:
                 continue
-            resource = cls(f"{name}-plan-{_kebab(key)}", inputs, pulumi.ResourceOptions(parent=self, depends_on=after))
-            after = [resource]
-            records[key] = _audit_of(resource)
-        return records, after[-1]
+            resource = cls(f"{name}-plan-{_kebab(key)}", inputs, pulumi.ResourceOptions(parent=self, depends_on=[last]))
+            last = resource
+            records[key] = _plan_audit(resource)
+            if cls is plan_actions.PlanFailover:
+                vm_ids = {m.name: resource.items.apply(lambda i, n=m.name: (i or {}).get(n, {}).get("vm_id")) for m in machines}
+        return records, last, vm_ids
 
 
 def _item_id(items: pulumi.Output[Mapping[str, Mapping[str, Any]]], machine: str) -> pulumi.Output[str]:
@@ -323,7 +399,16 @@ def _kebab(key: str) -> str:
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in key)
 
 
-def _audit_of(resource: Resource) -> pulumi.Output[dict[str, Any]]:
-    """The resource's audit outputs, without the empty ones."""
-    values = {key: getattr(resource, key) for key in actions.OUTPUT_KEYS}
+def _record(results: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Output[dict[str, Any]]:
+    """One machine's record of a wave action, without the empty fields."""
+    return results.apply(lambda r: {k: v for k, v in ((r or {}).get(machine) or {}).items() if v is not None})
+
+
+def _field(results: pulumi.Output[dict[str, Any]], machine: str, key: str) -> pulumi.Output[Any]:
+    return results.apply(lambda r: ((r or {}).get(machine) or {}).get(key))
+
+
+def _plan_audit(resource: Resource) -> pulumi.Output[dict[str, Any]]:
+    """A plan action's audit outputs, without the empty ones."""
+    values = {key: getattr(resource, key) for key in plan_actions.AUDIT_KEYS if hasattr(resource, key)}
     return pulumi.Output.all(**values).apply(lambda done: {k: v for k, v in done.items() if v is not None})

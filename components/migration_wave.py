@@ -76,23 +76,23 @@ class MigrationWave(pulumi.ComponentResource):
                 network_id=self.landing_zone.network_id,
                 test_network_id=self.landing_zone.test_network_id,
                 appliance_private_ip=self.appliance.private_ip,
+                after=(self.vault, self.source_prep),
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[self.vault, self.source_prep]),
+            pulumi.ResourceOptions(parent=self),
         )
         # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
         self.lifecycle = WaveLifecycle(
             f"{name}-lifecycle",
             WaveLifecycleArgs(
                 wave=wave,
-                resource_group_name=self.landing_zone.name,
-                vault_name=self.vault.name,
                 vault_id=self.vault.resource_id,
                 test_network_id=self.landing_zone.test_network_id,
                 fabric_name=self.replication.fabric_name,
                 container_name=self.replication.container_name,
                 protected_items=self.replication.protected_items,
+                replication=self.replication,
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[self.replication]),
+            pulumi.ResourceOptions(parent=self),
         )
         self.name = pulumi.Output.from_input(wave.name)
         self.resource_id = self.vault.resource_id
@@ -138,10 +138,12 @@ class MigrationWave(pulumi.ComponentResource):
             {}
             if prep is None
             else {
-                "vm_resource_id": prep.vm_resource_id,
-                "managed_disk_ids": prep.managed_disk_ids,
-                "preparation": {"agent": prep.agent, "mobilityService": prep.mobility_service, "restart": prep.restart},
-                "dr_ready": prep.dr_ready,
+                "vm_resource_id": prep.apply(lambda r: r.get("vm_resource_id")),
+                "managed_disk_ids": prep.apply(lambda r: r.get("managed_disk_ids") or []),
+                "preparation": prep.apply(
+                    lambda r: {"agent": r.get("agent"), "mobilityService": r.get("mobility_service"), "restart": r.get("restart")}
+                ),
+                "dr_ready": prep.apply(lambda r: bool(r.get("dr_ready"))),
             }
         )
         entry = machine_entry(

@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import recoveryservices as rs
 
-from components.asr.discovered_machine import DiscoveredMachine, DiscoveredMachineArgs
-from components.asr.discovery import ProtectableMachine, ProtectableMachineArgs
+from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMachinesArgs
+from components.asr.discovery import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
 from components.config import MachineConfig, WaveConfig
 
@@ -81,6 +81,8 @@ class WaveReplicationArgs:
     network_id: pulumi.Input[str]
     test_network_id: pulumi.Input[str]
     appliance_private_ip: pulumi.Input[str]
+    after: tuple[pulumi.Resource, ...] = ()
+    """What the registration waits for (the vault and its architecture setting, the sources' preparation)."""
 
 
 class WaveReplication(pulumi.ComponentResource):
@@ -96,16 +98,17 @@ class WaveReplication(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         timeout = wave.azure.registration_timeout_minutes
 
+        # The vault by name from config (known at preview time); `depends_on` keeps the order.
         registration = ApplianceRegistration(
             f"{name}-registration",
             ApplianceRegistrationArgs(
-                resource_group_name=args.resource_group_name,
-                vault_name=args.vault_name,
+                resource_group_name=wave.azure.resource_group,
+                vault_name=wave.azure.vault,
                 architecture=wave.architecture,
                 appliance_ip=args.appliance_private_ip,
                 timeout_minutes=timeout,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
         )
         policy = rs.ReplicationPolicy(
             f"{name}-policy",
@@ -131,26 +134,39 @@ class WaveReplication(pulumi.ComponentResource):
         )
 
         first_subnet = wave.azure.network.subnets[0].name
+        # One discovery resource for the wave (one wait, one plugin worker), not one per machine.
+        if wave.architecture == "classic":
+            discovered: pulumi.Resource = ProtectableMachines(
+                f"{name}-discovery",
+                ProtectableMachinesArgs(
+                    resource_group_name=wave.azure.resource_group,
+                    vault_name=wave.azure.vault,
+                    fabric_name=registration.fabric_name,
+                    container_name=registration.container_name,
+                    machines={m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in wave.machines},
+                ),
+                child,
+            )
+            found_ids = discovered.protectable_item_ids  # type: ignore[attr-defined]
+        else:
+            discovered = DiscoveredMachines(
+                f"{name}-discovery",
+                DiscoveredMachinesArgs(
+                    physical_site_id=registration.physical_site_id,
+                    machines={m.name: m.private_ip for m in wave.machines},
+                    timeout_minutes=timeout,
+                ),
+                child,
+            )
+            found_ids = discovered.machine_ids  # type: ignore[attr-defined]
         items: dict[str, rs.ReplicationProtectedItem] = {}
         for machine in wave.machines:
             subnet = machine.subnet or first_subnet
+            found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
             if wave.architecture == "classic":
-                discovered = ProtectableMachine(
-                    f"{name}-{machine.name}-discovery",
-                    ProtectableMachineArgs(
-                        resource_group_name=args.resource_group_name,
-                        vault_name=args.vault_name,
-                        fabric_name=registration.fabric_name,
-                        container_name=registration.container_name,
-                        friendly_name=machine.name,
-                        ip_address=machine.private_ip,
-                        os_type=machine.os.capitalize(),
-                    ),
-                    child,
-                )
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
-                    protectable_item_id=discovered.protectable_item_id,
+                    protectable_item_id=found_id,
                     provider_specific_details=rs.InMageAzureV2EnableProtectionInputArgs(
                         instance_type="InMageAzureV2",
                         process_server_id=registration.process_server_id,
@@ -166,23 +182,12 @@ class WaveReplication(pulumi.ComponentResource):
                         disk_type=DISK_TYPE,
                     ),
                 )
-                depends: list[pulumi.Resource] = [mapping, discovered]
             else:
-                found = DiscoveredMachine(
-                    f"{name}-{machine.name}-discovery",
-                    DiscoveredMachineArgs(
-                        physical_site_id=registration.physical_site_id,
-                        machine_name=machine.name,
-                        ip_address=machine.private_ip,
-                        timeout_minutes=timeout,
-                    ),
-                    child,
-                )
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(
                         instance_type="InMageRcm",
-                        fabric_discovery_machine_id=found.fabric_discovery_machine_id,
+                        fabric_discovery_machine_id=found_id,
                         process_server_id=registration.process_server_id,
                         target_resource_group_id=args.resource_group_id,
                         target_network_id=args.network_id,
@@ -196,7 +201,6 @@ class WaveReplication(pulumi.ComponentResource):
                         ),
                     ),
                 )
-                depends = [mapping, found]
             items[machine.name] = rs.ReplicationProtectedItem(
                 f"{name}-{machine.name}",
                 resource_group_name=args.resource_group_name,
@@ -205,7 +209,7 @@ class WaveReplication(pulumi.ComponentResource):
                 protection_container_name=registration.container_name,
                 replicated_protected_item_name=machine.name,
                 properties=properties,
-                opts=item_options(machine, self, depends),
+                opts=item_options(machine, self, [mapping, discovered]),
             )
 
         self.fabric_name = registration.fabric_name

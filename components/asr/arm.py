@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
@@ -139,18 +141,28 @@ def site_recovery_client(
     *,
     credential: TokenCredential | None = None,
     polling_interval: float | None = None,
+    pool_size: int | None = None,
 ) -> SiteRecoveryManagementClient:
     """A new ASR client (API 2025-08-01) for the configured cloud or endpoint, with `AsrRetryPolicy`.
 
     `polling_interval` is azure-core's wait between LRO polls when the server sends no `Retry-After`.
+    `pool_size`: keep that many HTTP connections, for a client that `pool_size` threads share (one wave's
+    actions); requests' default of 10 would open and discard a connection per request beyond that.
     """
     settings = load_settings()
     credential = credential or default_credential(settings)
-    return SiteRecoveryManagementClient(
-        credential,
-        resolve_subscription_id(subscription_id),
-        **_client_options(settings, credential, polling_interval),
-    )
+    options = _client_options(settings, credential, polling_interval)
+    if pool_size is not None:
+        options["transport"] = _pooled_transport(pool_size)
+    return SiteRecoveryManagementClient(credential, resolve_subscription_id(subscription_id), **options)
+
+
+def _pooled_transport(pool_size: int) -> RequestsTransport:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return RequestsTransport(session=session, session_owner=True)
 
 
 def compute_client(

@@ -1,4 +1,5 @@
-"""`DiscoveredMachine` (modernized): finds the discovered-machine id an EC2 instance has in the appliance's site.
+"""`DiscoveredMachines` (modernized): finds the discovered-machine id each EC2 instance of a wave has in the
+appliance's site, in one resource for the wave (one wait, one site listing per poll, one plugin worker).
 
 `InMageRcmEnableProtectionInput.fabricDiscoveryMachineId` is "the ARM Id of discovered machine". In the
 modernized architecture machines are not added to the vault: the replication appliance discovers them into
@@ -13,36 +14,29 @@ an Azure Migrate site (`Microsoft.OffAzure`), and the registered `InMageRcm` fab
   ("Add physical server details") or, credential-less, once its Mobility agent registered with the appliance:
   this project installs the agent through SSM, so the machine shows up after the agent's registration.
 
-This resource lists `GET {physicalSiteId}/machines?api-version=2023-06-06` (the OffAzure API version of
+The resource lists `GET {physicalSiteId}/machines?api-version=2023-06-06` (the OffAzure API version of
 ServerSites) and picks the machine that is not `isDeleted` and whose `networkAdapters[].ipAddressList` holds the
-EC2 instance's private IP (a display name match breaks a tie). The property names follow PowerShell's
+EC2 instance's private IP (a display name match breaks a tie), for every machine of the wave. The property names follow PowerShell's
 `VMwareMachine` model (`DisplayName`, `IsDeleted`, `NetworkAdapters[].IpAddressList`); that a ServerSites
 machine carries the same names is an inference from the shared OffAzure machine model. It waits, bounded by
-`timeout_minutes`, because discovery lags the agent's installation. Delete does nothing: the machine belongs
+`timeout_minutes`, because discovery lags the agent's installation. Delete does nothing: the machines belong
 to the site, not to this stack.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from azure.core.rest import HttpRequest
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
-from components.asr.checks import required_strings
+from components.asr.checks import is_unknown, positive_number
+from components.asr.provider import DeclaredInputsProvider
 from components.asr.registration import poll_seconds
 
 PROVIDER_VERSION = "1"
@@ -51,19 +45,18 @@ _REPLACING_INPUTS = ("subscription_id", "physical_site_id", "ip_address")
 
 
 @dataclass
-class DiscoveredMachineArgs:
-    """Inputs of `DiscoveredMachine`: the fabric's `physicalSiteId` and the EC2 instance's name and private IP."""
+class DiscoveredMachinesArgs:
+    """Inputs of `DiscoveredMachines`: the fabric's `physicalSiteId`, and machine name -> EC2 private IP."""
 
     physical_site_id: pulumi.Input[str]
-    machine_name: pulumi.Input[str]
-    ip_address: pulumi.Input[str]
+    machines: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     timeout_minutes: pulumi.Input[float] = 60
     version: pulumi.Input[str] = PROVIDER_VERSION
     subscription_id: pulumi.Input[str] | None = None
 
 
 class DiscoveryTimeoutError(TimeoutError):
-    """The machine did not appear in the appliance's site in time."""
+    """A machine did not appear in the appliance's site in time."""
 
 
 def pick_machine(machines: list[dict[str, Any]], ip: str, name: str) -> dict[str, Any] | None:
@@ -76,85 +69,112 @@ def pick_machine(machines: list[dict[str, Any]], ip: str, name: str) -> dict[str
     return with_ip[0] if with_ip else None
 
 
-class DiscoveredMachineProvider(ResourceProvider):
-    """Dynamic provider of `DiscoveredMachine`; holds no state, client or credential (it is pickled)."""
+class DiscoveredMachinesProvider(DeclaredInputsProvider):
+    """Dynamic provider of `DiscoveredMachines`: one wait for the whole wave, one site listing per poll.
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = required_strings(news, ("physical_site_id", "machine_name", "ip_address"))
+    `timeout_minutes` is not diffed (waiting longer changes nothing once the machines are found).
+    """
+
+    required = ("physical_site_id",)
+    replacing = ("subscription_id", "physical_site_id")
+    updating = ("machines", "version")
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        failures = positive_number(news, "timeout_minutes")
         site = news.get("physical_site_id")
         if isinstance(site, str) and site and "/providers/microsoft.offazure/" not in site.lower():
-            failures.append(
-                CheckFailure("physical_site_id", f"physical_site_id: {site!r} must be a Microsoft.OffAzure site ARM id")
-            )
-        return CheckResult(news, failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in (*_REPLACING_INPUTS, "machine_name", "timeout_minutes", "version") if olds.get(k) != news.get(k)]
-        replaces = [k for k in changed if k in _REPLACING_INPUTS]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+            failures.append(CheckFailure("physical_site_id", f"physical_site_id: {site!r} must be a Microsoft.OffAzure site ARM id"))
+        machines = news.get("machines")
+        if not is_unknown(machines) and (not isinstance(machines, dict) or not machines):
+            failures.append(CheckFailure("machines", f"machines: {machines!r} must map machine names to private IPs"))
+        return failures
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = _wait_for_machine(props)
-        return CreateResult(outs["fabric_discovery_machine_id"], outs)
+        found = _wait_for_machines(props, dict(props["machines"]))
+        return CreateResult(f"{props['physical_site_id']}/discovered", {**props, **_outputs(found)})
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(_wait_for_machine(news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Look up only new machines and those whose IP changed; keep the others' ids."""
+        same_site = olds.get("physical_site_id") == news.get("physical_site_id")
+        old_ips, old_ids = olds.get("machines") or {}, olds.get("machine_ids") or {}
+        machines = dict(news["machines"])
+        keep = {n: old_ids[n] for n, ip in machines.items() if same_site and old_ips.get(n) == ip and n in old_ids}
+        names = olds.get("discovered_names") or {}
+        found = _wait_for_machines(news, {n: ip for n, ip in machines.items() if n not in keep})
+        outputs = _outputs(found)
+        return UpdateResult(
+            {
+                **news,
+                "machine_ids": {**keep, **outputs["machine_ids"]},
+                "discovered_names": {**{n: names.get(n, n) for n in keep}, **outputs["discovered_names"]},
+            }
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        machine = pick_machine(_list_machines(props), props["ip_address"], props["machine_name"])
-        return ReadResult(id_, props if machine is None else {**props, **_outputs(machine)})
+        listed = _list_machines(props)
+        found = {n: m for n, ip in (props.get("machines") or {}).items() if (m := pick_machine(listed, ip, n))}
+        outputs = _outputs(found)
+        return ReadResult(
+            id_, {**props, "machine_ids": {**(props.get("machine_ids") or {}), **outputs["machine_ids"]}}
+        )
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to do: see the module docstring."""
 
+class DiscoveredMachines(Resource, module="asr", name="DiscoveredMachines"):
+    """The discovered-machine ids of a wave's EC2 instances (modernized); see the module docstring."""
 
-class DiscoveredMachine(Resource, module="asr", name="DiscoveredMachine"):
-    """The discovered-machine id of one EC2 instance (modernized); see the module docstring."""
+    machine_ids: pulumi.Output[dict[str, str]]
+    discovered_names: pulumi.Output[dict[str, str]]
 
-    fabric_discovery_machine_id: pulumi.Output[str]
-    discovered_name: pulumi.Output[str]
-
-    def __init__(self, name: str, args: DiscoveredMachineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: DiscoveredMachinesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(
-            DiscoveredMachineProvider(),
+            DiscoveredMachinesProvider(),
             name,
             {
                 "physical_site_id": args.physical_site_id,
-                "machine_name": args.machine_name,
-                "ip_address": args.ip_address,
+                "machines": args.machines,
                 "timeout_minutes": args.timeout_minutes,
                 "version": args.version,
                 "subscription_id": args.subscription_id,
-                "fabric_discovery_machine_id": None,
-                "discovered_name": None,
+                "machine_ids": None,
+                "discovered_names": None,
             },
             opts,
         )
 
 
-def _wait_for_machine(props: dict[str, Any]) -> dict[str, Any]:
+class DiscoveredMachineProvider(DeclaredInputsProvider):
+    """The per-machine provider of older versions, kept so their stacks can forget its records (it sends nothing)."""
+
+
+def _wait_for_machines(props: dict[str, Any], wanted: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Poll the site until every machine of `wanted` (name -> IP) is listed, or the timeout passes."""
     timeout = float(props["timeout_minutes"]) * 60
     poll = poll_seconds()
     started = time.monotonic()
-    while True:
-        machines = _list_machines(props)
-        machine = pick_machine(machines, props["ip_address"], props["machine_name"])
-        if machine is not None:
-            return {**props, **_outputs(machine)}
+    found: dict[str, dict[str, Any]] = {}
+    while len(found) < len(wanted):
+        listed = _list_machines(props)
+        found.update({n: m for n, ip in wanted.items() if n not in found and (m := pick_machine(listed, ip, n))})
+        missing = sorted(n for n in wanted if n not in found)
+        if not missing:
+            break
         elapsed = time.monotonic() - started
         if elapsed >= timeout:
             raise DiscoveryTimeoutError(
-                f"{props['machine_name']} ({props['ip_address']}) did not appear in the appliance's site"
-                f" {props['physical_site_id']} within {props['timeout_minutes']} minutes ({len(machines)} machine(s)"
-                " listed, none with that IP). Check on the machine that the Mobility agent is installed and registered"
-                " with the appliance (the SSM association `mobility-agent` of this wave), or add the server under"
-                " 'Provide Physical server details' in the appliance configuration manager; then run `pulumi up` again."
+                f"{', '.join(f'{n} ({wanted[n]})' for n in missing)} did not appear in the appliance's site"
+                f" {props['physical_site_id']} within {props['timeout_minutes']} minutes ({len(listed)} machine(s)"
+                " listed, none with those IPs). Check on each machine that the Mobility agent is installed and"
+                " registered with the appliance (the SSM association `mobility-agent` of this wave), or add the"
+                " server under 'Provide Physical server details' in the appliance configuration manager; then run"
+                " `pulumi up` again."
             )
         pulumi.log.info(
-            f"waiting for {props['machine_name']} ({props['ip_address']}) to be discovered by the appliance"
-            f" ({elapsed / 60:.1f} of {props['timeout_minutes']} minutes)"
+            f"waiting for {len(missing)} of {len(wanted)} machine(s) to be discovered by the appliance"
+            f" ({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}; {elapsed / 60:.1f} of"
+            f" {props['timeout_minutes']} minutes)"
         )
         time.sleep(max(0.0, min(poll, timeout - elapsed)))
+    return found
 
 
 def _list_machines(props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -175,8 +195,10 @@ def _ips(machine: dict[str, Any]) -> list[str]:
     return [ip for adapter in adapters for ip in (adapter.get("ipAddressList") or [])]
 
 
-def _outputs(machine: dict[str, Any]) -> dict[str, Any]:
+def _outputs(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "fabric_discovery_machine_id": machine["id"],
-        "discovered_name": str((machine.get("properties") or {}).get("displayName") or machine.get("name", "")),
+        "machine_ids": {n: m["id"] for n, m in found.items()},
+        "discovered_names": {
+            n: str((m.get("properties") or {}).get("displayName") or m.get("name", "")) for n, m in found.items()
+        },
     }

@@ -5,10 +5,13 @@ or 202 and runs as an ASR *job* under `.../vaults/{vault}/replicationJobs/{job}`
 long-running-operation status, is what the portal shows and what carries ASR's own error codes, causes and
 recommended actions, so this module tracks the job:
 
-* `start_job` sends the action with azure-core polling switched off and finds the job's name robustly:
+* `start_job` sends the action once, with azure-core polling switched off, and finds the job's name robustly:
   the last segment of `Location` when present (what Azure PowerShell reads), else the last segment of
-  `Azure-AsyncOperation` (what the official 2025-08-01 examples carry) once a GET confirms that job exists,
-  else `properties.currentScenario.jobId` of the answer's body or of the item read back.
+  `Azure-AsyncOperation` (what the official 2025-08-01 examples carry), else
+  `properties.currentScenario.jobId` of the answer's body or of the item read back; whichever names it, the
+  job is followed only once a GET shows it is this action's (`JobMatch`: scenario and target). An answer
+  that leaves open whether the action took effect (5xx, a lost answer) is never replayed blindly: the item
+  is read again and its job attached to.
 * `wait_for_job` polls `replicationJobs/{job}` at the server's `Retry-After` (else a configured interval)
   until the job ends or the timeout passes, reporting progress through a callback.
 * Job states map to outcomes: `Succeeded` returns; `Failed`, `Cancelled`, `Other` and unknown states raise
@@ -25,7 +28,7 @@ from enum import Enum
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from azure.core.exceptions import ResourceNotFoundError, ServiceResponseError
+from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError, ServiceResponseError
 from azure.core.pipeline import PipelineResponse
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
@@ -162,6 +165,39 @@ def job_name_from_item(item: Any) -> str | None:
     return job_name_from_id(job_id)
 
 
+@dataclass(frozen=True)
+class JobMatch:
+    """What a job must show to be taken as an action's own: its scenario and its target.
+
+    `scenarios` are lower-case `scenarioName`s; `targets` the item's or plan's name and friendly name, compared
+    case-insensitively with the job's `targetObjectId` and `targetObjectName` (no targets: the scenario decides). An answer's header is not proof:
+    an official example's `Azure-AsyncOperation` names an unrelated job (../shared/docs/asr-api.md, section 4).
+    """
+
+    scenarios: frozenset[str]
+    targets: tuple[str, ...]
+
+    def accepts(self, job: Any) -> bool:
+        properties = getattr(job, "properties", None)
+        if properties is None or (properties.scenario_name or "").lower() not in self.scenarios:
+            return False
+        shown = {(properties.target_object_id or "").lower(), (properties.target_object_name or "").lower()} - {""}
+        wanted = {t.lower() for t in self.targets if t}
+        return not wanted or not shown or bool(shown & wanted)
+
+
+class ActionOutcomeUnknownError(RuntimeError):
+    """The action request may or may not have taken effect, and ASR shows no job for it yet."""
+
+
+class ActionStartedError(RuntimeError):
+    """ASR accepted the action, but what came after (finding or reading its job) failed."""
+
+
+# A request that failed this way may have reached ASR and started the action before its answer was lost.
+_UNCERTAIN = (ServiceResponseError,)
+
+
 def start_job(
     client: SiteRecoveryManagementClient,
     begin: Callable[..., Any],
@@ -169,53 +205,88 @@ def start_job(
     vault_name: str,
     *args: Any,
     get_item: Callable[[], Any] | None = None,
+    match: JobMatch | None = None,
+    what: str = "the ASR action",
     **kwargs: Any,
 ) -> str:
-    """Send an ASR action and return the name of the ASR job running it.
+    """Send an ASR action once and return the name of the ASR job running it.
 
     `begin` is a `begin_*` method of `client` (for example
     `client.replication_protected_items.begin_test_failover`); it is called as
     `begin(resource_group_name, vault_name, *args, polling=False, **kwargs)`. `get_item` reads the item or
-    plan the action works on; it is the last way to find the job, and the way to recover when the
-    connection drops after the POST was sent: the POST is not sent again (it may have started a failover),
-    but a job still running on the item is taken as this action's job.
+    plan the action works on; `match` says which jobs belong to the action (checked before a job is
+    followed, whichever header or body named it).
+
+    The request is never re-sent while it may have taken effect. When the answer is lost (connection dropped
+    after sending, read timeout) or is a 5xx (`AsrRetryPolicy` retries neither for a POST), the item is read
+    again: a job of this action on it is attached to; otherwise the request is sent again only if the item
+    shows no job at all, i.e. ASR shows that it did not start, at most `ASR_RETRY_TOTAL` times.
     """
-    captured: list[PipelineResponse[Any, Any]] = []
+    attempts = load_settings().retry_total + 1
+    for attempt in range(attempts):
+        captured: list[PipelineResponse[Any, Any]] = []
 
-    def capture(response: PipelineResponse[Any, Any]) -> None:
-        if response.http_response.status_code < 300:
-            captured.append(response)
+        def capture(response: PipelineResponse[Any, Any]) -> None:
+            if response.http_response.status_code < 300:
+                captured.append(response)
 
-    try:
-        begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
-    except ServiceResponseError as error:
-        job = _running_job_of_item(client, resource_group_name, vault_name, get_item)
-        if job is None:
-            raise AsrJobNotFoundError(
-                f"The connection dropped after the request was sent ({error}); ASR may or may not have started"
-                " the operation and no job is running on the item. Run `pulumi up` again: the action reads the"
-                " item's state before it starts anything."
+        try:
+            begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
+        except (*_UNCERTAIN, HttpResponseError) as error:
+            if isinstance(error, HttpResponseError) and not _may_have_taken_effect(error):
+                raise
+            job, idle = _job_of_item(client, resource_group_name, vault_name, get_item, match)
+            if job is not None:
+                return job
+            if idle and attempt + 1 < attempts:
+                continue  # the item shows no job: ASR did not start the action
+            raise ActionOutcomeUnknownError(
+                f"{what}: the request failed after it was sent ({_describe(error)}); ASR may or may not have"
+                " started it and shows no job for it on the item. Nothing was sent again. Rerunning `pulumi up`"
+                " is safe: the action reads the item first and attaches to the job if one started."
             ) from error
-        return job
+        return _job_from_answer(client, resource_group_name, vault_name, captured, get_item, match)
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _job_from_answer(
+    client: SiteRecoveryManagementClient,
+    resource_group_name: str,
+    vault_name: str,
+    captured: list[PipelineResponse[Any, Any]],
+    get_item: Callable[[], Any] | None,
+    match: JobMatch | None,
+) -> str:
+    """The job an accepted action started: from `Location`, `Azure-AsyncOperation`, the body or the item,
+    the first that names a job of this action."""
     if not captured:
         raise AsrJobNotFoundError("the ASR action returned no response to read a job from")
     response = captured[-1].http_response
     headers = response.headers
-    from_location = job_name_from_id(headers.get("Location"))
-    if from_location:
-        return from_location
-    from_async = job_name_from_id(headers.get("Azure-AsyncOperation"))
-    if from_async and _job_exists(client, resource_group_name, vault_name, from_async):
-        return from_async
-    from_body = job_name_from_item(_json_or_none(response))
-    if from_body:
-        return from_body
-    from_item = job_name_from_item(get_item()) if get_item is not None else None
-    if from_item:
-        return from_item
+    candidates = [
+        job_name_from_id(headers.get("Location")),
+        job_name_from_id(headers.get("Azure-AsyncOperation")),
+        job_name_from_item(_json_or_none(response)),
+    ]
+    try:
+        for name in dict.fromkeys(c for c in candidates if c):
+            if _job_belongs(client, resource_group_name, vault_name, name, match):
+                return name
+        if get_item is not None:
+            job, _idle = _job_of_item(client, resource_group_name, vault_name, get_item, match, running_only=False)
+            if job is not None:
+                return job
+    except (HttpResponseError, DeserializationError) as error:
+        raise ActionStartedError(
+            f"ASR accepted the action ({response.status_code}), but reading its job failed ({error}). The action"
+            " is running or has run in ASR; nothing was sent again. Rerunning `pulumi up` is safe: it reads the"
+            " item first and attaches to the job."
+        ) from error
     raise AsrJobNotFoundError(
-        f"ASR answered {response.status_code} without a job: no Location, no Azure-AsyncOperation naming a job in"
-        f" vault {vault_name}, and no currentScenario.jobId on the item"
+        f"ASR accepted the action ({response.status_code}) but no job of it could be identified in vault"
+        f" {vault_name}: neither Location, Azure-AsyncOperation, the body nor the item's currentScenario named a job"
+        " of this action. The action may be running: check the vault's Site Recovery jobs, then run `pulumi up`"
+        " again (it reads the item first and attaches to a running job)."
     )
 
 
@@ -313,19 +384,37 @@ def _error_details(errors: list[Any]) -> list[AsrErrorDetail]:
     return list(dict.fromkeys(details))  # job-level and task-level lists repeat the same entries
 
 
-def _running_job_of_item(
+def _job_of_item(
     client: SiteRecoveryManagementClient,
     resource_group_name: str,
     vault_name: str,
     get_item: Callable[[], Any] | None,
-) -> str | None:
+    match: JobMatch | None,
+    *,
+    running_only: bool = True,
+) -> tuple[str | None, bool]:
+    """(the job of this action on the item, or None; whether the item shows no job at all)."""
     if get_item is None:
-        return None
+        return None, False
     name = job_name_from_item(get_item())
     if name is None:
-        return None
+        return None, True
     job = client.replication_jobs.get(resource_group_name, vault_name, name)
-    return name if job.properties is not None and job.properties.state in RUNNING_STATES else None
+    if match is not None and not match.accepts(job):
+        return None, False
+    running = job.properties is not None and job.properties.state in RUNNING_STATES
+    return (name if running or not running_only else None), False
+
+
+def _may_have_taken_effect(error: HttpResponseError) -> bool:
+    """5xx (and a 408): the service may have acted before answering. A 4xx (429 included) was refused."""
+    status = error.status_code or 0
+    return status >= 500 or status == 408
+
+
+def _describe(error: BaseException) -> str:
+    status = getattr(error, "status_code", None)
+    return f"HTTP {status}" if status else type(error).__name__
 
 
 def _with_headers(pipeline_response: PipelineResponse[Any, Any], job: Any, _headers: Any) -> tuple[Any, Any]:
@@ -333,12 +422,14 @@ def _with_headers(pipeline_response: PipelineResponse[Any, Any], job: Any, _head
     return job, pipeline_response.http_response.headers
 
 
-def _job_exists(client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, name: str) -> bool:
+def _job_belongs(
+    client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, name: str, match: JobMatch | None
+) -> bool:
     try:
-        client.replication_jobs.get(resource_group_name, vault_name, name)
+        job = client.replication_jobs.get(resource_group_name, vault_name, name)
     except ResourceNotFoundError:
         return False
-    return True
+    return match is None or match.accepts(job)
 
 
 def _json_or_none(response: Any) -> Any:

@@ -34,24 +34,19 @@ from __future__ import annotations
 import os as _os
 import re
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from azure.mgmt.compute import ComputeManagementClient, models
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from azure.core.exceptions import HttpResponseError
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.asr.arm import AsrSettingsError, compute_client
-from components.asr.checks import required_strings
+from components.asr.checks import is_unknown, one_of
+from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "1"
 OPERATING_SYSTEMS = ("windows", "linux")
@@ -117,17 +112,15 @@ class PostMigrationError(RuntimeError):
 
 
 @dataclass
-class PostMigrationPrepArgs:
-    """Inputs of `PostMigrationPrep`.
+class WavePostMigrationPrepArgs:
+    """Inputs of `WavePostMigrationPrep`: machine name -> `{"vm_resource_id", "os", "source_type"}`.
 
-    `source_type` is how ASR saw the machine: EC2 instances are migrated as physical servers (the default).
-    `version` is the provider code's version: bump it to re-run the steps (they skip what is already done).
+    `source_type` is how ASR saw the machine: EC2 instances are migrated as physical servers. `version` is the
+    provider code's version: bump it to re-run the steps (they skip what is already done).
     """
 
-    machine: pulumi.Input[str]
-    vm_resource_id: pulumi.Input[str]
-    os: pulumi.Input[str]
-    source_type: pulumi.Input[str] = "physical"
+    machines: pulumi.Input[Mapping[str, Mapping[str, Any]]]
+    max_concurrency: pulumi.Input[int] = 10
     version: pulumi.Input[str] = PROVIDER_VERSION
 
 
@@ -137,73 +130,104 @@ class _Timing:
     poll_interval: float
 
 
-class PostMigrationPrepProvider(ResourceProvider):
-    """Dynamic provider of `PostMigrationPrep`; holds no state, client or credential (it is pickled)."""
+class WavePostMigrationPrepProvider(DeclaredInputsProvider):
+    """Dynamic provider of `WavePostMigrationPrep`: the steps for every machine, in parallel inside one call.
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = required_strings(news, ("machine",))
-        vm_id = news.get("vm_resource_id")
-        if not isinstance(vm_id, str) or not _VM_ID.match(vm_id):
-            failures.append(
-                CheckFailure(
-                    "vm_resource_id",
-                    f"vm_resource_id: {vm_id!r} must be a virtual machine's ARM id"
-                    " (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>)",
+    A machine whose step fails gets a `Failed` record with the error (the others go on); `WaveOutcome` then
+    fails the `pulumi up`, and the next `pulumi up` runs that machine again (new machines, failed machines and
+    machines whose VM changed run; the others keep their records). Delete does nothing: the Mobility service
+    is not reinstalled and the VMs are left running.
+    """
+
+    updating = ("machines", "version")
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        machines = news.get("machines")
+        if is_unknown(machines) and not isinstance(machines, dict):
+            return []
+        if not isinstance(machines, dict) or not machines:
+            return [CheckFailure("machines", f"machines: {machines!r} must map machine names to their VMs")]
+        failures = []
+        for name, entry in machines.items():
+            entry = entry if isinstance(entry, dict) else {}
+            vm_id = entry.get("vm_resource_id")
+            if not is_unknown(vm_id) and (not isinstance(vm_id, str) or not _VM_ID.match(vm_id)):
+                failures.append(
+                    CheckFailure(
+                        "machines",
+                        f"machines.{name}.vm_resource_id: {vm_id!r} must be a virtual machine's ARM id"
+                        " (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>)",
+                    )
                 )
-            )
-        for key, allowed in (("os", OPERATING_SYSTEMS), ("source_type", SOURCE_TYPES)):
-            if news.get(key) not in allowed:
-                failures.append(CheckFailure(key, f"{key}: {news.get(key)!r} must be one of {', '.join(allowed)}"))
-        return CheckResult(news, failures)
+            for key, allowed in (("os", OPERATING_SYSTEMS), ("source_type", SOURCE_TYPES)):
+                failures += [CheckFailure("machines", f"machines.{name}.{f.reason}") for f in one_of(entry, key, allowed)]
+        return failures
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in (*_REPLACING_INPUTS, "machine", "version") if olds.get(key) != news.get(key)]
-        replaces = [key for key in changed if key in _REPLACING_INPUTS]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        declared = super().diff(id_, olds, news)
+        machines = news.get("machines")
+        retry = isinstance(machines, dict) and bool(_pending(olds, machines))
+        return DiffResult(changes=bool(declared.changes) or retry, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = prepare(props, restart_always=True)
-        return CreateResult(f"{props['vm_resource_id']}/postMigrationPrep", outs)
+        machines = dict(props["machines"])
+        results = _prepare_all(props, machines, list(machines))
+        return CreateResult("post-migration:" + ",".join(sorted(machines)), {**props, "results": results})
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(prepare(news, restart_always=False))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The steps are one-time actions: their recorded results are the state."""
-        return ReadResult(id_, props)
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo: the Mobility service is not reinstalled and the VM is left running."""
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        machines = dict(news["machines"])
+        todo = _pending(olds, machines)
+        kept = {n: r for n, r in (olds.get("results") or {}).items() if n in machines and n not in todo}
+        return UpdateResult({**news, "results": {**kept, **_prepare_all(news, machines, todo)}})
 
 
-class PostMigrationPrep(Resource, module="asr", name="PostMigrationPrep"):
-    """Post-migration preparation of one migrated VM for Azure-to-Azure DR; see the module docstring."""
+class WavePostMigrationPrep(Resource, module="asr", name="WavePostMigrationPrep"):
+    """Post-migration preparation of a wave's migrated VMs for Azure-to-Azure DR; see the module docstring.
 
-    vm_resource_id: pulumi.Output[str]
-    agent: pulumi.Output[dict[str, Any]]
-    mobility_service: pulumi.Output[dict[str, Any]]
-    restart: pulumi.Output[dict[str, Any]]
-    managed_disk_ids: pulumi.Output[list[str]]
-    dr_ready: pulumi.Output[bool]
+    `results`: machine -> `{agent, mobility_service, restart, managed_disk_ids, dr_ready, vm_resource_id}`, or
+    `{result: "Failed", error}`.
+    """
 
-    def __init__(self, name: str, args: PostMigrationPrepArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    results: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, args: WavePostMigrationPrepArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(
-            PostMigrationPrepProvider(),
+            WavePostMigrationPrepProvider(),
             name,
-            {
-                "machine": args.machine,
-                "vm_resource_id": args.vm_resource_id,
-                "os": args.os,
-                "source_type": args.source_type,
-                "version": args.version,
-                "agent": None,
-                "mobility_service": None,
-                "restart": None,
-                "managed_disk_ids": None,
-                "dr_ready": None,
-            },
+            {"machines": args.machines, "max_concurrency": args.max_concurrency, "version": args.version, "results": None},
             opts,
         )
+
+
+class PostMigrationPrepProvider(DeclaredInputsProvider):
+    """The per-machine provider of older versions, kept so their stacks can forget its records (it sends nothing)."""
+
+
+def _pending(olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
+    """Machines without a successful record for the same VM."""
+    results = olds.get("results") or {}
+    return [
+        name
+        for name, entry in machines.items()
+        if not (results.get(name) or {}).get("dr_ready")
+        or (results.get(name) or {}).get("vm_resource_id") != (entry or {}).get("vm_resource_id")
+    ]
+
+
+def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    if not names:
+        return {}
+    workers = max(1, min(int(props.get("max_concurrency") or 10), len(names)))
+
+    def one(name: str) -> dict[str, Any]:
+        try:
+            return prepare({"machine": name, "source_type": "physical", **machines[name]}, restart_always=True)
+        except Exception as error:  # recorded; the others go on (see the provider's docstring)
+            pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
+            return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
+
+    with ThreadPoolExecutor(workers) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -237,7 +261,7 @@ def prepare(props: dict[str, Any], *, restart_always: bool) -> dict[str, Any]:
             restart = {"status": "skipped", "detail": "nothing changed on the VM since it was last prepared"}
         disks = managed_disk_ids(client.virtual_machines.get(rg, vm))
     return {
-        **props,
+        "vm_resource_id": props["vm_resource_id"],
         "agent": agent,
         "mobility_service": mobility,
         "restart": restart,
@@ -348,7 +372,16 @@ def _mobility_present(client: ComputeManagementClient, rg: str, vm: str, machine
 def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str, script: str) -> tuple[str, str]:
     """Run one script through Run Command (administrator/SYSTEM on Windows, root on Linux); (stdout, stderr)."""
     command = models.RunCommandInput(command_id=_COMMAND_IDS[os_type], script=_SCRIPTS[os_type][script])
-    result = client.virtual_machines.begin_run_command(rg, vm, command).result()
+    try:
+        result = client.virtual_machines.begin_run_command(rg, vm, command).result()
+    except HttpResponseError as error:  # the run command failed as a long-running operation, or was refused
+        code = getattr(error.error, "code", None) or error.status_code
+        raise PostMigrationError(
+            f"VM {vm} (resource group {rg}): Run Command {_COMMAND_IDS[os_type]} ({script} script) failed:"
+            f" {code}: {error.message}. Run Command needs a running VM whose agent is Ready and no other run"
+            f" command in progress; check `az vm run-command list -g {rg} --vm-name {vm}` and the VM's agent"
+            " status, then run `pulumi up` again (the steps skip what is already done)."
+        ) from error
     stdout = stderr = ""
     for status in result.value or []:
         code = status.code or ""

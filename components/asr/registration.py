@@ -36,19 +36,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components.asr.arm import AsrSettingsError, resolve_subscription_id, site_recovery_client
-from components.asr.checks import required_strings
+from components.asr.checks import one_of, positive_number
+from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "1"
 FABRIC_TYPES = {"modernized": "InMageRcm", "classic": "VMware"}
@@ -139,24 +131,18 @@ def find_registration(
     return None, f"{fabric_type} fabric(s) {names} are registered, but none has a process server with IP {ip}"
 
 
-class ApplianceRegistrationProvider(ResourceProvider):
-    """Dynamic provider of `ApplianceRegistration`; holds no state, client or credential (it is pickled)."""
+class ApplianceRegistrationProvider(DeclaredInputsProvider):
+    """Dynamic provider of `ApplianceRegistration`; holds no state, client or credential (it is pickled).
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = required_strings(news, ("resource_group_name", "vault_name", "appliance_ip"))
-        if news.get("architecture") not in FABRIC_TYPES:
-            failures.append(
-                CheckFailure("architecture", f"architecture: {news.get('architecture')!r} must be one of classic, modernized")
-            )
-        timeout = news.get("timeout_minutes")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            failures.append(CheckFailure("timeout_minutes", f"timeout_minutes: {timeout!r} must be a positive number"))
-        return CheckResult(news, failures)
+    `timeout_minutes` is not diffed: once the appliance has registered, waiting longer changes nothing, so a
+    changed timeout is stored without an update (and nothing downstream becomes unknown in preview).
+    """
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in (*_REPLACING_INPUTS, "timeout_minutes", "version") if olds.get(k) != news.get(k)]
-        replaces = [k for k in changed if k in _REPLACING_INPUTS]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    required = ("resource_group_name", "vault_name", "appliance_ip")
+    replacing = _REPLACING_INPUTS
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        return one_of(news, "architecture", ("classic", "modernized")) + positive_number(news, "timeout_minutes")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = wait_for_registration(props)
@@ -174,6 +160,7 @@ class ApplianceRegistrationProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Leave the registration: see the module docstring."""
+        return None
 
 
 class ApplianceRegistration(Resource, module="asr", name="ApplianceRegistration"):

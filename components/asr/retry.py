@@ -6,8 +6,10 @@ methods, honours `Retry-After`, and retries a POST on 500/503/504 or whenever th
 those POSTs (test failover, failover, commit, ...) when a wave starts many of them at once. `AsrRetryPolicy`
 is that policy with three changes, made through its public hooks:
 
-1. `is_retry`: a POST answered 429 is retried even without `Retry-After`. A throttled request was
-   rejected before ASR acted on it, so sending it again cannot start a second operation.
+1. `is_retry`: a POST is retried on 429 only, with or without `Retry-After`. A throttled request was
+   rejected before ASR acted on it, so sending it again cannot start a second operation. azure-core would
+   also retry a POST on 500, 503 and 504, but those can come after the request took effect (measured: two
+   failover POSTs, two jobs); `components.asr.jobs.start_job` reads the item instead and attaches to its job.
 2. `get_backoff_time`: "equal jitter" exponential back-off, from the first retry on: a random delay in
    `[d/2, d]` with `d = backoff * 2**(attempt-1)` capped at `backoff_max`. Many machines throttled at the
    same moment therefore do not come back in lock-step.
@@ -15,9 +17,8 @@ is that policy with three changes, made through its public hooks:
    unbounded.
 
 The number of attempts is bounded by `total` for every kind of failure. A POST whose connection dropped
-*after* it was sent is deliberately not replayed (azure-core's default, kept): ASR may already have started
-the operation. `components.asr.jobs.start_job` recovers from that case by reading the item's
-`currentScenario.jobId` instead of sending a second failover.
+*after* it was sent is not replayed either (azure-core's default, kept). GET, PUT and DELETE keep azure-core's
+retries: they are idempotent.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from azure.core.pipeline.transport import HttpTransport
 
 
 class AsrRetryPolicy(RetryPolicy):
-    """azure-core's RetryPolicy plus: POST 429 without Retry-After is retried, jittered back-off, capped waits."""
+    """azure-core's RetryPolicy, except: a POST is retried on 429 only; jittered back-off; capped waits."""
 
     def __init__(self, *, total: int, backoff: float, backoff_max: float, retry_after_max: float) -> None:
         super().__init__(
@@ -45,8 +46,8 @@ class AsrRetryPolicy(RetryPolicy):
         self.retry_after_max = retry_after_max
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
-        if response.http_request.method.upper() == "POST" and response.http_response.status_code == 429:
-            return bool(settings["total"])
+        if response.http_request.method.upper() == "POST":
+            return response.http_response.status_code == 429 and bool(settings["total"])
         return bool(super().is_retry(settings, response))
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:

@@ -29,19 +29,11 @@ from typing import Any
 
 import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
-from components.asr.checks import required_strings
+from components.asr.checks import one_of
+from components.asr.provider import DeclaredInputsProvider
 
 ARCHITECTURES = ("classic", "modernized")
 CLASSIC_PROVIDER_TYPE = "Vmware"
@@ -65,24 +57,14 @@ class VaultSettingError(RuntimeError):
     """The vault's architecture setting conflicts with the wave's architecture."""
 
 
-class VaultSettingProvider(ResourceProvider):
+class VaultSettingProvider(DeclaredInputsProvider):
     """Dynamic provider of `VaultSetting`; holds no state, client or credential (it is pickled)."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = required_strings(news, ("resource_group_name", "vault_name"))
-        architecture = news.get("architecture")
-        if architecture not in ARCHITECTURES:
-            failures.append(
-                CheckFailure(
-                    "architecture", f"architecture: {architecture!r} must be one of {', '.join(ARCHITECTURES)}"
-                )
-            )
-        return CheckResult(news, failures)
+    required = ("resource_group_name", "vault_name")
+    replacing = _REPLACING_INPUTS
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in (*_REPLACING_INPUTS, "version") if olds.get(key) != news.get(key)]
-        replaces = [key for key in changed if key in _REPLACING_INPUTS]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        return one_of(news, "architecture", ARCHITECTURES)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = _apply(props)
@@ -98,6 +80,7 @@ class VaultSettingProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Leave the setting: a vault's provider type cannot be switched back (see the module docstring)."""
+        return None
 
 
 class VaultSetting(Resource, module="asr", name="VaultSetting"):
@@ -141,6 +124,13 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
                     resource_group_name, vault_name, SETTING_NAME, setting_input, polling=False
                 ).result()
                 current = _type_of(written)
+                if current != CLASSIC_PROVIDER_TYPE:  # trust only what the service confirmed
+                    raise VaultSettingError(
+                        f"vault {vault_name} (resource group {resource_group_name}) answered the classic architecture"
+                        f" setting with vmwareToAzureProviderType {current!r}, not {CLASSIC_PROVIDER_TYPE!r}: the vault"
+                        " did not switch to classic. Vaults created after 15 Nov 2022 cannot use it; use the"
+                        " modernized architecture (architecture: modernized)."
+                    )
         elif current:
             raise VaultSettingError(
                 f"vault {vault_name} (resource group {resource_group_name}) is set to the classic architecture"

@@ -72,14 +72,18 @@ def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str,
             "run_as_account_ids": [f"{OFFLINE_STAND_IN}-run-as-account-1"] if classic else [],
             "physical_site_id": "" if classic else f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site",
         }
-    if typ == "pulumi-python:dynamic/asr:ProtectableMachine":
-        item = f"{OFFLINE_STAND_IN}-{_hex(typ, name, length=12)}"
+    if typ == "pulumi-python:dynamic/asr:ProtectableMachines":
         container = f"{vault}/replicationFabrics/{inputs.get('fabric_name')}/replicationProtectionContainers/{inputs.get('container_name')}"
-        return {"protectable_item_id": f"{container}/replicationProtectableItems/{item}", "protectable_item_name": item}
-    if typ == "pulumi-python:dynamic/asr:DiscoveredMachine":
+        names = {m: f"{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}" for m in inputs.get("machines") or {}}
         return {
-            "fabric_discovery_machine_id": f"{inputs.get('physical_site_id')}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, length=12)}",
-            "discovered_name": inputs.get("machine_name"),
+            "protectable_item_ids": {m: f"{container}/replicationProtectableItems/{item}" for m, item in names.items()},
+            "protectable_item_names": names,
+        }
+    if typ == "pulumi-python:dynamic/asr:DiscoveredMachines":
+        site = inputs.get("physical_site_id")
+        return {
+            "machine_ids": {m: f"{site}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}" for m in inputs.get("machines") or {}},
+            "discovered_names": {m: m for m in inputs.get("machines") or {}},
         }
     return {}
 
@@ -101,6 +105,8 @@ class PlannedResource:
     protect: bool = False
     state: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs this resource waits for: `depends_on` plus every resource whose output is one of its inputs."""
 
 
 class PlanMocks(pulumi_mocks.Mocks):
@@ -194,11 +200,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=request.protect,
                 state=dict(registration.state),
                 id=registration.id or "",
+                dependencies=dependencies_of(request),
             )
         )
         if request.type.startswith("pulumi:providers:") and "region" in inputs:
             self.mocks.regions[response.urn] = inputs["region"]
         return response
+
+
+def dependencies_of(request: Any) -> list[str]:
+    """Every URN a RegisterResourceRequest depends on, explicitly or through a property, sorted."""
+    urns = set(request.dependencies)
+    for property_dependencies in request.propertyDependencies.values():
+        urns.update(property_dependencies.urns)
+    return sorted(urns)
 
 
 @dataclass
@@ -208,13 +223,22 @@ class ProgramRun:
     secret_outputs: set[str]
 
 
-def run_program(program: Callable[[], object], project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> ProgramRun:
-    """Run `program` as `pulumi up` would, against the mock engine; return what it declared and exported."""
-    mocks = PlanMocks()
-    monitor = RecordingMonitor(mocks)
+def run_program(
+    program: Callable[[], object],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    *,
+    monitor: RecordingMonitor | None = None,
+    preview: bool = False,
+) -> ProgramRun:
+    """Run `program` as `pulumi up` (or, with `preview`, `pulumi preview`) would, against the mock engine (or
+    another `monitor` that plays the engine); return what it declared and exported."""
+    monitor = monitor or RecordingMonitor(PlanMocks())
     pulumi.runtime.set_all_config(config, secret_keys)
     set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack for every run
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     def run() -> None:

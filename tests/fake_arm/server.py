@@ -18,6 +18,10 @@ the examples do. `action_headers` chooses what the 202 carries:
   "async-mismatch" only an Azure-AsyncOperation with an unrelated id (no job of that name)
   "none"           no headers at all: the job is only visible as the item's `currentScenario.jobId`
 
+It also serves a managed-identity token endpoint, `GET /msi/token` (App Service's protocol: azure-identity's
+`ManagedIdentityCredential` uses it when `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set), so that a dynamic
+provider running in its own plugin process gets the fake's token through `DefaultAzureCredential` unchanged.
+
 Not served: `replicationOperationStatus` (the client layer follows ASR jobs, not ARM operation status) and
 anything outside Microsoft.RecoveryServices, which answers 404 `ResourceNotFound` (enough to check that a
 Compute client reaches the endpoint with its token). Requests need `Authorization: Bearer <TOKEN>` and,
@@ -42,6 +46,7 @@ SUBSCRIPTION = "c183865e-6077-46f2-a3b1-deb0f4f4650a"
 RESOURCE_GROUP = "rg-wave1"
 VAULT = "vault1"
 TOKEN = "fake-arm-test-token"
+IDENTITY_HEADER = "fake-identity-header"
 
 _VAULT = r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.recoveryservices/vaults/(?P<vault>[^/]+)"
 _CONTAINER = _VAULT + r"/replicationfabrics/(?P<fabric>[^/]+)/replicationprotectioncontainers/(?P<container>[^/]+)"
@@ -80,8 +85,9 @@ class Job:
     scenario: str
     friendly_name: str
     target_path: str  # lower-case ARM path of the item or plan, "" for none
-    target_name: str
+    target_name: str  # targetObjectName: the item's or plan's friendly name
     created: float
+    target_id: str = ""  # targetObjectId: the item's or plan's name (ASR's own id of it)
     final_state: str = "Succeeded"
     final_description: str = "Completed"
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -172,14 +178,14 @@ class FakeArm:
             {"friendlyName": fabric, "customDetails": {"instanceType": instance_type}, "health": "Normal"},
         )
 
-    def add_container(self, fabric: str, container: str) -> None:
+    def add_container(self, fabric: str, container: str, vault_path: str | None = None) -> None:
         self.put_resource(
-            f"{self.vault_path()}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}",
+            f"{vault_path or self.vault_path()}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}",
             {"fabricFriendlyName": fabric, "friendlyName": container, "pairingStatus": "Paired"},
         )
 
     def register_appliance(
-        self, fabric: str, container: str, architecture: str, ip: str, *, site: str = "site1"
+        self, fabric: str, container: str, architecture: str, ip: str, *, site: str = "site1", vault_path: str = ""
     ) -> dict[str, Any]:
         """The fabric and protection container a registration creates, with the appliance's details.
 
@@ -201,11 +207,12 @@ class FakeArm:
                 "masterTargetServers": [{"id": f"mt-{fabric}", "ipAddress": ip, "name": "config-server"}],
                 "runAsAccounts": [{"accountId": "1", "accountName": "ec2-admin"}],
             }
+        vault_path = vault_path or self.vault_path()
         stored = self.put_resource(
-            f"{self.vault_path()}/replicationFabrics/{fabric}",
+            f"{vault_path}/replicationFabrics/{fabric}",
             {"friendlyName": fabric, "customDetails": details, "health": "Normal"},
         )
-        self.add_container(fabric, container)
+        self.add_container(fabric, container, vault_path)
         return stored
 
     def site_path(self, site: str = "site1") -> str:
@@ -297,12 +304,14 @@ class FakeArm:
     def _new_job(
         self, match: re.Match[str], scenario: str, friendly: str, target_path: str, effect: Callable[[], None] | None
     ) -> Job:
+        target = self.resources.get(target_path)
         job = Job(
             name=str(uuid.uuid4()),
             scenario=scenario,
             friendly_name=friendly,
             target_path=target_path,
-            target_name=target_path.rsplit("/", 1)[-1] if target_path else "",
+            target_name=str((target or {}).get("properties", {}).get("friendlyName") or (target or {}).get("name", "")),
+            target_id=str((target or {}).get("name", "")),
             created=time.monotonic(),
             vault_id=_vault_id(match),
             effect=effect,
@@ -310,7 +319,6 @@ class FakeArm:
         if self._next_job_end:
             job.final_state, job.final_description, job.errors = self._next_job_end.pop(0)
         self.jobs[f"{_vault_key(match)}/{job.name}"] = job
-        target = self.resources.get(target_path)
         if target is not None:
             target["properties"]["currentScenario"] = {
                 "jobId": f"{job.vault_id}/replicationJobs/{job.name}",
@@ -363,6 +371,7 @@ class FakeArm:
                 "state": state,
                 "stateDescription": description,
                 "targetInstanceType": "ProtectionEntity",
+                "targetObjectId": job.target_id,
                 "targetObjectName": job.target_name,
                 "tasks": [],
             },
@@ -376,6 +385,9 @@ class FakeArm:
         raw = http.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        if parts.path == "/msi/token":  # not logged: tests count what the client layer sends to ARM
+            _send(http, *self._identity_token(http.headers.get("X-IDENTITY-HEADER")))
+            return
         with self._lock:
             self.requests.append(
                 LoggedRequest(http.command, parts.path, query, body, dict(http.headers.items()), time.monotonic())
@@ -400,6 +412,13 @@ class FakeArm:
                 self._send_fault(http, fault)
                 return
         _send(http, status, payload, headers)
+
+    def _identity_token(self, header: str | None) -> tuple[int, Any, dict[str, str]]:
+        """App Service managed identity (api-version 2019-08-01): the token every other request needs."""
+        if header != IDENTITY_HEADER:
+            return 401, _error("Unauthorized", "missing or wrong X-IDENTITY-HEADER"), {}
+        token = {"access_token": TOKEN, "expires_on": str(int(time.time()) + 3600), "token_type": "Bearer"}
+        return 200, {**token, "resource": "https://management.azure.com"}, {}
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:

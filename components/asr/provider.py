@@ -1,0 +1,47 @@
+"""The base of every dynamic provider here: its diff comes from the inputs it declares, and unknowns never replace.
+
+A provider lists the inputs whose change means another ASR object (`replacing`: the resource is replaced) and
+those whose change it applies in place (`updating`). Everything else (timeouts, poll settings) never shows
+as a change: `pulumi up` stores the new value and runs nothing. In preview an input that is not known yet
+(an upstream resource is being created or changed) is never a reason to replace: it shows as an update,
+and `pulumi up` diffs again with the real value. Delete does nothing unless a provider says otherwise: what
+these resources stand for (a registration, a failover that ran, a migrated VM) is never undone by Pulumi.
+
+Providers are pickled into the stack's state by reference to their class: hold no client, credential or
+token on `self`, and keep the class importable under its name (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+
+from components.asr.checks import is_unknown, required_strings
+
+
+class DeclaredInputsProvider(ResourceProvider):
+    """`check` from `required` plus `validate`, `diff` from `replacing` and `updating`, a `delete` that forgets."""
+
+    required: tuple[str, ...] = ()
+    """Inputs that must be non-empty strings (when known)."""
+    replacing: tuple[str, ...] = ()
+    updating: tuple[str, ...] = ("version",)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, required_strings(news, self.required) + self.validate(news))
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        """Further checks of `news`; known values only (see `components.asr.checks`)."""
+        return []
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        def changed(key: str) -> bool:
+            return is_unknown(news.get(key)) or olds.get(key) != news.get(key)
+
+        replaces = [k for k in self.replacing if not is_unknown(news.get(k)) and olds.get(k) != news.get(k)]
+        updates = [k for k in (*self.replacing, *self.updating) if k not in replaces and changed(k)]
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Forget the record only: nothing is sent to Azure or AWS."""

@@ -1,0 +1,216 @@
+"""The wave's lifecycle actions as dynamic resources: one resource per wave and action, its machines an input.
+
+`WaveTestFailover`, `WaveTestFailoverCleanup`, `WaveFailover` and `WaveCompleteMigration` (type tokens
+`pulumi-python:dynamic/asr:<Class>`) each run one `components.asr.item_actions` action on every machine of
+their `machines` input, up to `max_concurrency` at once, inside one Create or Update call. The engine's
+dynamic-provider plugin serves a whole stack with four gRPC worker threads, each held until its call
+returns (`pulumi/dynamic/__main__.py`); one resource per machine that waits for its ASR job would run four
+machines at a time, whatever `maxConcurrency` says. Fanning out inside one call, a wave phase takes one job's
+time (docs/lifecycle.md, "How the actions run").
+
+Outputs: the inputs plus `results`, machine -> its audit record (`item_actions`). A machine's failure does
+not stop the others: its record says `Failed` (the job failed, or could not be followed) or `Refused`
+(nothing was sent), with the error, and `WaveOutcome` (components/lifecycle.py) then fails the `pulumi up`
+with every failed machine and what to do.
+
+Idempotence and re-runs:
+* `create` runs every machine; `update` runs only the machines of `machines` that have no successful record
+  (new machines, and failed ones: rerunning `pulumi up` retries exactly those). Machines no longer listed are
+  dropped from `results`; nothing is undone for them.
+* `diff` asks for an update when a listed machine has no successful record, or when `machines` changed; it
+  replaces only when the vault changes (known values only: an input not known in preview is an update, never
+  a replacement). In preview, nothing runs.
+* Every machine's action reads the item first and attaches to a running job of its kind, so a crash between
+  a POST and its job's end never leads to a second POST. ASR's own state is the source of truth on re-run.
+* Delete (also `pulumi destroy`) only forgets the records: nothing is undone, cancelled or purged.
+
+The provider objects hold no client or credential: each call builds one client, shared by its threads.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
+
+from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.checks import is_unknown, one_of, required_strings
+from components.asr.item_actions import (
+    PROVIDER_TYPES,
+    ActionRefusedError,
+    CompleteMigrationAction,
+    FailoverAction,
+    ItemAction,
+    TestFailoverAction,
+    TestFailoverCleanupAction,
+    now,
+    vault_path,
+)
+from components.asr.provider import DeclaredInputsProvider
+from components.asr.recovery_points import recovery_point_rule
+
+PROVIDER_VERSION = "2"
+SUCCEEDED = frozenset({"Succeeded", "Attached", "AlreadyDone", "NothingToCleanUp"})
+"""Results that count as done: the action ran, was attached to, or had nothing left to do."""
+FAILED = frozenset({"Failed", "Refused"})
+MACHINE_KEYS = ("fabric_name", "container_name", "protected_item_name")
+WAVE_KEYS = (
+    "subscription_id", "resource_group_name", "vault_name", "architecture", "recovery_point", "test_network_id",
+    "test_failover_max_age_days", "shutdown_source", "aws_region", "comments",
+)  # fmt: skip
+
+
+def pending_machines(olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
+    """The machines of `machines` without a successful record in the previous `results`."""
+    results = olds.get("results") or {}
+    return [name for name in machines if (results.get(name) or {}).get("result") not in SUCCEEDED]
+
+
+def failed_record(error: BaseException) -> dict[str, Any]:
+    return {
+        "result": "Refused" if isinstance(error, ActionRefusedError) else "Failed",
+        "error": str(error),
+        "job_name": getattr(error, "job_name", None),
+        "ended_at": now(),
+    }
+
+
+class WaveActionProvider(DeclaredInputsProvider):
+    """One action on many machines; subclasses set `action` (and further checks)."""
+
+    action: ItemAction = ItemAction()
+    required = ("resource_group_name", "vault_name")
+    replacing = ("subscription_id", "resource_group_name", "vault_name")
+    updating = ("machines", "version")
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        failures = one_of(news, "architecture", PROVIDER_TYPES)
+        point = news.get("recovery_point")
+        if point is not None and not is_unknown(point) and (not isinstance(point, str) or recovery_point_rule(point)):
+            failures.append(CheckFailure("recovery_point", f"recovery_point: {point!r} {recovery_point_rule(str(point))}"))
+        machines = news.get("machines")
+        if is_unknown(machines) and not isinstance(machines, dict):
+            return failures
+        if not isinstance(machines, dict) or not machines:
+            return [*failures, CheckFailure("machines", f"machines: {machines!r} must map machine names to their items")]
+        for name, entry in machines.items():
+            if not isinstance(entry, dict):
+                failures.append(CheckFailure("machines", f"machines.{name}: {entry!r} must be a mapping"))
+                continue
+            for failure in required_strings(entry, (*MACHINE_KEYS, *self.machine_required(news))):
+                failures.append(CheckFailure("machines", f"machines.{name}.{failure.reason}"))
+        return failures
+
+    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
+        """Further machine entry keys this action needs, given the wave's inputs."""
+        return ()
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        declared = super().diff(id_, olds, news)
+        machines = news.get("machines")
+        retry = isinstance(machines, dict) and bool(pending_machines(olds, machines))
+        return DiffResult(
+            changes=bool(declared.changes) or retry, replaces=declared.replaces, delete_before_replace=False
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        subscription = resolve_subscription_id(props.get("subscription_id"))
+        results = self.run_machines(props, dict(props["machines"]))
+        resource_id = f"{vault_path(subscription, props['resource_group_name'], props['vault_name'])}/{self.action.kind}"
+        return CreateResult(resource_id, {**props, "results": results})
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        machines: dict[str, Any] = dict(news["machines"])
+        todo = pending_machines(olds, machines)
+        kept = {name: record for name, record in (olds.get("results") or {}).items() if name in machines and name not in todo}
+        ran = self.run_machines(news, {name: machines[name] for name in todo})
+        return UpdateResult({**news, "results": {**kept, **ran}})
+
+    def run_machines(self, props: dict[str, Any], machines: dict[str, Any]) -> dict[str, Any]:
+        """Run the action on `machines`, at most `max_concurrency` at once; a record per machine."""
+        if not machines:
+            return {}
+        workers = max(1, min(int(props.get("max_concurrency") or 10), len(machines)))
+        subscription = resolve_subscription_id(props.get("subscription_id"))
+        wave = {key: props.get(key) for key in WAVE_KEYS}
+        with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
+            futures = {
+                name: pool.submit(self._one, client, subscription, {**wave, **entry, "machine_name": name})
+                for name, entry in sorted(machines.items())
+            }
+            return {name: future.result() for name, future in futures.items()}
+
+    def _one(self, client: Any, subscription: str, props: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.action.run(client, subscription, props)
+        except Exception as error:  # recorded: one machine's failure never loses or blocks the others
+            pulumi.log.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
+            return failed_record(error)
+
+
+class WaveTestFailoverProvider(WaveActionProvider):
+    __test__ = False
+    action = TestFailoverAction()
+    required = (*WaveActionProvider.required, "test_network_id")
+
+
+class WaveTestFailoverCleanupProvider(WaveActionProvider):
+    __test__ = False
+    action = TestFailoverCleanupAction()
+
+
+class WaveFailoverProvider(WaveActionProvider):
+    action = FailoverAction()
+
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        failures = super().validate(news)
+        if news.get("shutdown_source") is True and not is_unknown(news.get("aws_region")) and not news.get("aws_region"):
+            failures.append(CheckFailure("aws_region", "aws_region: is needed when shutdown_source is set"))
+        return failures
+
+    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
+        return ("instance_id",) if news.get("shutdown_source") is True else ()
+
+
+class WaveCompleteMigrationProvider(WaveActionProvider):
+    action = CompleteMigrationAction()
+
+
+def _declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+    Resource.__init__(
+        resource, provider, name, {"results": None, **inputs, "version": PROVIDER_VERSION}, opts
+    )
+
+
+class WaveTestFailover(Resource, module="asr", name="WaveTestFailover"):
+    """Test failover of the wave's machines (see the module docstring); `results`: machine -> record."""
+
+    __test__ = False
+    results: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        _declare(self, WaveTestFailoverProvider(), name, inputs, opts)
+
+
+class WaveTestFailoverCleanup(Resource, module="asr", name="WaveTestFailoverCleanup"):
+    __test__ = False
+    results: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        _declare(self, WaveTestFailoverCleanupProvider(), name, inputs, opts)
+
+
+class WaveFailover(Resource, module="asr", name="WaveFailover"):
+    results: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        _declare(self, WaveFailoverProvider(), name, inputs, opts)
+
+
+class WaveCompleteMigration(Resource, module="asr", name="WaveCompleteMigration"):
+    results: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        _declare(self, WaveCompleteMigrationProvider(), name, inputs, opts)
