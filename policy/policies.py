@@ -64,8 +64,8 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ASR_DYNAMIC_PREFIX = "pulumi-python:dynamic/asr:"
-TEST_FAILOVER = "pulumi-python:dynamic/asr:TestFailover"
-TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:TestFailoverCleanup"
+WAVE_TEST_FAILOVER = "pulumi-python:dynamic/asr:WaveTestFailover"
+WAVE_TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:WaveTestFailoverCleanup"
 PLAN_TEST_FAILOVER = "pulumi-python:dynamic/asr:PlanTestFailover"
 PLAN_TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:PlanTestFailoverCleanup"
 FAILOVER_COMMIT = "pulumi-python:dynamic/asr:FailoverCommit"
@@ -692,34 +692,38 @@ def _dr_region_paired(stack_config: StackConfig) -> Callable[[StackValidationArg
 
 
 SUCCEEDED_RESULTS = frozenset({"Succeeded", "Attached", "AlreadyDone"})
-"""Action `result`s that mean the step is done (components/asr/actions.py): its job succeeded (`Attached`: a job
-already running when the action started, waited for until it succeeded), or ASR showed it done."""
+"""Action `result`s that mean the step is done (components/asr/item_actions.py): its job succeeded (`Attached`: a
+job already running when the action started, waited for until it succeeded), or ASR showed it done."""
 
 
-def _machines_of(resource: PolicyResource) -> list[str]:
-    """Machines an action covers: `machine_name` of an item action, `machines[].machine_name` of a plan action."""
-    single = _prop(resource, "machine_name")
-    if isinstance(single, str):
-        return [single]
-    return [str(m.get("machine_name")) for m in _items(_prop(resource, "machines")) if isinstance(m, Mapping)]
+def _succeeded_machines(resource: PolicyResource) -> set[str]:
+    """Machines (lower case) an action resource recorded as done: per machine in a wave action's `results`,
+    all of `machines[]` for a plan action whose `result` is done."""
+    results = _prop(resource, "results")
+    if isinstance(results, Mapping):
+        return {
+            str(name).lower()
+            for name, record in results.items()
+            if isinstance(record, Mapping) and record.get("result") in SUCCEEDED_RESULTS
+        }
+    if _prop(resource, "result") not in SUCCEEDED_RESULTS:
+        return set()
+    return {str(m.get("machine_name")).lower() for m in _items(_prop(resource, "machines")) if isinstance(m, Mapping)}
 
 
 def _recorded_test_failovers(resources: Iterable[PolicyResource], require_cleanup: bool) -> set[str]:
     """Machine names (lower case) with a succeeded test failover (and, if required, a succeeded cleanup).
 
-    The actions are the lifecycle's dynamic resources: `TestFailover` / `PlanTestFailover` and
-    `TestFailoverCleanup` / `PlanTestFailoverCleanup`, whose `result` output records how the step ended.
+    The actions are the lifecycle's dynamic resources: `WaveTestFailover` / `PlanTestFailover` and
+    `WaveTestFailoverCleanup` / `PlanTestFailoverCleanup`, whose outputs record how each machine's step ended.
     """
     tested: set[str] = set()
     cleaned: set[str] = set()
     for resource in resources:
-        if _prop(resource, "result") not in SUCCEEDED_RESULTS:
-            continue
-        names = {name.lower() for name in _machines_of(resource)}
-        if resource.resource_type in (TEST_FAILOVER, PLAN_TEST_FAILOVER):
-            tested |= names
-        elif resource.resource_type in (TEST_FAILOVER_CLEANUP, PLAN_TEST_FAILOVER_CLEANUP):
-            cleaned |= names
+        if resource.resource_type in (WAVE_TEST_FAILOVER, PLAN_TEST_FAILOVER):
+            tested |= _succeeded_machines(resource)
+        elif resource.resource_type in (WAVE_TEST_FAILOVER_CLEANUP, PLAN_TEST_FAILOVER_CLEANUP):
+            cleaned |= _succeeded_machines(resource)
     return tested & cleaned if require_cleanup else tested
 
 
@@ -738,8 +742,8 @@ def _test_failover_before_cutover(stack_config: StackConfig) -> Callable[[StackV
             if isinstance(skip, str) and skip.strip():
                 continue
             report_violation(
-                f"machine {name!r} is in phase {phase!r} without a recorded test failover (a TestFailover"
-                f"{' and a TestFailoverCleanup' if settings['requireCleanup'] else ''} that succeeded). Run phases 'test'"
+                f"machine {name!r} is in phase {phase!r} without a recorded test failover (a test failover"
+                f"{' and its cleanup' if settings['requireCleanup'] else ''} that succeeded). Run phases 'test'"
                 " and 'tested' first, or"
                 f" set migration:wave.machines[{index}].skipTestFailover to the reason it is skipped.",
                 None,

@@ -133,8 +133,8 @@ def test_the_runbook_calls_out_irreversible_lifecycle_steps(tmp_path: Path) -> N
     result = plan("cutover", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     runbook = (out / "runbook.md").read_text()
-    assert "| Failover | wave1-lifecycle-web01-failover | FAILOVER to Azure" in runbook
-    assert "**This plan declares irreversible steps** (Failover)" in runbook
+    assert "| WaveFailover | wave1-lifecycle-failover (db01, web01) | FAILOVER to Azure" in runbook
+    assert "**This plan declares irreversible steps** (WaveFailover)" in runbook
     assert "| web01 | i-0123456789abcdef0 | 172.31.10.11 | windows | chosen by ASR | cutover |" in runbook
 
 

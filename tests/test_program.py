@@ -206,17 +206,18 @@ def test_classic_waves_install_no_agent_through_ssm() -> None:
         run_wave(raw)
 
 
-def test_a_completed_machine_is_prepared_for_dr_and_reported_in_the_contract() -> None:
+def test_a_completed_machine_is_completed_then_prepared_for_dr_and_the_others_are_not() -> None:
     raw = wave()
     raw["machines"][1]["phase"] = "complete"
     raw["machines"][1]["skipTestFailover"] = "database verified by the DBA team on the test copy"
     run = run_wave(raw)
-    preps = of_type(run, "pulumi-python:dynamic/asr:PostMigrationPrep")
-    assert [p.inputs["machine"] for p in preps] == ["db01"]
-    complete = [r for r in of_type(run, "pulumi-python:dynamic/asr:CompleteMigration") if r.inputs["machine_name"] == "db01"]
-    assert len(complete) == 1
-    assert preps[0].inputs["os"] == "linux"
-    db01 = next(m for m in run.outputs["machines"] if m["name"] == "db01")
+    complete = one(run, "pulumi-python:dynamic/asr:WaveCompleteMigration")
+    prep = one(run, "pulumi-python:dynamic/asr:WavePostMigrationPrep")
+    assert list(complete.inputs["machines"]) == ["db01"]
+    assert list(prep.inputs["machines"]) == ["db01"]
+    assert (prep.inputs["machines"]["db01"]["os"], prep.inputs["machines"]["db01"]["source_type"]) == ("linux", "physical")
+    assert complete.urn in prep.dependencies  # prepared only after its migration completed
+    failover = one(run, "pulumi-python:dynamic/asr:WaveFailover")
+    assert list(failover.inputs["machines"]) == ["db01"] and failover.urn in complete.dependencies
     web01 = next(m for m in run.outputs["machines"] if m["name"] == "web01")
-    assert set(db01) >= {"vmResourceId", "managedDiskIds", "preparation", "drReady"}
-    assert db01["preparation"] is not None and web01["preparation"] is None and web01["drReady"] is False
+    assert web01["preparation"] is None and web01["drReady"] is False and web01["vmResourceId"] is None

@@ -63,14 +63,14 @@ def test_modernized_protects_every_machine_with_the_inmagercm_input(modernized: 
     items = _by_name(modernized, ITEM)
     assert set(items) == {"wave1-replication-web01", "wave1-replication-db01"}
     registration = one(modernized, REGISTRATION)
-    discovered = _by_name(modernized, "pulumi-python:dynamic/asr:DiscoveredMachine")
+    discovered = one(modernized, "pulumi-python:dynamic/asr:DiscoveredMachines")
     db = items["wave1-replication-db01"]
     assert db.inputs["replicatedProtectedItemName"] == "db01"
     assert db.inputs["fabricName"] == registration.state["fabric_name"]
     assert db.inputs["properties"]["policyId"] == one(modernized, POLICY).id
     assert db.inputs["properties"]["providerSpecificDetails"] == {
         "instanceType": "InMageRcm",
-        "fabricDiscoveryMachineId": discovered["wave1-replication-db01-discovery"].state["fabric_discovery_machine_id"],
+        "fabricDiscoveryMachineId": discovered.state["machine_ids"]["db01"],
         "processServerId": registration.state["process_server_id"],
         "targetResourceGroupId": ARM,
         "targetNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork",
@@ -86,19 +86,21 @@ def test_modernized_protects_every_machine_with_the_inmagercm_input(modernized: 
     }
     web = items["wave1-replication-web01"].inputs["properties"]["providerSpecificDetails"]
     assert (web["targetSubnetName"], "targetVmSize" in web) == ("default", False)
-    lookup = discovered["wave1-replication-web01-discovery"]
-    assert (lookup.inputs["physical_site_id"], lookup.inputs["ip_address"]) == (registration.state["physical_site_id"], "172.31.10.11")
+    assert discovered.name == "wave1-replication-discovery"  # one lookup for the wave, not one per machine
+    assert discovered.inputs["physical_site_id"] == registration.state["physical_site_id"]
+    assert discovered.inputs["machines"] == {"web01": "172.31.10.11", "db01": "172.31.10.12"}
+    assert set(discovered.dependencies) >= {registration.urn}
 
 
 def test_classic_discovers_each_machine_then_enables_inmageazurev2(classic: ProgramRun) -> None:
     registration = one(classic, REGISTRATION)
-    discovered = _by_name(classic, "pulumi-python:dynamic/asr:ProtectableMachine")
-    assert {(d.inputs["friendly_name"], d.inputs["ip_address"], d.inputs["os_type"]) for d in discovered.values()} == {
-        ("web01", "172.31.10.11", "Windows"),
-        ("db01", "172.31.10.12", "Linux"),
+    discovered = one(classic, "pulumi-python:dynamic/asr:ProtectableMachines")
+    assert discovered.inputs["machines"] == {
+        "web01": {"ip_address": "172.31.10.11", "os_type": "Windows"},
+        "db01": {"ip_address": "172.31.10.12", "os_type": "Linux"},
     }
     web = _by_name(classic, ITEM)["wave1-replication-web01"]
-    assert web.inputs["properties"]["protectableItemId"] == discovered["wave1-replication-web01-discovery"].state["protectable_item_id"]
+    assert web.inputs["properties"]["protectableItemId"] == discovered.state["protectable_item_ids"]["web01"]
     assert web.inputs["properties"]["providerSpecificDetails"] == {
         "instanceType": "InMageAzureV2",
         "processServerId": registration.state["process_server_id"],
@@ -111,7 +113,7 @@ def test_classic_discovers_each_machine_then_enables_inmageazurev2(classic: Prog
         "targetAzureVmName": "web01",
         "diskType": "Standard_LRS",
     }
-    assert of_type(classic, "pulumi-python:dynamic/asr:DiscoveredMachine") == []
+    assert of_type(classic, "pulumi-python:dynamic/asr:DiscoveredMachines") == []
 
 
 def test_classic_policy_defaults(classic: ProgramRun) -> None:
@@ -155,7 +157,7 @@ def test_children_sit_under_the_replication_component(modernized: ProgramRun) ->
     by_urn = {r.urn: r for r in modernized.resources}
     component = one(modernized, "migration:asr:WaveReplication")
     assert by_urn[component.parent_urn].type == "migration:index:MigrationWave"
-    for typ in (ITEM, POLICY, MAPPING, REGISTRATION, "pulumi-python:dynamic/asr:DiscoveredMachine"):
+    for typ in (ITEM, POLICY, MAPPING, REGISTRATION, "pulumi-python:dynamic/asr:DiscoveredMachines"):
         for resource in of_type(modernized, typ):
             assert resource.parent_urn == component.urn, resource.urn
 

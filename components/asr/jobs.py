@@ -21,6 +21,7 @@ recommended actions, so this module tracks the job:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -219,8 +220,9 @@ def start_job(
 
     The request is never re-sent while it may have taken effect. When the answer is lost (connection dropped
     after sending, read timeout) or is a 5xx (`AsrRetryPolicy` retries neither for a POST), the item is read
-    again: a job of this action on it is attached to; otherwise the request is sent again only if the item
-    shows no job at all, i.e. ASR shows that it did not start, at most `ASR_RETRY_TOTAL` times.
+    again: a job of this action on it is attached to; otherwise the request is sent again only if neither the
+    item nor the vault's running jobs show one, i.e. ASR shows that it did not start, at most
+    `ASR_RETRY_TOTAL` times.
     """
     attempts = load_settings().retry_total + 1
     for attempt in range(attempts):
@@ -236,10 +238,13 @@ def start_job(
             if isinstance(error, HttpResponseError) and not _may_have_taken_effect(error):
                 raise
             job, idle = _job_of_item(client, resource_group_name, vault_name, get_item, match)
+            if job is None and idle:
+                job = _running_job_of_vault(client, resource_group_name, vault_name, match)
+                idle = job is None
             if job is not None:
                 return job
             if idle and attempt + 1 < attempts:
-                continue  # the item shows no job: ASR did not start the action
+                continue  # neither the item nor the vault's running jobs show it: ASR did not start the action
             raise ActionOutcomeUnknownError(
                 f"{what}: the request failed after it was sent ({_describe(error)}); ASR may or may not have"
                 " started it and shows no job for it on the item. Nothing was sent again. Rerunning `pulumi up`"
@@ -404,6 +409,18 @@ def _job_of_item(
         return None, False
     running = job.properties is not None and job.properties.state in RUNNING_STATES
     return (name if running or not running_only else None), False
+
+
+def _running_job_of_vault(
+    client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, match: JobMatch | None
+) -> str | None:
+    """A running job of this action among the vault's jobs (the newest page), for when the item shows none yet."""
+    if match is None:
+        return None
+    for job in itertools.islice(client.replication_jobs.list(resource_group_name, vault_name), 500):
+        if job.properties is not None and job.properties.state in RUNNING_STATES and match.accepts(job):
+            return str(job.name)
+    return None
 
 
 def _may_have_taken_effect(error: HttpResponseError) -> bool:

@@ -221,7 +221,7 @@ def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[st
 
     def one(name: str) -> dict[str, Any]:
         try:
-            return prepare({"machine": name, "source_type": "physical", **machines[name]}, restart_always=True)
+            return prepare({"machine": name, "source_type": "physical", **machines[name]})
         except Exception as error:  # recorded; the others go on (see the provider's docstring)
             pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
             return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
@@ -233,8 +233,9 @@ def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[st
 # --- the steps ------------------------------------------------------------------------------------
 
 
-def prepare(props: dict[str, Any], *, restart_always: bool) -> dict[str, Any]:
-    """Run the three steps for one VM; return the inputs plus each step's result and `dr_ready`."""
+def prepare(props: dict[str, Any]) -> dict[str, Any]:
+    """Run the three steps for one VM (`machine`, `vm_resource_id`, `os`, `source_type`); return each step's result,
+    the VM's managed disk ids and `dr_ready`. The restart always runs: a rerun after a failed wait must restart."""
     timing = _timing()
     match = _VM_ID.match(props["vm_resource_id"])
     if match is None:  # check() refuses it; this guards a direct call
@@ -255,10 +256,7 @@ def prepare(props: dict[str, Any], *, restart_always: bool) -> dict[str, Any]:
             raise PostMigrationError(f"{machine}: VM {vm}: {agent['detail']}. {remediation}")
 
         mobility = _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
-        if restart_always or mobility["status"] == "removed":
-            restart = _restart_and_wait(client, rg, vm, machine, timing)
-        else:
-            restart = {"status": "skipped", "detail": "nothing changed on the VM since it was last prepared"}
+        restart = _restart_and_wait(client, rg, vm, machine, timing)
         disks = managed_disk_ids(client.virtual_machines.get(rg, vm))
     return {
         "vm_resource_id": props["vm_resource_id"],

@@ -15,25 +15,27 @@ _CLASSIC_WARNING = (
 
 # The lifecycle's ASR actions (components/asr/actions.py) and what each does to a machine, for the runbook.
 _ACTIONS = {
-    "TestFailover": "test failover into the isolated test network",
-    "TestFailoverCleanup": "test failover cleanup (deletes the test VMs; finds nothing to do if there are none)",
-    "Failover": "FAILOVER to Azure (EC2 sources stopped first when shutdownSource is set)",
-    "CompleteMigration": "complete migration (replication removed, billing stops)",
+    "WaveTestFailover": "test failover into the isolated test network",
+    "WaveTestFailoverCleanup": "test failover cleanup (deletes the test VMs; finds nothing to do if there are none)",
+    "WaveFailover": "FAILOVER to Azure (EC2 sources stopped first when shutdownSource is set)",
+    "WaveCompleteMigration": "complete migration (replication removed, billing stops)",
     "PlanTestFailover": "recovery-plan test failover of the whole wave",
     "PlanTestFailoverCleanup": "recovery-plan test failover cleanup",
     "PlanFailover": "recovery-plan FAILOVER of the whole wave",
-    "PostMigrationPrep": "post-migration preparation: VM agent check, Mobility service removal, restart",
+    "WavePostMigrationPrep": "post-migration preparation: VM agent check, Mobility service removal, restart",
 }
-_IRREVERSIBLE = {"Failover", "PlanFailover", "CompleteMigration"}
+_IRREVERSIBLE = {"WaveFailover", "PlanFailover", "WaveCompleteMigration"}
 
 
 def _actions(plan: dict[str, Any]) -> list[tuple[str, str]]:
-    """(action type, resource name) of the lifecycle actions the plan declares."""
+    """(action type, resource name and the machines it acts on) of the lifecycle actions the plan declares."""
     found = []
     for resource in plan["resources"]:
         kind = resource["type"].rsplit(":", 1)[-1]
         if resource["type"].startswith("pulumi-python:dynamic/asr:") and kind in _ACTIONS:
-            found.append((kind, resource["name"]))
+            machines = resource.get("inputs", {}).get("machines") or {}
+            names = list(machines) if isinstance(machines, dict) else [m.get("machine_name") for m in machines]
+            found.append((kind, f"{resource['name']} ({', '.join(map(str, names))})" if names else resource["name"]))
     return found
 
 

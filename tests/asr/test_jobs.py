@@ -11,6 +11,7 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr import arm
 from components.asr.jobs import (
+    JobMatch,
     AsrJobError,
     AsrJobSuspendedError,
     AsrJobTimeoutError,
@@ -57,6 +58,7 @@ def _test_failover(client: SiteRecoveryManagementClient) -> str:
         "web01",
         body,
         get_item=lambda: client.replication_protected_items.get(RG, VAULT, "fabric1", "container1", "web01"),
+        match=JobMatch(frozenset({"testfailover"}), ("web01",)),
     )
 
 
@@ -125,7 +127,19 @@ def test_job_found_from_location_first(fake_arm: FakeArm, arm_env: StaticTokenCr
     with arm.site_recovery_client() as client:
         job = _test_failover(client)
     assert job == _only_job(fake_arm)
-    assert fake_arm.calls() == [("POST", f"{item}/testFailover")]
+    assert fake_arm.calls() == [("POST", f"{item}/testFailover"), ("GET", f"{item.split('/replicationFabrics')[0]}/replicationJobs/{job}")]
+
+
+def test_a_header_naming_an_unrelated_job_is_not_followed(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+) -> None:
+    """As in the official example: Azure-AsyncOperation names a job of another scenario and target."""
+    fake_arm.action_headers = "async-unrelated"
+    with arm.site_recovery_client() as client:
+        job = _test_failover(client)
+    [own] = [j for j in fake_arm.jobs.values() if j.scenario == "TestFailover"]
+    assert job == own.name
+    assert len(fake_arm.jobs) == 2  # the unrelated job exists, and was not taken for this one
 
 
 def test_job_found_from_item_when_async_operation_is_not_a_job(
@@ -140,6 +154,7 @@ def test_job_found_from_item_when_async_operation_is_not_a_job(
         ("POST", "web01"),
         ("GET", "replicationJobs"),  # the operation id is not a job: 404
         ("GET", "replicationProtectedItems"),  # currentScenario.jobId
+        ("GET", "replicationJobs"),  # ... checked to be this action's job
     ]
 
 
@@ -150,7 +165,11 @@ def test_job_found_from_item_when_no_header_names_it(
     with arm.site_recovery_client() as client:
         job = _test_failover(client)
     assert job == _only_job(fake_arm)
-    assert fake_arm.calls() == [("POST", f"{item}/testFailover"), ("GET", item)]
+    assert fake_arm.calls() == [
+        ("POST", f"{item}/testFailover"),
+        ("GET", item),
+        ("GET", f"{item.split('/replicationFabrics')[0]}/replicationJobs/{job}"),
+    ]
 
 
 def test_wait_reports_progress_until_success_and_the_item_moves_on(

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 from azure.core.exceptions import HttpResponseError
 
 from components.asr.arm import AsrSettingsError
@@ -160,12 +161,18 @@ def test_read_refreshes_without_waiting_and_delete_sends_nothing(fake_arm: FakeA
 
 
 @pytest.mark.parametrize(
-    ("change", "replaces"),
-    [({"timeout_minutes": 120}, []), ({"appliance_ip": "10.0.0.9"}, ["appliance_ip"]), ({"architecture": "classic"}, ["architecture"])],
+    ("change", "changes", "replaces"),
+    [
+        ({"timeout_minutes": 120}, False, []),  # waiting longer changes nothing once registered
+        ({"appliance_ip": "10.0.0.9"}, True, ["appliance_ip"]),
+        ({"architecture": "classic"}, True, ["architecture"]),
+        ({"appliance_ip": Unknown()}, True, []),  # preview: not known yet is never a replacement
+        ({"version": "2"}, True, []),
+    ],
 )
-def test_diff(change: dict[str, Any], replaces: list[str]) -> None:
+def test_diff(change: dict[str, Any], changes: bool, replaces: list[str]) -> None:
     result = ApplianceRegistrationProvider().diff("id", _props(), {**_props(), **change})
-    assert (result.changes, result.replaces) == (True, replaces)
+    assert (result.changes, result.replaces) == (changes, replaces)
 
 
 def test_check_names_field_value_and_rule() -> None:

@@ -16,6 +16,8 @@ the examples do. `action_headers` chooses what the 202 carries:
   "async"          Azure-AsyncOperation whose last segment is the job name (default)
   "location"       Location `.../operationresults/{job}` plus an Azure-AsyncOperation with an unrelated id
   "async-mismatch" only an Azure-AsyncOperation with an unrelated id (no job of that name)
+  "async-unrelated" an Azure-AsyncOperation naming another, existing job (a recovery plan delete), as in the
+                   official ReplicationProtectedItems_TestFailover.json
   "none"           no headers at all: the job is only visible as the item's `currentScenario.jobId`
 
 It also serves a managed-identity token endpoint, `GET /msi/token` (App Service's protocol: azure-identity's
@@ -76,7 +78,9 @@ class Fault:
     times: int
     status: int = 0  # 0: drop the connection
     retry_after: str | None = None
-    after_effect: bool = False  # drop only after the request took effect (the response is lost)
+    after_effect: bool = False  # drop (or answer `status`) only after the request took effect
+    malformed: bool = False  # answer 200 with a body that is not JSON, after the request took effect
+    skip: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -272,10 +276,23 @@ class FakeArm:
     # ---- fault injection -------------------------------------------------------------------------
 
     def fail_next(
-        self, method: str, path_regex: str, status: int, *, times: int = 1, retry_after: str | None = None
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+        after_effect: bool = False,
     ) -> None:
-        """Answer the next `times` matching requests with `status` (429, 500, 503, ...)."""
-        self._faults.append(Fault(method, re.compile(path_regex, re.I), times, status, retry_after))
+        """Answer the next `times` matching requests with `status` (429, 500, 503, ...); `after_effect`: the
+        request takes effect first (a gateway's 5xx after the service acted)."""
+        self._faults.append(Fault(method, re.compile(path_regex, re.I), times, status, retry_after, after_effect))
+
+    def malform_next(self, method: str, path_regex: str, *, times: int = 1, skip: int = 0) -> None:
+        """After `skip` matching requests, the next `times` take effect and are answered 200 with a body that is
+        not JSON."""
+        self._faults.append(Fault(method, re.compile(path_regex, re.I), times, 0, None, True, True, skip))
 
     def drop_next(self, method: str, path_regex: str, *, times: int = 1, after_effect: bool = False) -> None:
         """Close the connection without an answer; `after_effect`: only after the request took effect."""
@@ -423,16 +440,27 @@ class FakeArm:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
             if fault.times > 0 and fault.method == method and fault.path.search(path):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 return fault
         return None
 
     def _send_fault(self, http: BaseHTTPRequestHandler, fault: Fault) -> None:
+        if fault.malformed:
+            data = b'{"properties": {"state": "InPro'
+            http.send_response(200)
+            http.send_header("Content-Type", "application/json")
+            http.send_header("Content-Length", str(len(data)))
+            http.end_headers()
+            http.wfile.write(data)
+            return
         if fault.status == 0:
             http.close_connection = True
             return  # the socket closes without an answer
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-        code = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}.get(
+        code = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(
             fault.status, "Error"
         )
         _send(http, fault.status, _error(code, f"injected {fault.status}"), headers)
@@ -714,7 +742,11 @@ class FakeArm:
                 "Azure-AsyncOperation": f"{base}/replicationOperationStatus/{unrelated}{query}",
                 "Retry-After": retry_after,
             }
-        operation = unrelated if self.action_headers == "async-mismatch" else job.name
+        if self.action_headers == "async-unrelated":
+            other = Job(unrelated, "DeleteRecoveryPlan", "Delete recovery plan", "", "plan1", time.monotonic(), "plan1")
+            other.vault_id = job.vault_id
+            self.jobs[f"{_vault_key(match)}/{unrelated}"] = other
+        operation = unrelated if self.action_headers in ("async-mismatch", "async-unrelated") else job.name
         return {
             "Azure-AsyncOperation": f"{base}/replicationOperationStatus/{operation}{query}",
             "Retry-After": retry_after,

@@ -1,4 +1,8 @@
-"""The action providers against the fake ARM server: requests sent, guards, idempotency, faults, audit outputs."""
+"""One item's actions against the fake ARM server: requests sent, guards, idempotency, faults, audit records.
+
+These call `ItemAction.run` in-process (the per-machine logic); tests/engine runs the same actions as the
+engine does, through the wave-level resources in the real dynamic-provider plugin.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,27 @@ from typing import Any
 
 import pytest
 
-from components.asr.actions import (
+from components.asr.arm import site_recovery_client
+from components.asr.item_actions import (
     ActionRefusedError,
-    CompleteMigrationProvider,
-    FailoverProvider,
+    CompleteMigrationAction,
+    FailoverAction,
+    ItemAction,
     LifecycleActionError,
-    TestFailoverCleanupProvider,
-    TestFailoverProvider,
+    TestFailoverAction,
+    TestFailoverCleanupAction,
 )
+from components.asr.jobs import ActionOutcomeUnknownError
 from components.asr.recovery_points import RecoveryPointError
+from components.asr.wave_actions import (
+    WaveCompleteMigrationProvider,
+    WaveFailoverProvider,
+    WaveTestFailoverCleanupProvider,
+    WaveTestFailoverProvider,
+)
 from tests.fake_arm.credential import StaticTokenCredential
-from tests.fake_arm.server import FakeArm
+from tests.fake_arm.server import SUBSCRIPTION, FakeArm
 from tests.lifecycle.conftest import REGION, ec2_state
-from tests.lifecycle.engine import seed_item
 
 FABRIC, CONTAINER = "fabric1", "container1"
 TEST_NETWORK = "/subscriptions/s/resourceGroups/rg-wave1/providers/Microsoft.Network/virtualNetworks/net-test"
@@ -50,12 +62,25 @@ def _props(machine: str = "web01", architecture: str = "modernized", **extra: An
 
 
 def _item(fake: FakeArm, machine: str = "web01", architecture: str = "modernized", **properties: Any) -> str:
-    seed_item(fake, fake.vault_path(), FABRIC, CONTAINER, machine, architecture)
-    path = fake.item_path(FABRIC, CONTAINER, machine)
-    stored = fake.resource(path)
-    assert stored is not None
-    stored["properties"].update(properties)
-    return path
+    target_group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/migrationRG"
+    details = (
+        {"instanceType": "InMageRcm", "targetVmName": machine, "targetResourceGroupId": target_group}
+        if architecture == "modernized"
+        else {"instanceType": "InMageAzureV2", "recoveryAzureVMName": machine, "recoveryAzureResourceGroupId": target_group}
+    )
+    fake.add_protected_item(FABRIC, CONTAINER, machine, providerSpecificDetails=details, **properties)
+    for name, when, kind in (
+        ("rp-crash", "2026-05-01T10:00:00Z", "CrashConsistent"),
+        ("rp-app", "2026-05-01T09:00:00Z", "AppConsistent"),
+    ):
+        fake.add_recovery_point(FABRIC, CONTAINER, machine, name, when, kind)
+    return fake.item_path(FABRIC, CONTAINER, machine)
+
+
+def create(action: ItemAction, props: dict[str, Any]) -> dict[str, Any]:
+    """Run one item's action as a wave action runs it for each machine: one client, the machine's props."""
+    with site_recovery_client() as client:
+        return action.run(client, SUBSCRIPTION, props)
 
 
 def _posts(fake: FakeArm) -> list[tuple[str, Any]]:
@@ -74,7 +99,7 @@ def test_test_failover_posts_into_the_test_network_and_records_the_audit_trail(
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:
     path = _item(fake_arm)
-    result = TestFailoverProvider().create(_props())
+    result = create(TestFailoverAction(), _props())
     assert _posts(fake_arm) == [
         (
             "testFailover",
@@ -88,7 +113,7 @@ def test_test_failover_posts_into_the_test_network_and_records_the_audit_trail(
             },
         )
     ]
-    outs = result.outs or {}
+    outs = result
     assert outs["result"] == "Succeeded"
     assert outs["job_id"].endswith(f"/vaults/vault1/replicationJobs/{outs['job_name']}")
     assert outs["started_at"] <= outs["ended_at"]
@@ -107,7 +132,7 @@ def test_recovery_point_choice_is_resolved_to_an_id(
     fake_arm: FakeArm, arm_env: StaticTokenCredential, requested: str, point: str
 ) -> None:
     path = _item(fake_arm, architecture="classic")
-    outs = TestFailoverProvider().create(_props(architecture="classic", recovery_point=requested)).outs or {}
+    outs = create(TestFailoverAction(), _props(architecture="classic", recovery_point=requested))
     [(_, body)] = _posts(fake_arm)
     point_id = body["properties"]["providerSpecificDetails"]["recoveryPointId"]
     assert point_id.lower() == f"{path}/recoveryPoints/{point}".lower()
@@ -118,7 +143,7 @@ def test_recovery_point_choice_is_resolved_to_an_id(
 def test_no_matching_recovery_point_sends_nothing(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
     _item(fake_arm)
     with pytest.raises(RecoveryPointError, match="no recovery point matches recoveryPoint '2020-01-01T00:00:00Z'"):
-        TestFailoverProvider().create(_props(recovery_point="2020-01-01T00:00:00Z"))
+        create(TestFailoverAction(), _props(recovery_point="2020-01-01T00:00:00Z"))
     assert _posts(fake_arm) == []
 
 
@@ -126,7 +151,7 @@ def test_test_failover_already_waiting_for_cleanup_is_not_sent_again(
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:
     _item(fake_arm, testFailoverState="WaitingForCompletion", allowedOperations=["TestFailoverCleanup"])
-    assert (TestFailoverProvider().create(_props()).outs or {})["result"] == "AlreadyDone"
+    assert (create(TestFailoverAction(), _props()))["result"] == "AlreadyDone"
     assert _posts(fake_arm) == []
 
 
@@ -134,10 +159,10 @@ def test_cleanup_sends_comments_and_nothing_when_nothing_is_pending(
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:
     _item(fake_arm)
-    assert (TestFailoverCleanupProvider().create(_props()).outs or {})["result"] == "NothingToCleanUp"
+    assert (create(TestFailoverCleanupAction(), _props()))["result"] == "NothingToCleanUp"
     assert _posts(fake_arm) == []
-    TestFailoverProvider().create(_props())
-    outs = TestFailoverCleanupProvider().create(_props(comments="wave 1 tested by app owners")).outs or {}
+    create(TestFailoverAction(), _props())
+    outs = create(TestFailoverCleanupAction(), _props(comments="wave 1 tested by app owners"))
     assert outs["result"] == "Succeeded"
     assert _posts(fake_arm)[-1] == ("testFailoverCleanup", {"properties": {"comments": "wave 1 tested by app owners"}})
 
@@ -163,7 +188,7 @@ def test_failover_needs_a_recent_cleaned_up_test(
     if "allowedOperations" in properties:  # a pending cleanup: ASR itself no longer allows failover
         properties["allowedOperations"].append("UnplannedFailover")
     with pytest.raises(ActionRefusedError, match=re.escape(message)):
-        FailoverProvider().create(_props())
+        create(FailoverAction(), _props())
     assert _posts(fake_arm) == []
 
 
@@ -171,7 +196,7 @@ def test_skip_test_failover_reason_waives_the_guard_and_is_recorded(
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:
     _item(fake_arm)
-    outs = FailoverProvider().create(_props(skip_test_failover_reason="stateless web node, rebuilt nightly")).outs or {}
+    outs = create(FailoverAction(), _props(skip_test_failover_reason="stateless web node, rebuilt nightly"))
     assert outs["skip_test_failover_reason"] == "stateless web node, rebuilt nightly"
     assert outs["result"] == "Succeeded"
     assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover"]
@@ -180,7 +205,7 @@ def test_skip_test_failover_reason_waives_the_guard_and_is_recorded(
 def test_refused_when_asr_does_not_allow_the_operation(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
     _item(fake_arm, **_tested(), allowedOperations=["DisableProtection"], protectionState="Protecting")
     with pytest.raises(ActionRefusedError) as raised:
-        FailoverProvider().create(_props())
+        create(FailoverAction(), _props())
     assert str(raised.value) == (
         "web01: failover: ASR does not allow UnplannedFailover on item web01 now (allowedOperations:"
         " DisableProtection; protectionState: Protecting; testFailoverState: None)"
@@ -192,7 +217,7 @@ def test_failover_stops_the_ec2_source_first_and_asks_asr_to_shut_it_down(
     fake_arm: FakeArm, arm_env: StaticTokenCredential, ec2: list[str]
 ) -> None:
     _item(fake_arm, **_tested())
-    outs = FailoverProvider().create(_props(shutdown_source=True, instance_id=ec2[0])).outs or {}
+    outs = create(FailoverAction(), _props(shutdown_source=True, instance_id=ec2[0]))
     assert ec2_state(ec2[0]) == "stopped"
     assert outs["source_stop"]["instances"] == {ec2[0]: {"before": "running", "after": "stopped"}}
     [(_, body)] = _posts(fake_arm)
@@ -206,7 +231,7 @@ def test_failover_is_not_started_when_the_source_cannot_be_found(
 ) -> None:
     _item(fake_arm, **_tested())
     with pytest.raises(Exception, match="i-0000000000000000a"):
-        FailoverProvider().create(_props(shutdown_source=True, instance_id="i-0000000000000000a"))
+        create(FailoverAction(), _props(shutdown_source=True, instance_id="i-0000000000000000a"))
     assert _posts(fake_arm) == []
 
 
@@ -217,8 +242,8 @@ def test_complete_migration_removes_with_migration_complete_and_reruns_harmlessl
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:
     path = _item(fake_arm, **_tested())
-    FailoverProvider().create(_props())
-    outs = CompleteMigrationProvider().create(_props()).outs or {}
+    create(FailoverAction(), _props())
+    outs = create(CompleteMigrationAction(), _props())
     assert _posts(fake_arm)[-1] == (
         "remove",
         {
@@ -229,7 +254,7 @@ def test_complete_migration_removes_with_migration_complete_and_reruns_harmlessl
         },
     )
     assert outs["result"] == "Succeeded" and fake_arm.resource(path) is None
-    assert (CompleteMigrationProvider().create(_props()).outs or {})["result"] == "AlreadyDone"
+    assert (create(CompleteMigrationAction(), _props()))["result"] == "AlreadyDone"
     assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover", "remove"]
     assert not any(r.method == "DELETE" for r in fake_arm.requests)  # never the purge
 
@@ -237,36 +262,83 @@ def test_complete_migration_removes_with_migration_complete_and_reruns_harmlessl
 def test_complete_migration_refused_before_failover(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
     _item(fake_arm)
     with pytest.raises(ActionRefusedError, match="ASR does not allow CompleteMigration"):
-        CompleteMigrationProvider().create(_props())
+        create(CompleteMigrationAction(), _props())
     assert _posts(fake_arm) == []
 
 
 # ---- delete, diff, update -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "provider", [TestFailoverProvider(), TestFailoverCleanupProvider(), FailoverProvider(), CompleteMigrationProvider()]
-)
+WAVE_PROVIDERS = [
+    WaveTestFailoverProvider(),
+    WaveTestFailoverCleanupProvider(),
+    WaveFailoverProvider(),
+    WaveCompleteMigrationProvider(),
+]
+
+
+def _wave_props(**extra: Any) -> dict[str, Any]:
+    props = _props()
+    entry = {k: props.pop(k) for k in ("fabric_name", "container_name", "protected_item_name", "instance_id")}
+    props.pop("machine_name")
+    return {**props, "machines": {"web01": entry}, **extra}
+
+
+@pytest.mark.parametrize("provider", WAVE_PROVIDERS)
 def test_delete_only_forgets(fake_arm: FakeArm, arm_env: StaticTokenCredential, provider: Any) -> None:
     _item(fake_arm, activeLocation="Recovery")
-    provider.delete("id", {**_props(), "result": "Succeeded", "job_name": "j"})
+    provider.delete("id", {**_wave_props(), "results": {"web01": {"result": "Succeeded", "job_name": "j"}}})
     assert fake_arm.requests == []
 
 
-def test_diff_replaces_on_another_item_updates_on_version_and_ignores_the_rest() -> None:
-    provider = FailoverProvider()
-    olds = {**_props(), "result": "Succeeded", "job_name": "j"}
-    assert provider.diff("id", olds, _props(protected_item_name="db01")).replaces == ["protected_item_name"]
-    bumped = provider.diff("id", olds, _props(version="2"))
-    assert (bumped.changes, bumped.replaces) == (True, [])
-    assert not provider.diff("id", olds, _props(recovery_point="latestProcessed", shutdown_source=True)).changes
-    assert (provider.update("id", olds, _props(version="2")).outs or {})["job_name"] == "j"
+def test_diff_replaces_on_another_vault_updates_on_machines_and_retries_failed_ones() -> None:
+    provider = WaveFailoverProvider()
+    olds = {**_wave_props(), "results": {"web01": {"result": "Succeeded", "job_name": "j"}}}
+    assert provider.diff("id", olds, _wave_props(vault_name="vault2")).replaces == ["vault_name"]
+    added = _wave_props()
+    added["machines"]["db01"] = {**added["machines"]["web01"], "protected_item_name": "db01"}
+    assert (provider.diff("id", olds, added).changes, provider.diff("id", olds, added).replaces) == (True, [])
+    settings_only = _wave_props(recovery_point="latestProcessed", shutdown_source=True, max_concurrency=50)
+    assert not provider.diff("id", olds, settings_only).changes  # the action ran: settings change nothing
+    failed = {**olds, "results": {"web01": {"result": "Failed", "error": "job failed"}}}
+    assert provider.diff("id", failed, _wave_props()).changes  # the next `pulumi up` retries the machine
+
+
+def test_update_runs_only_machines_without_a_successful_record(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    _item(fake_arm, "db01", **_tested())
+    news = _wave_props()
+    news["machines"]["db01"] = {**news["machines"]["web01"], "protected_item_name": "db01"}
+    olds = {**_wave_props(), "results": {"web01": {"result": "Succeeded", "job_name": "j-web"}}}
+    outs = WaveFailoverProvider().update("id", olds, news).outs or {}
+    assert [r.path.split("/")[-2] for r in fake_arm.requests if r.method == "POST"] == ["db01"]
+    assert outs["results"]["web01"] == {"result": "Succeeded", "job_name": "j-web"}
+    assert outs["results"]["db01"]["result"] == "Succeeded"
+
+
+def test_one_machines_failure_is_recorded_and_the_others_succeed(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    _item(fake_arm, "db01")  # never tested: the guard refuses it
+    news = _wave_props()
+    news["machines"]["db01"] = {**news["machines"]["web01"], "protected_item_name": "db01"}
+    outs = WaveFailoverProvider().create(news).outs or {}
+    assert outs["results"]["web01"]["result"] == "Succeeded"
+    assert outs["results"]["db01"]["result"] == "Refused"
+    assert "db01: has no successful test failover" in outs["results"]["db01"]["error"]
+    assert [r.path.split("/")[-2] for r in fake_arm.requests if r.method == "POST"] == ["web01"]
 
 
 def test_check_names_field_value_and_rule() -> None:
-    result = FailoverProvider().check({}, _props(vault_name="", recovery_point="yesterday", architecture="Classic"))
+    news = _wave_props(vault_name="", recovery_point="yesterday", architecture="Classic", shutdown_source=True)
+    news["machines"]["web01"]["instance_id"] = ""
+    result = WaveFailoverProvider().check({}, news)
     assert sorted(f.reason for f in result.failures) == [
         "architecture: 'Classic' must be one of modernized, classic",
+        "machines.web01.instance_id: '' must be a non-empty string",
         "recovery_point: 'yesterday' must be one of latest, latestProcessed, latestAppConsistent or an ISO 8601"
         " time with a time zone, like 2026-05-01T22:00:00Z",
         "vault_name: '' must be a non-empty string",
@@ -282,9 +354,73 @@ def test_throttled_failover_post_is_retried_and_starts_one_job(
     _item(fake_arm, **_tested())
     fake_arm.fail_next("POST", r"/unplannedFailover$", 429)  # no Retry-After, as ASR throttles
     fake_arm.fail_next("GET", r"/replicationProtectedItems/web01$", 503)
-    outs = FailoverProvider().create(_props()).outs or {}
+    outs = create(FailoverAction(), _props())
     assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover", "unplannedFailover"]
     assert len(fake_arm.jobs) == 1 and outs["result"] == "Succeeded"
+
+
+ACTIONS = [
+    ("testFailover", TestFailoverAction, {}),
+    ("testFailoverCleanup", TestFailoverCleanupAction, {"testFailoverState": "WaitingForCompletion", "allowedOperations": ["TestFailoverCleanup"]}),
+    ("unplannedFailover", FailoverAction, _tested()),
+    ("remove", CompleteMigrationAction, {"activeLocation": "Recovery", "allowedOperations": ["CompleteMigration"]}),
+]
+
+
+@pytest.mark.parametrize("status", [500, 503, 504])
+@pytest.mark.parametrize(("endpoint", "action", "state"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_a_5xx_after_the_action_took_effect_attaches_and_never_resends(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, status: int, endpoint: str, action: Any, state: dict[str, Any]
+) -> None:
+    _item(fake_arm, **state)
+    fake_arm.fail_next("POST", rf"/{endpoint}$", status, after_effect=True)
+    outs = create(action(), _props())
+    assert [name for name, _ in _posts(fake_arm)] == [endpoint]  # exactly one action request reached ASR
+    assert len(fake_arm.jobs) == 1 and outs["result"] == "Succeeded"
+    assert outs["job_name"] == next(iter(fake_arm.jobs.values())).name
+
+
+def test_a_5xx_before_the_action_took_effect_is_sent_again_once_asr_shows_no_job(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.fail_next("POST", r"/unplannedFailover$", 503)  # refused before it reached ASR: no job on the item
+    outs = create(FailoverAction(), _props())
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover", "unplannedFailover"]
+    assert len(fake_arm.jobs) == 1 and outs["result"] == "Succeeded"
+
+
+def test_when_asr_shows_no_job_after_repeated_5xx_the_error_says_a_rerun_is_safe(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.fail_next("POST", r"/unplannedFailover$", 500, times=10)
+    with pytest.raises(ActionOutcomeUnknownError, match=r"web01: failover: .*HTTP 500.*Rerunning `pulumi up` is safe"):
+        create(FailoverAction(), _props())
+    assert len(_posts(fake_arm)) == 4 and fake_arm.jobs == {}  # ASR_RETRY_TOTAL 3: bounded, and each one refused
+
+
+READS_AFTER_THE_POST = [
+    # (what is read, requests of it to let through first, the 202's headers)
+    (r"/replicationJobs/[^/]+$", 0, "async"),  # checking that the header's job is this action's
+    (r"/replicationJobs/[^/]+$", 1, "async"),  # following the job
+    (r"/replicationProtectedItems/web01$", 1, "none"),  # finding the job on the item (no header names it)
+]
+
+
+@pytest.mark.parametrize(("read", "skip", "headers"), READS_AFTER_THE_POST, ids=["job check", "job poll", "item read"])
+def test_a_malformed_answer_after_the_post_says_the_action_started_and_a_rerun_attaches(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, read: str, skip: int, headers: str
+) -> None:
+    _item(fake_arm, **_tested())
+    fake_arm.action_headers = headers
+    original = len(fake_arm.requests)
+    fake_arm.malform_next("GET", read, skip=skip)
+    with pytest.raises(LifecycleActionError, match=r"(?is)web01: failover: .*(accepted|started).*rerunning `pulumi up` is safe"):
+        create(FailoverAction(), _props())
+    assert len(_posts(fake_arm)) == 1 and original == 0
+    outs = create(FailoverAction(), _props())  # the rerun: the job is found on the item, nothing is sent again
+    assert len(_posts(fake_arm)) == 1 and outs["result"] in ("Attached", "AlreadyDone")
 
 
 def test_dropped_connection_after_the_post_attaches_instead_of_resending(
@@ -292,7 +428,7 @@ def test_dropped_connection_after_the_post_attaches_instead_of_resending(
 ) -> None:
     _item(fake_arm, **_tested())
     fake_arm.drop_next("POST", r"/unplannedFailover$", after_effect=True)
-    outs = FailoverProvider().create(_props()).outs or {}
+    outs = create(FailoverAction(), _props())
     assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover"]
     assert len(fake_arm.jobs) == 1 and outs["job_name"] == next(iter(fake_arm.jobs.values())).name
 
@@ -317,7 +453,7 @@ def test_failed_job_surfaces_asrs_code_message_and_recommended_action(
         ],
     )
     with pytest.raises(LifecycleActionError) as raised:
-        FailoverProvider().create(_props())
+        create(FailoverAction(), _props())
     message = str(raised.value)
     assert message.startswith("web01: failover: Failover for web01")
     for part in ("[70094] Failover of the virtual machine failed.", "Recommended action: Free an IP address"):
@@ -328,17 +464,17 @@ def test_suspended_job_says_how_to_resume(fake_arm: FakeArm, arm_env: StaticToke
     _item(fake_arm)
     fake_arm.next_job_ends("Suspended", "Waiting for a manual action")
     with pytest.raises(LifecycleActionError, match=r"az site-recovery job resume -g rg-wave1 --vault-name vault1"):
-        TestFailoverProvider().create(_props())
+        create(TestFailoverAction(), _props())
 
 
 def test_another_running_job_refuses_and_is_never_cancelled(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
     fake_arm.job_step_seconds = 5
     _item(fake_arm)
-    worker = threading.Thread(target=lambda: _swallow(lambda: TestFailoverProvider().create(_props())), daemon=True)
+    worker = threading.Thread(target=lambda: _swallow(lambda: create(TestFailoverAction(), _props())), daemon=True)
     worker.start()
     _wait_for(lambda: bool(fake_arm.jobs))
     with pytest.raises(ActionRefusedError, match=r"ASR job .* \(TestFailover\) is running on the item; wait for it"):
-        FailoverProvider().create(_props(skip_test_failover_reason="reason"))
+        create(FailoverAction(), _props(skip_test_failover_reason="reason"))
     assert [name for name, _ in _posts(fake_arm)] == ["testFailover"]
     assert not any("cancel" in r.path.lower() for r in fake_arm.requests)
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from components.asr.actions import TestFailoverProvider
+from components.asr.wave_actions import WaveTestFailoverProvider
 from migrate_tool.status import main
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.server import FakeArm
-from tests.lifecycle.engine import seed_item
 from tests.waves import wave
 
 
@@ -28,7 +27,7 @@ def _seed(fake: FakeArm) -> None:
     fake.add_fabric("fabric1")
     fake.add_container("fabric1", "container1")
     for machine in ("vm0000", "vm0001", "vm0002"):
-        seed_item(fake, fake.vault_path(), "fabric1", "container1", machine, "modernized")
+        fake.add_protected_item("fabric1", "container1", machine)
     items = {m: fake.resource(fake.item_path("fabric1", "container1", m)) for m in ("vm0000", "vm0001", "vm0002")}
     items["vm0000"]["properties"]["providerSpecificDetails"]["lastRpoInSeconds"] = 95  # type: ignore[index]
     items["vm0001"]["properties"].update(testFailoverState="WaitingForCompletion")  # type: ignore[index]
@@ -57,11 +56,12 @@ def test_watch_polls_until_no_job_runs_and_shows_the_last_job(
     _seed(fake_arm)
     fake_arm.job_step_seconds = 1.0  # the job outlives the first poll even on a loaded machine
     props = {
-        "resource_group_name": "rg-wave1", "vault_name": "vault1", "fabric_name": "fabric1", "container_name": "container1",
-        "protected_item_name": "vm0000", "architecture": "modernized", "test_network_id": "/n", "version": "1",
+        "resource_group_name": "rg-wave1", "vault_name": "vault1", "architecture": "modernized", "test_network_id": "/n",
+        "version": "2",
+        "machines": {"vm0000": {"fabric_name": "fabric1", "container_name": "container1", "protected_item_name": "vm0000"}},
     }  # fmt: skip
     fake_arm.resource(fake_arm.item_path("fabric1", "container1", "vm0000"))["properties"]["testFailoverState"] = "None"  # type: ignore[index]
-    worker = threading.Thread(target=TestFailoverProvider().create, args=(props,), daemon=True)
+    worker = threading.Thread(target=WaveTestFailoverProvider().create, args=(props,), daemon=True)
     worker.start()
     while not fake_arm.jobs:
         time.sleep(0.005)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from tests.policy.engine import check_stack, stack_resource, urn, wave
+from tests.program import run_wave
+from tests.waves import wave as example_wave
 
-TEST_FAILOVER = "pulumi-python:dynamic/asr:TestFailover"
-CLEANUP = "pulumi-python:dynamic/asr:TestFailoverCleanup"
+@functools.cache
+def _declared_types() -> dict[str, str]:
+    """Type tokens of the test failover and its cleanup as the real program declares them (phase `tested`)."""
+    raw = example_wave()
+    raw["lifecycle"] = {"phase": "tested"}
+    run = run_wave(raw)
+    return {r.name.removeprefix("wave1-lifecycle-"): r.type for r in run.resources if r.name.startswith("wave1-lifecycle-test")}
 
 
 def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = True) -> list[Any]:
-    """The lifecycle's action resources for one machine, with outputs as components/asr/actions.py records them."""
-    test = stack_resource(TEST_FAILOVER, f"{machine}-test-failover", {"machine_name": machine, "result": result})
+    """The wave's test failover and cleanup resources, with one machine's records as wave_actions records them."""
+    types = _declared_types()
+    test = stack_resource(types["test-failover"], f"{machine}-test-failover", {"results": {machine: {"result": result}}})
     cleanup_result = "Succeeded" if cleaned_up else "NothingToCleanUp"
-    cleanup = stack_resource(CLEANUP, f"{machine}-test-failover-cleanup", {"machine_name": machine, "result": cleanup_result})
+    cleanup = stack_resource(
+        types["test-failover-cleanup"], f"{machine}-cleanup", {"results": {machine: {"result": cleanup_result}}}
+    )
     return [test, cleanup]
 
 
@@ -47,8 +58,8 @@ def test_cutover_without_a_test_failover_fails_per_machine() -> None:
         "test-failover-before-cutover", _test_failover("orders-db01"), stack_config=_cutover_wave()
     )
     assert [v.message for v in violations] == [
-        "machine 'orders-web01' is in phase 'cutover' without a recorded test failover (a TestFailover and a"
-        " TestFailoverCleanup that succeeded). Run phases 'test' and 'tested' first, or set"
+        "machine 'orders-web01' is in phase 'cutover' without a recorded test failover (a test failover and its"
+        " cleanup that succeeded). Run phases 'test' and 'tested' first, or set"
         " migration:wave.machines[0].skipTestFailover to the reason it is skipped."
     ]
 

@@ -1,4 +1,5 @@
-"""PostMigrationPrep: each step against the fake Compute endpoint, failure modes, pickled form, declared resource."""
+"""Post-migration preparation: each step against the fake Compute endpoint (`prepare`, one machine), failure modes,
+and the wave-level `WavePostMigrationPrep` provider (records, retries, checks, pickled form, declared resource)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.output import Unknown
 
 from components.asr import arm
 from components.asr.post_migration import (
@@ -16,9 +18,10 @@ from components.asr.post_migration import (
     WINDOWS_AGENT_REMEDIATION,
     WINDOWS_UNINSTALL_COMMAND,
     PostMigrationError,
-    PostMigrationPrep,
-    PostMigrationPrepArgs,
-    PostMigrationPrepProvider,
+    WavePostMigrationPrep,
+    WavePostMigrationPrepArgs,
+    WavePostMigrationPrepProvider,
+    prepare,
 )
 from tests.fake_arm.compute import FakeCompute, compute_env_fixture, fake_compute_fixture  # noqa: F401
 from tests.fake_arm.credential import StaticTokenCredential
@@ -54,7 +57,7 @@ def test_windows_machine_goes_through_every_step_to_dr_ready(
     fake_compute: FakeCompute, compute_env: StaticTokenCredential
 ) -> None:
     vm = fake_compute.add_vm("orders-web01", "windows")
-    result = PostMigrationPrepProvider().create(_props("orders-web01", "windows"))
+    result = prepare(_props("orders-web01", "windows"))
 
     calls = _vm_calls(fake_compute, "orders-web01")
     assert calls[:5] == [
@@ -75,8 +78,7 @@ def test_windows_machine_goes_through_every_step_to_dr_ready(
     ), uninstall["script"]
     assert (vm.mobility_installed, vm.restarts) == (False, 1)
 
-    outs = result.outs
-    assert result.id == _vm_id("orders-web01") + "/postMigrationPrep"
+    outs = result
     assert outs["dr_ready"] is True
     assert outs["agent"]["status"] == "ok" and outs["agent"]["version"] == "2.7.41491.1102"
     assert outs["mobility_service"] == {
@@ -95,42 +97,72 @@ def test_linux_machine_uninstalls_as_root_in_the_asr_folder(
     fake_compute: FakeCompute, compute_env: StaticTokenCredential
 ) -> None:
     vm = fake_compute.add_vm("orders-api01", "linux", agent_version="2.2.53")
-    result = PostMigrationPrepProvider().create(_props("orders-api01", "linux", source_type="vmware"))
+    result = prepare(_props("orders-api01", "linux", source_type="vmware"))
     _, uninstall, _ = fake_compute.run_commands("orders-api01")
     assert uninstall == {
         "commandId": "RunShellScript",
         "script": ["cd /usr/local/ASR && ./uninstall.sh -Y", 'echo "EXIT_CODE=$?"'],
     }
     assert (vm.mobility_installed, vm.restarts) == (False, 1)
-    assert result.outs["mobility_service"]["status"] == "removed"
-    assert result.outs["dr_ready"] is True
+    assert result["mobility_service"]["status"] == "removed"
+    assert result["dr_ready"] is True
 
 
-def test_a_second_run_uninstalls_nothing_and_an_update_does_not_restart(
+def test_a_second_run_uninstalls_nothing_and_restarts_again(
     fake_compute: FakeCompute, compute_env: StaticTokenCredential
 ) -> None:
     vm = fake_compute.add_vm("orders-web02", "windows")
-    provider = PostMigrationPrepProvider()
-    provider.create(_props("orders-web02", "windows"))
+    prepare(_props("orders-web02", "windows"))
     fake_compute.requests.clear()
-
-    again = provider.create(_props("orders-web02", "windows"))  # a retried create: the service is gone
+    again = prepare(_props("orders-web02", "windows"))  # a rerun after a failed wait: the service is gone
     assert len(fake_compute.run_commands("orders-web02")) == 1  # detection only
-    assert again.outs["mobility_service"]["status"] == "absent"
-    assert vm.restarts == 2  # a create always finishes with the seed's restart
+    assert again["mobility_service"]["status"] == "absent"
+    assert vm.restarts == 2  # the seed's restart, whatever an earlier run did
 
-    fake_compute.requests.clear()
-    updated = provider.update("id", _props("orders-web02", "windows"), _props("orders-web02", "windows", version="2"))
-    assert ("POST", "restart") not in _vm_calls(fake_compute, "orders-web02")
-    assert updated.outs["restart"]["status"] == "skipped"
-    assert (updated.outs["version"], updated.outs["dr_ready"], vm.restarts) == ("2", True, 2)
+
+def _wave(*machines: tuple[str, str]) -> dict[str, Any]:
+    entries = {name: {"vm_resource_id": _vm_id(name), "os": os_type, "source_type": "physical"} for name, os_type in machines}
+    return {"machines": entries, "max_concurrency": 4, "version": "1"}
+
+
+def test_wave_provider_records_each_machine_and_a_failure_does_not_stop_the_others(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    fake_compute.add_vm("ok01", "linux")
+    fake_compute.add_vm("noagent01", "windows", agent_version="Unknown", agent_ready=False)
+    outs = WavePostMigrationPrepProvider().create(_wave(("ok01", "linux"), ("noagent01", "windows"))).outs or {}
+    assert outs["results"]["ok01"]["dr_ready"] is True
+    assert outs["results"]["noagent01"]["result"] == "Failed"
+    assert "the Azure VM agent is missing" in outs["results"]["noagent01"]["error"]
+
+
+def test_wave_provider_update_reruns_only_failed_new_or_moved_machines(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    fake_compute.add_vm("ok01", "linux")
+    fake_compute.add_vm("retry01", "linux")
+    provider = WavePostMigrationPrepProvider()
+    olds = {
+        **_wave(("ok01", "linux"), ("retry01", "linux")),
+        "results": {
+            "ok01": {"dr_ready": True, "vm_resource_id": _vm_id("ok01")},
+            "retry01": {"result": "Failed", "error": "VM did not come back", "vm_resource_id": _vm_id("retry01")},
+        },
+    }
+    news = _wave(("ok01", "linux"), ("retry01", "linux"))
+    assert provider.diff("id", olds, news).changes is True  # a failed machine makes the next `pulumi up` retry it
+    outs = provider.update("id", olds, news).outs or {}
+    assert fake_compute.run_commands("ok01") == [] and len(fake_compute.run_commands("retry01")) >= 1
+    assert outs["results"]["ok01"] == olds["results"]["ok01"] and outs["results"]["retry01"]["dr_ready"] is True
+    done = {**news, "results": outs["results"]}
+    assert provider.diff("id", done, news).changes is False
 
 
 def test_hyperv_sources_skip_the_uninstall(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
     vm = fake_compute.add_vm("legacy01", "windows", mobility_installed=False)
-    result = PostMigrationPrepProvider().create(_props("legacy01", "windows", source_type="hyperv"))
+    result = prepare(_props("legacy01", "windows", source_type="hyperv"))
     assert fake_compute.run_commands("legacy01") == []
-    assert result.outs["mobility_service"]["status"] == "skipped"
+    assert result["mobility_service"]["status"] == "skipped"
     assert vm.restarts == 1
 
 
@@ -139,7 +171,7 @@ def test_missing_windows_agent_fails_with_the_msi_remediation(
 ) -> None:
     vm = fake_compute.add_vm("orders-files01", "windows", agent_version="Unknown", agent_ready=False)
     with pytest.raises(PostMigrationError) as raised:
-        PostMigrationPrepProvider().create(_props("orders-files01", "windows"))
+        prepare(_props("orders-files01", "windows"))
     message = str(raised.value)
     assert message == (
         "orders-files01: VM orders-files01: the Azure VM agent is missing (agent version Unknown, status Not Ready"
@@ -154,9 +186,9 @@ def test_missing_windows_agent_fails_with_the_msi_remediation(
 def test_old_windows_agent_is_refused(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
     fake_compute.add_vm("old01", "windows", agent_version="2.6.1198.709")
     with pytest.raises(PostMigrationError, match=r"too old \(agent version 2\.6\.1198\.709, status Ready"):
-        PostMigrationPrepProvider().create(_props("old01", "windows"))
+        prepare(_props("old01", "windows"))
     fake_compute.add_vm("exact01", "windows", agent_version="2.6.1198.718")
-    assert PostMigrationPrepProvider().create(_props("exact01", "windows")).outs["dr_ready"] is True
+    assert prepare(_props("exact01", "windows"))["dr_ready"] is True
 
 
 def test_linux_agent_not_ready_points_to_the_distribution_package(
@@ -164,7 +196,7 @@ def test_linux_agent_not_ready_points_to_the_distribution_package(
 ) -> None:
     fake_compute.add_vm("orders-db01", "linux", agent_ready=False)
     with pytest.raises(PostMigrationError) as raised:
-        PostMigrationPrepProvider().create(_props("orders-db01", "linux"))
+        prepare(_props("orders-db01", "linux"))
     assert str(raised.value).endswith(LINUX_AGENT_REMEDIATION)
     assert "distribution's package repository" in str(raised.value) and "not from GitHub" in str(raised.value)
 
@@ -174,7 +206,7 @@ def test_failed_uninstall_names_exit_code_stderr_and_log(
 ) -> None:
     vm = fake_compute.add_vm("orders-web03", "windows", uninstall_exit_code=1603, uninstall_stderr="Fatal error")
     with pytest.raises(PostMigrationError) as raised:
-        PostMigrationPrepProvider().create(_props("orders-web03", "windows"))
+        prepare(_props("orders-web03", "windows"))
     assert str(raised.value) == (
         f"orders-web03: removing the Mobility service from VM orders-web03 failed: `{WINDOWS_UNINSTALL_COMMAND}`"
         " exited with 1603; stderr: Fatal error. Check its log"
@@ -190,7 +222,7 @@ def test_uninstall_that_leaves_the_service_is_caught_by_the_verification(
 ) -> None:
     fake_compute.add_vm("orders-worker01", "linux", uninstall_leaves_service=True)
     with pytest.raises(PostMigrationError, match="exited with 0, but the Mobility service is still installed"):
-        PostMigrationPrepProvider().create(_props("orders-worker01", "linux"))
+        prepare(_props("orders-worker01", "linux"))
     assert len(fake_compute.run_commands("orders-worker01")) == 3
 
 
@@ -201,7 +233,7 @@ def test_vm_that_never_comes_back_fails_after_the_bounded_wait(
     vm = fake_compute.add_vm("orders-web04", "windows", comes_back=False)
     started = time.monotonic()
     with pytest.raises(PostMigrationError) as raised:
-        PostMigrationPrepProvider().create(_props("orders-web04", "windows"))
+        prepare(_props("orders-web04", "windows"))
     assert 0.5 <= time.monotonic() - started < 5
     assert str(raised.value).startswith(
         "orders-web04: VM orders-web04 (resource group rg-wave1) did not come back within 0.5 s of its restart:"
@@ -215,7 +247,7 @@ def test_vm_that_never_comes_back_fails_after_the_bounded_wait(
 def test_stopped_vm_is_not_touched(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
     fake_compute.add_vm("orders-web05", "windows", power="deallocated")
     with pytest.raises(PostMigrationError) as raised:
-        PostMigrationPrepProvider().create(_props("orders-web05", "windows"))
+        prepare(_props("orders-web05", "windows"))
     assert "is not running (PowerState/deallocated)" in str(raised.value)
     assert "az vm start -g rg-wave1 -n orders-web05" in str(raised.value)
     assert _vm_calls(fake_compute, "orders-web05") == [("GET", "instanceView")]
@@ -224,7 +256,7 @@ def test_stopped_vm_is_not_touched(fake_compute: FakeCompute, compute_env: Stati
 def test_throttled_run_command_is_retried(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
     fake_compute.add_vm("orders-web06", "windows")
     fake_compute.fail_next("POST", r"/orders-web06/runCommand$", 429)
-    assert PostMigrationPrepProvider().create(_props("orders-web06", "windows")).outs["dr_ready"] is True
+    assert prepare(_props("orders-web06", "windows"))["dr_ready"] is True
     assert len(fake_compute.run_commands("orders-web06")) == 4  # the throttled detection, sent again, then 2 more
 
 
@@ -233,43 +265,28 @@ def test_bad_wait_setting_names_variable_value_and_rule(
 ) -> None:
     monkeypatch.setenv("ASR_VM_READY_TIMEOUT_SECONDS", "ten minutes")
     with pytest.raises(arm.AsrSettingsError, match=r"ASR_VM_READY_TIMEOUT_SECONDS: 'ten minutes' must be a positive"):
-        PostMigrationPrepProvider().create(_props("orders-web07", "windows"))
+        prepare(_props("orders-web07", "windows"))
     assert fake_compute.requests == []
 
 
 def test_check_names_field_value_and_rule() -> None:
-    news = {"machine": "", "vm_resource_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d",
-            "os": "Windows", "source_type": "aws", "version": "1"}  # fmt: skip
-    failures = sorted((f.property, f.reason) for f in PostMigrationPrepProvider().check({}, news).failures)
+    news = {"machines": {"m1": {"vm_resource_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d",
+            "os": "Windows", "source_type": "aws"}}, "version": "1"}  # fmt: skip
+    failures = sorted(f.reason for f in WavePostMigrationPrepProvider().check({}, news).failures)
     assert failures == [
-        ("machine", "machine: '' must be a non-empty string"),
-        ("os", "os: 'Windows' must be one of windows, linux"),
-        ("source_type", "source_type: 'aws' must be one of physical, vmware, hyperv"),
-        (
-            "vm_resource_id",
-            "vm_resource_id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d' must be a"
-            " virtual machine's ARM id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/"
-            "virtualMachines/<name>)",
-        ),
+        "machines.m1.os: 'Windows' must be one of windows, linux",
+        "machines.m1.source_type: 'aws' must be one of physical, vmware, hyperv",
+        "machines.m1.vm_resource_id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d' must"
+        " be a virtual machine's ARM id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/"
+        "virtualMachines/<name>)",
     ]
-    assert PostMigrationPrepProvider().check({}, _props("vm1", "linux")).failures == []
+    assert WavePostMigrationPrepProvider().check({}, _wave(("vm1", "linux"))).failures == []
 
 
-@pytest.mark.parametrize(
-    ("news", "changes", "replaces"),
-    [
-        (_props("vm1", "linux"), False, []),
-        (_props("vm1", "linux", version="2"), True, []),
-        (_props("vm1", "windows"), True, ["os"]),
-        (_props("vm2", "linux"), True, ["vm_resource_id"]),
-    ],
-)
-def test_diff(news: dict[str, Any], changes: bool, replaces: list[str]) -> None:
-    olds = {**_props("vm1", "linux"), "dr_ready": True}
-    if news["vm_resource_id"] != olds["vm_resource_id"]:
-        news = {**news, "machine": "vm1"}
-    result = PostMigrationPrepProvider().diff("id", olds, news)
-    assert (result.changes, result.replaces) == (changes, replaces)
+def test_check_accepts_a_vm_id_not_known_in_preview() -> None:
+    news = _wave(("vm1", "linux"))
+    news["machines"]["vm1"]["vm_resource_id"] = Unknown()
+    assert WavePostMigrationPrepProvider().check({}, news).failures == []
 
 
 def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
@@ -278,15 +295,13 @@ def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
     secret = "s3cr3t-client-secret-value"
     monkeypatch.setenv("AZURE_CLIENT_SECRET", secret)
     fake_compute.add_vm("vm1", "linux")
-    provider = PostMigrationPrepProvider()
-    provider.create(_props("vm1", "linux"))  # clients and tokens were in use in this process
+    provider = WavePostMigrationPrepProvider()
+    provider.create(_wave(("vm1", "linux")))  # clients and tokens were in use in this process
     with arm.compute_client() as client:
         client.virtual_machines.instance_view(RG, "vm1")
-        lines = round_trip(
-            provider, secret, {"machine": "m", "vm_resource_id": "x", "os": "linux", "source_type": "physical"}
-        )
-    assert lines[0] == "components.asr.post_migration PostMigrationPrepProvider {}"
-    assert json.loads(lines[1])[0].startswith("vm_resource_id: 'x'"), lines  # check ran in the fresh interpreter
+        lines = round_trip(provider, secret, {"machines": {"m": {"vm_resource_id": "x", "os": "linux", "source_type": "physical"}}})
+    assert lines[0] == "components.asr.post_migration WavePostMigrationPrepProvider {}"
+    assert json.loads(lines[1])[0].startswith("machines.m.vm_resource_id: 'x'"), lines  # check ran in the fresh interpreter
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -295,9 +310,7 @@ class _Mocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
-        outputs = {**args.inputs, "dr_ready": True, "managed_disk_ids": [], "agent": {"status": "ok"},
-                   "mobility_service": {"status": "removed"}, "restart": {"status": "restarted"}}  # fmt: skip
-        return f"{args.inputs['vm_resource_id']}/postMigrationPrep", outputs
+        return "post-migration:orders-web01", {**args.inputs, "results": {"orders-web01": {"dr_ready": True}}}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
@@ -309,25 +322,16 @@ def test_resource_declares_its_type_token_and_inputs() -> None:
 
     @pulumi.runtime.test
     def check() -> pulumi.Output[bool]:
-        prep = PostMigrationPrep(
-            "orders-web01-prep",
-            PostMigrationPrepArgs(machine="orders-web01", vm_resource_id=_vm_id("orders-web01"), os="windows"),
-        )
+        machines = {"orders-web01": {"vm_resource_id": _vm_id("orders-web01"), "os": "windows", "source_type": "physical"}}
+        prep = WavePostMigrationPrep("wave1-post-migration", WavePostMigrationPrepArgs(machines=machines))
 
-        def verify(ready: bool) -> bool:
+        def verify(results: dict[str, Any]) -> bool:
             [declared] = mocks.resources
-            assert declared.typ == "pulumi-python:dynamic/asr:PostMigrationPrep", declared.typ
-            inputs = {key: value for key, value in declared.inputs.items() if key != "__provider"}
-            assert inputs == {
-                "machine": "orders-web01",
-                "vm_resource_id": _vm_id("orders-web01"),
-                "os": "windows",
-                "source_type": "physical",
-                "version": "1",
-            }, f"{declared.name}: {inputs}"
-            assert ready is True
-            return ready
+            assert declared.typ == "pulumi-python:dynamic/asr:WavePostMigrationPrep", declared.typ
+            inputs = {key: value for key, value in declared.inputs.items() if key not in ("__provider", "results")}
+            assert inputs == {"machines": machines, "max_concurrency": 10, "version": "1"}, f"{declared.name}: {inputs}"
+            return bool(results["orders-web01"]["dr_ready"])
 
-        return prep.dr_ready.apply(verify)
+        return prep.results.apply(verify)
 
     check()
