@@ -22,10 +22,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.lifecycle.engine import LifecycleEngine
+
 from components.asr import arm
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.server import SUBSCRIPTION, FakeArm
-from tests.lifecycle.engine import LifecycleEngine
 from tests.program import run_wave
 from tests.waves import wave
 

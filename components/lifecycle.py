@@ -286,7 +286,7 @@ class WaveLifecycle(pulumi.ComponentResource):
                 per_machine[m.name][AUDIT_KEYS[cls]] = _record(resource.results, m.name)
             if cls is wave_actions.WaveFailover:
                 failover_vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members}
-            if cls is wave_actions.WaveCompleteMigration:
+            if isinstance(resource, wave_actions.WaveCompleteMigration):
                 after = self._post_migration(name, members, resource, settings.max_concurrency, results)
         audit.update(per_machine)
         WaveOutcome(f"{name}-outcome", wave.name, results, pulumi.ResourceOptions(parent=self, depends_on=[after]))
@@ -328,7 +328,7 @@ class WaveLifecycle(pulumi.ComponentResource):
         self.preparations = {m.name: _record(prep.results, m.name) for m in members}
         return prep
 
-    preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}  # noqa: RUF012 (replaced per instance)
+    preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}
 
     def _recovery_plan(
         self, name: str, machines: list[MachineConfig], phase: str, base: dict[str, Any], after: pulumi.Resource
@@ -387,7 +387,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             last = resource
             records[key] = _plan_audit(resource)
             if cls is plan_actions.PlanFailover:
-                vm_ids = {m.name: resource.items.apply(lambda i, n=m.name: (i or {}).get(n, {}).get("vm_id")) for m in machines}
+                vm_ids = {m.name: _plan_vm_id(resource.items, m.name) for m in machines}
         return records, last, vm_ids
 
 
@@ -406,6 +406,10 @@ def _record(results: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Outp
 
 def _field(results: pulumi.Output[dict[str, Any]], machine: str, key: str) -> pulumi.Output[Any]:
     return results.apply(lambda r: ((r or {}).get(machine) or {}).get(key))
+
+
+def _plan_vm_id(items: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Output[Any]:
+    return items.apply(lambda found: ((found or {}).get(machine) or {}).get("vm_id"))
 
 
 def _plan_audit(resource: Resource) -> pulumi.Output[dict[str, Any]]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 from pathlib import Path
 from typing import Any
+
+import pulumi
 
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, RecordingMonitor, run_program
 from tests.waves import SECRETS
@@ -20,12 +23,23 @@ def run_wave(
     *,
     monitor: RecordingMonitor | None = None,
     preview: bool = False,
+    strip_aliases: bool = False,
 ) -> ProgramRun:
     """Run __main__.py as `pulumi up` (or `pulumi preview`) would, with `raw` as `migration:wave` and the given
-    secrets, against the mock engine or another `monitor` that plays the engine (tests/engine)."""
+    secrets, against the mock engine or another `monitor` that plays the engine (tests/engine).
+
+    `strip_aliases` drops the aliases azure-native adds to every resource (their URNs dominate a run,
+    ../shared/docs/engineering.md); only for tests that neither rename nor move resources.
+    """
     secrets = SECRETS if secrets is None else secrets
+
+    def program() -> None:
+        if strip_aliases:
+            pulumi.runtime.register_stack_transformation(_without_aliases)
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+
     return run_program(
-        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__"),
+        program,
         project="migration",
         stack=stack,
         config={"migration:wave": json.dumps(raw), **secrets},
@@ -33,6 +47,12 @@ def run_wave(
         monitor=monitor,
         preview=preview,
     )
+
+
+def _without_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+    opts = copy.copy(args.opts)
+    opts.aliases = []
+    return pulumi.ResourceTransformationResult(args.props, opts)
 
 
 def of_type(run: ProgramRun, typ: str) -> list[PlannedResource]:

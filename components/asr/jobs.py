@@ -225,13 +225,13 @@ def start_job(
     `ASR_RETRY_TOTAL` times.
     """
     attempts = load_settings().retry_total + 1
+    captured: list[PipelineResponse[Any, Any]] = []
+
+    def capture(response: PipelineResponse[Any, Any]) -> None:
+        if response.http_response.status_code < 300:
+            captured.append(response)
+
     for attempt in range(attempts):
-        captured: list[PipelineResponse[Any, Any]] = []
-
-        def capture(response: PipelineResponse[Any, Any]) -> None:
-            if response.http_response.status_code < 300:
-                captured.append(response)
-
         try:
             begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
         except (*_UNCERTAIN, HttpResponseError) as error:

@@ -63,7 +63,7 @@ class PlanActionProvider(DeclaredInputsProvider):
     kind = "action"
     operation = ""
     scenarios: frozenset[str] = frozenset()
-    required = ("resource_group_name", "vault_name", "recovery_plan_name")
+    required: tuple[str, ...] = ("resource_group_name", "vault_name", "recovery_plan_name")
     replacing = ("subscription_id", "resource_group_name", "vault_name", "recovery_plan_name")
     updating = ("version",)
 

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from azure.mgmt.compute import ComputeManagementClient, models
 from azure.core.exceptions import HttpResponseError
+from azure.mgmt.compute import ComputeManagementClient, models
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.asr.arm import AsrSettingsError, compute_client

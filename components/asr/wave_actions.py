@@ -81,7 +81,7 @@ class WaveActionProvider(DeclaredInputsProvider):
     """One action on many machines; subclasses set `action` (and further checks)."""
 
     action: ItemAction = ItemAction()
-    required = ("resource_group_name", "vault_name")
+    required: tuple[str, ...] = ("resource_group_name", "vault_name")
     replacing = ("subscription_id", "resource_group_name", "vault_name")
     updating = ("machines", "version")
 

@@ -11,10 +11,10 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr import arm
 from components.asr.jobs import (
-    JobMatch,
     AsrJobError,
     AsrJobSuspendedError,
     AsrJobTimeoutError,
+    JobMatch,
     JobOutcome,
     JobStatus,
     job_name_from_id,

@@ -6,8 +6,8 @@ import threading
 from typing import Any
 
 import pytest
-from pulumi.output import Unknown
 from azure.core.exceptions import HttpResponseError
+from pulumi.output import Unknown
 
 from components.asr.arm import AsrSettingsError
 from components.asr.registration import (

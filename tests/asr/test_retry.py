@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline.policies import RetryPolicy
-from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient, models
+from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr import arm
-from components.asr.jobs import JobMatch, AsrJobNotFoundError, start_job
+from components.asr.jobs import JobMatch, start_job
 from components.asr.retry import AsrRetryPolicy
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.fixtures import arm_env_fixture, fake_arm_fixture  # noqa: F401
@@ -141,7 +141,7 @@ def test_post_dropped_before_it_took_effect_is_sent_again_only_because_asr_shows
     assert [(method, path.rsplit("/", 1)[-1]) for method, path in fake_arm.calls()][:4] == [
         ("POST", "failoverCommit"), ("GET", "web01"), ("GET", "replicationJobs"), ("POST", "failoverCommit"),
     ]  # fmt: skip
-    assert list(fake_arm.jobs.values())[0].name == job and len(fake_arm.jobs) == 1
+    assert [j.name for j in fake_arm.jobs.values()] == [job]
 
 
 def test_post_dropped_after_it_took_effect_attaches_to_the_running_job(

@@ -38,6 +38,13 @@ def fake_fixture() -> Iterator[FakeCompute]:
         server.stop()
 
 
+UNSET = (
+    "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLOUD", "ARM_SUBSCRIPTION_ID",
+    "AZURE_AUTHORITY_HOST", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE",
+)  # fmt: skip
+"""Removed from the plugin's environment: the identity is the fake's managed identity."""
+
+
 def plugin_env(fake: FakeCompute, moto_url: str, **settings: str) -> dict[str, str | None]:
     """What a user sets for `pulumi up`, aimed at the fakes: the ARM endpoint, a managed identity whose token
     endpoint the fake serves, the subscription, AWS credentials and endpoint; short waits."""
@@ -46,10 +53,7 @@ def plugin_env(fake: FakeCompute, moto_url: str, **settings: str) -> dict[str, s
         "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
         "IDENTITY_ENDPOINT": f"{fake.url}/msi/token",
         "IDENTITY_HEADER": IDENTITY_HEADER,
-        **dict.fromkeys(
-            ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLOUD", "ARM_SUBSCRIPTION_ID",
-             "AZURE_AUTHORITY_HOST", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE")
-        ),  # fmt: skip
+        **dict.fromkeys(UNSET),
         "ASR_HTTP_TIMEOUT_SECONDS": "5",
         "ASR_RETRY_TOTAL": "3",
         "ASR_RETRY_BACKOFF_SECONDS": "0.01",

@@ -35,7 +35,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from migrate_tool.offline.engine import PlannedResource, PlanMocks, ProgramRun, RecordingMonitor, dependencies_of
+from migrate_tool.offline.engine import PlanMocks, PlannedResource, ProgramRun, RecordingMonitor, dependencies_of
 from tests.engine.cloud import PROTECTED_ITEM, Cloud
 from tests.engine.plugin import DynamicProviderPlugin
 from tests.program import run_wave
@@ -155,6 +155,7 @@ class Engine:
     stack: str = "test"
     state: dict[str, Stored] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
+    last_preview: Deployment | None = None
 
     def __post_init__(self) -> None:
         self.plugin = DynamicProviderPlugin(self.plugin_env)
@@ -167,8 +168,8 @@ class Engine:
         return self._deploy(raw, secrets, preview=True)
 
     def up(self, raw: dict[str, Any], secrets: dict[str, str] | None = None) -> Deployment:
-        """`pulumi up`: a preview first (it stops on any error), then the update."""
-        previewed = self.preview(raw, secrets)
+        """`pulumi up`: a preview first (it stops on any error, and is kept as `last_preview`), then the update."""
+        previewed = self.last_preview = self.preview(raw, secrets)
         if previewed.error is not None:
             raise EngineError(f"preview failed: {previewed.error}") from previewed.error
         deployment = self._deploy(raw, secrets, preview=False)
@@ -226,7 +227,7 @@ class Engine:
         monitor = EngineMonitor(self, preview)
         run: ProgramRun | None = None
         try:
-            run = run_wave(raw, secrets, self.stack, monitor=monitor, preview=preview)
+            run = run_wave(raw, secrets, self.stack, monitor=monitor, preview=preview, strip_aliases=True)
         except Exception as error:  # the program failed, or a step made the deployment stop
             self._stopped = self._stopped or error
         if self._stopped is None and not preview:

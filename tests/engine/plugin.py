@@ -57,7 +57,7 @@ class DynamicProviderPlugin:
                 environment.pop(key, None)
             else:
                 environment[key] = value
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop(), with the process)
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=cwd,

@@ -9,6 +9,7 @@ from tests.policy.engine import check_stack, stack_resource, urn, wave
 from tests.program import run_wave
 from tests.waves import wave as example_wave
 
+
 @functools.cache
 def _declared_types() -> dict[str, str]:
     """Type tokens of the test failover and its cleanup as the real program declares them (phase `tested`)."""

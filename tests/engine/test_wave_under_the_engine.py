@@ -1,0 +1,258 @@
+"""A wave as `pulumi preview` / `pulumi up` run it: the real program, the SDK's dynamic-provider server over gRPC,
+the fake ARM server and a moto server behind it (tests/engine/harness.py).
+
+What these prove, for both architectures and both orchestrations: a new wave previews (every check accepts the
+unknowns the engine passes) and comes up; each phase move previews and runs exactly its ASR actions; harmless
+edits, a refresh and a rerun change nothing in ASR and never show a ran action as replaced; a plugin killed
+mid-failover is followed by exactly one failover; destroy stops at what is protected and purges nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.engine.conftest import ec2_state
+from tests.engine.harness import Deployment, Engine, EngineError
+from tests.fake_arm.compute import FakeCompute
+from tests.waves import SECRETS, wave
+
+PHASES = ("replicate", "test", "tested", "cutover", "complete")
+# The ASR action POSTs each phase move sends for each machine (perMachine) or for the plan (recoveryPlan).
+ITEM_POSTS = {"test": "testFailover", "tested": "testFailoverCleanup", "cutover": "unplannedFailover", "complete": "remove"}
+PLAN_POSTS = {"test": "testFailover", "tested": "testFailoverCleanup", "cutover": "unplannedFailover"}
+
+
+def _raw(architecture: str, orchestration: str, ec2: list[str], **lifecycle: Any) -> dict[str, Any]:
+    raw = wave(architecture=architecture)
+    raw["lifecycle"] = {"phase": "replicate", "orchestration": orchestration, "shutdownSource": True, **lifecycle}
+    for machine, instance_id in zip(raw["machines"], ec2, strict=True):
+        machine["instanceId"] = instance_id
+    return raw
+
+
+ACTIONS = frozenset(ITEM_POSTS.values()) | {"failoverCommit"}
+
+
+def posts(fake: FakeCompute, since: int = 0) -> list[tuple[str, str]]:
+    """(target, action) of the lifecycle actions POSTed since request number `since`, sorted."""
+    return sorted(
+        (r.path.split("/")[-2], r.path.split("/")[-1])
+        for r in fake.requests[since:]
+        if r.method == "POST" and r.path.split("/")[-1] in ACTIONS
+    )
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def assert_safe_preview(deployment: Deployment) -> None:
+    """What a change board relies on: the preview ran, and no dynamic resource is replaced."""
+    assert deployment.error is None, f"preview failed: {deployment.error}"
+    replaced = [name for op, name in deployment.ops("") if op == "replace"]
+    assert replaced == [], f"preview shows replacements: {replaced}"
+
+
+def expected_posts(phase: str, orchestration: str, machines: list[str], plan: str) -> list[tuple[str, str]]:
+    if orchestration == "recoveryPlan" and phase in PLAN_POSTS:
+        return [(plan, PLAN_POSTS[phase])]
+    return sorted((machine, ITEM_POSTS[phase]) for machine in machines) if phase in ITEM_POSTS else []
+
+
+def up_at(engine: Engine, raw: dict[str, Any], phase: str) -> None:
+    """A new stack's first `pulumi up` straight at `phase` (the first phase record accepts any phase): every action
+    up to that phase runs in this one up, in order; the walk above covers the phases one at a time."""
+    raw["lifecycle"]["phase"] = phase
+    engine.up(raw)
+
+
+def walk(engine: Engine, fake: FakeCompute, raw: dict[str, Any], orchestration: str) -> dict[str, Deployment]:
+    """Preview then up each phase in order; assert each preview is safe and each up sends exactly its actions."""
+    machines = [m["name"] for m in raw["machines"]]
+    done: dict[str, Deployment] = {}
+    for phase in PHASES:
+        raw["lifecycle"]["phase"] = phase
+        since = len(fake.requests)
+        done[phase] = engine.up(raw)
+        assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+        assert posts(fake, since) == expected_posts(phase, orchestration, machines, "wave1-plan"), phase
+    return done
+
+
+@pytest.mark.parametrize(
+    ("architecture", "orchestration"),
+    [("modernized", "perMachine"), ("classic", "recoveryPlan")],
+)
+def test_a_new_wave_previews_comes_up_and_walks_every_phase(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str], moto_url: str, architecture: str, orchestration: str
+) -> None:
+    engine = make_engine()
+    raw = _raw(architecture, orchestration, ec2)
+    first = engine.preview(raw)
+    assert_safe_preview(first)
+    assert ("create", "wave1-replication-registration") in first.ops("ApplianceRegistration")
+    done = walk(engine, fake, raw, orchestration)
+    assert [ec2_state(moto_url, i) for i in ec2] == ["stopped", "stopped"]  # stopped before the failover
+
+    outputs = done["complete"].outputs
+    audit = outputs["lifecycle"]["audit"]
+    assert audit["web01"]["completeMigration"]["result"] == "Succeeded"
+    assert all(m["drReady"] for m in outputs["machines"]), outputs["machines"]
+    assert all(m["vmResourceId"].endswith(f"/virtualMachines/{m['name']}") for m in outputs["machines"])
+    if orchestration == "perMachine":
+        assert {audit[m]["failover"]["result"] for m in ("web01", "db01")} == {"Succeeded"}
+        assert audit["web01"]["testFailover"]["test_vm_id"].endswith("/virtualMachines/web01-test")
+    else:
+        assert audit["recoveryPlan"]["failover"]["result"] == "Succeeded"
+    since = len(fake.requests)
+    rerun = engine.up(raw)  # nothing left to do
+    assert posts(fake, since) == [] and [op for op, _ in rerun.ops("")] == []
+
+
+@pytest.mark.parametrize(
+    ("architecture", "orchestration"),
+    [("modernized", "recoveryPlan"), ("classic", "perMachine")],
+)
+def test_the_other_combinations_preview_and_come_up(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str], architecture: str, orchestration: str
+) -> None:
+    engine = make_engine()
+    raw = _raw(architecture, orchestration, ec2)
+    assert_safe_preview(engine.preview(raw))
+    engine.up(raw)
+    raw["lifecycle"]["phase"] = "test"
+    since = len(fake.requests)
+    engine.up(raw)
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    assert posts(fake, since) == expected_posts("test", orchestration, ["web01", "db01"], "wave1-plan")
+
+
+HARMLESS_EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "tags": lambda raw: raw["tags"].update(costCenter="4712"),
+    "registration timeout": lambda raw: raw["azure"].update(registrationTimeoutMinutes=90),
+    "maxConcurrency": lambda raw: raw["lifecycle"].update(maxConcurrency=50),
+    "recoveryPoint": lambda raw: raw["lifecycle"].update(recoveryPoint="latestProcessed"),
+    "VM size": lambda raw: raw["machines"][0].update(vmSize="Standard_D8s_v5"),
+}
+
+
+def test_harmless_edits_after_a_failover_never_replace_or_rerun_an_action(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    up_at(engine, raw, "cutover")
+    ran = {s.name for s in engine.state.values() if s.type.endswith(("WaveTestFailover", "WaveFailover"))}
+    assert ran == {"wave1-lifecycle-test-failover", "wave1-lifecycle-failover"}
+    for edit, apply in HARMLESS_EDITS.items():
+        apply(raw)
+        since = len(fake.requests)
+        engine.up(raw)
+        assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+        assert posts(fake, since) == [], f"{edit}: an action was sent again"
+    assert {s.name for s in engine.state.values() if s.type.endswith(("WaveTestFailover", "WaveFailover"))} == ran
+
+
+def test_refresh_then_up_changes_nothing_in_asr(make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    up_at(engine, raw, "tested")
+    records = engine.outputs_of("lifecycle-test-failover")["results"]
+    read = engine.refresh()
+    assert {s.name for s in read if s.op == "read"} >= {"wave1-lifecycle-test-failover", "wave1-replication-registration"}
+    # The audit trail is history: a refresh keeps it (the wire drops nested nulls, nothing else changes).
+    assert without_nulls(engine.outputs_of("lifecycle-test-failover")["results"]) == without_nulls(records)
+    since = len(fake.requests)
+    engine.up(raw)
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.requests[since:] if r.method != "GET"] == []
+
+
+def test_destroy_stops_at_protected_resources_and_undoes_nothing_in_asr(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    up_at(engine, raw, "cutover")
+    since = len(fake.requests)
+    with pytest.raises(EngineError, match="refusing to delete protected resource"):
+        engine.destroy()
+    assert [r for r in fake.requests[since:] if r.method in ("POST", "DELETE", "PUT")] == []
+    forgotten = {s.name for s in engine.steps if s.op == "delete"}
+    assert "wave1-lifecycle-failover" in forgotten  # its Delete ran in the plugin: it only forgets the record
+
+
+def test_a_plugin_killed_mid_failover_is_followed_by_exactly_one_failover(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    up_at(engine, raw, "tested")
+    fake.job_step_seconds = 1.0  # the failover jobs outlive the kill
+    raw["lifecycle"]["phase"] = "cutover"
+
+    def kill_after_the_posts() -> None:
+        deadline = time.monotonic() + 30
+        while len([p for p in posts(fake) if p[1] == "unplannedFailover"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        engine.plugin.kill()
+
+    killer = threading.Thread(target=kill_after_the_posts)
+    killer.start()
+    with pytest.raises(EngineError):
+        engine.up(raw)
+    killer.join()
+    assert "wave1-lifecycle-failover" not in {s.name for s in engine.state.values()}  # its create never returned
+    engine.restart_plugin()  # the next `pulumi up` starts a new plugin
+    engine.up(raw)
+    assert [p for p in posts(fake) if p[1] == "unplannedFailover"] == [("db01", "unplannedFailover"), ("web01", "unplannedFailover")]
+    results = engine.outputs_of("lifecycle-failover")["results"]
+    assert {m: r["result"] for m, r in results.items()} in ({"web01": "Attached", "db01": "Attached"},
+                                                           {"web01": "AlreadyDone", "db01": "AlreadyDone"},
+                                                           {"web01": "Attached", "db01": "AlreadyDone"},
+                                                           {"web01": "AlreadyDone", "db01": "Attached"})  # fmt: skip
+
+
+def test_one_machines_failed_job_keeps_the_others_results_and_a_rerun_retries_only_it(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    engine.up(raw)
+    raw["lifecycle"]["phase"] = "test"
+    fake.next_job_ends("Failed", errors=[{"serviceErrorDetails": {"code": "28092", "message": "No recovery point"}}])
+    with pytest.raises(EngineError, match=r"(?s)check failed: results: (db01|web01): testFailover failed: .*28092.*Fix the cause"):
+        engine.up(raw)
+    results = engine.outputs_of("lifecycle-test-failover")["results"]
+    assert sorted(r["result"] for r in results.values()) == ["Failed", "Succeeded"]  # both recorded in the state
+    failed = next(m for m, r in results.items() if r["result"] == "Failed")
+    since = len(fake.requests)
+    engine.up(raw)
+    assert posts(fake, since) == [(failed, "testFailover")]
+    assert {r["result"] for r in engine.outputs_of("lifecycle-test-failover")["results"].values()} == {"Succeeded"}
+
+
+def test_secrets_stay_secret_in_the_state_and_never_reach_a_dynamic_resource(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    engine.up(_raw("modernized", "perMachine", ec2))
+    secrets = [value.encode() for value in SECRETS.values()]
+    for stored in engine.state.values():
+        visible = {k: v for k, v in {**stored.inputs, **stored.outputs}.items() if k not in stored.secret_keys}
+        assert not any(secret in json.dumps(visible).encode() for secret in secrets), stored.urn  # stored encrypted
+        if stored.dynamic:
+            provider = base64.b64decode(stored.inputs["__provider"])
+            assert not any(secret in provider for secret in secrets), stored.urn  # nothing pickled into state
+            assert not any(secret in json.dumps(stored.outputs).encode() for secret in secrets), stored.urn
+    holders = {s.name for s in engine.state.values() if any(x in json.dumps(s.inputs).encode() for x in secrets)}
+    assert holders and all(not name.startswith("wave1-lifecycle") for name in holders)
