@@ -153,16 +153,21 @@ def site_recovery_client(
     credential = credential or default_credential(settings)
     options = _client_options(settings, credential, polling_interval)
     if pool_size is not None:
-        options["transport"] = _pooled_transport(pool_size)
+        options["transport"] = _pooled_transport(pool_size, settings.endpoint)
     return SiteRecoveryManagementClient(credential, resolve_subscription_id(subscription_id), **options)
 
 
-def _pooled_transport(pool_size: int) -> RequestsTransport:
+def _pooled_transport(pool_size: int, endpoint: str) -> RequestsTransport:
+    """A transport for `pool_size` threads. The proxy settings (`HTTPS_PROXY`, `NO_PROXY`, ...) are resolved once
+    for the ARM endpoint, every request goes there: requests would otherwise scan the whole environment on every
+    request, which was a fifth of a 200-machine wave's client time."""
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    return RequestsTransport(session=session, session_owner=True)
+    session.proxies = requests.utils.get_environ_proxies(endpoint)
+    session.trust_env = False
+    return RequestsTransport(session=session, session_owner=True, use_env_settings=False)
 
 
 def compute_client(

@@ -37,6 +37,7 @@ from components.asr.jobs import (
     AsrJobNotFoundError,
     AsrJobTimeoutError,
     JobMatch,
+    JobWatcher,
     job_name_from_item,
     start_job,
     wait_for_job,
@@ -98,12 +99,18 @@ def running_job(client: Any, rg: str, vault: str, target: Any) -> tuple[str, str
     return (name, scenario.scenario_name or "", start) if state in RUNNING_STATES else None
 
 
-def follow(client: Any, rg: str, vault: str, job_name: str, what: str) -> None:
-    """Wait for an action's job; any failure says the action started, names the job and whether a rerun is safe."""
+def follow(client: Any, rg: str, vault: str, job_name: str, what: str, watcher: JobWatcher | None = None) -> None:
+    """Wait for an action's job (through `watcher` when many are followed at once); any failure says the action
+    started, names the job and whether a rerun is safe."""
+
+    def progress(status: Any) -> None:
+        pulumi.log.info(f"{what}: {status.state} ({status.state_description})")
+
     try:
-        wait_for_job(
-            client, rg, vault, job_name, progress=lambda s: pulumi.log.info(f"{what}: {s.state} ({s.state_description})")
-        )
+        if watcher is not None:
+            watcher.wait(job_name, progress=progress)
+        else:
+            wait_for_job(client, rg, vault, job_name, progress=progress)
     except (AsrJobError, AsrJobTimeoutError, AsrJobNotFoundError) as error:
         raise LifecycleActionError(f"{what}: {error}", job_name) from error
     except Exception as error:  # a malformed answer, a dropped connection while polling, ...
@@ -169,7 +176,9 @@ class ItemAction:
     def begin(self, client: Any) -> Callable[..., Any]:
         raise NotImplementedError
 
-    def run(self, client: Any, subscription: str, props: dict[str, Any]) -> dict[str, Any]:
+    def run(
+        self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher | None = None
+    ) -> dict[str, Any]:
         machine = props.get("machine_name") or props["protected_item_name"]
         what = f"{machine}: {self.kind}"
         rg, vault = props["resource_group_name"], props["vault_name"]
@@ -191,7 +200,7 @@ class ItemAction:
                     " `pulumi up` again"
                 )
             pulumi.log.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
-            follow(client, rg, vault, name, what)
+            follow(client, rg, vault, name, what, watcher)
             return {**self.details(props, item, None), **_audit(subscription, props, name, started, "Attached")}
         done = self.already_done(item)
         if done:
@@ -214,7 +223,7 @@ class ItemAction:
             )  # fmt: skip
         except ActionStartedError as error:
             raise LifecycleActionError(f"{what}: {error}") from error
-        follow(client, rg, vault, name, what)
+        follow(client, rg, vault, name, what, watcher)
         return {**self.details(props, item, extra), **_audit(subscription, props, name, started, "Succeeded")}
 
     def item_missing(self, props: dict[str, Any], what: str) -> dict[str, Any]:

@@ -22,9 +22,11 @@ recommended actions, so this module tracks the job:
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -337,6 +339,62 @@ def wait_for_job(
         retry_after = _retry_after(headers)
         delay = max(floor, retry_after if retry_after is not None else interval)
         time.sleep(min(delay, remaining))
+
+
+class JobWatcher:
+    """Follows many ASR jobs of one vault with one list request per poll, instead of one GET per job and poll.
+
+    A wave action starts up to `maxConcurrency` jobs at once; polling each job separately costs the client and ARM
+    one request per job per interval. The watcher lists the vault's jobs started since it was made
+    (`$filter=startTime eq '<time>'`, the query Azure PowerShell's `Get-AzRecoveryServicesAsrJob -StartTime`
+    sends) every `ASR_JOB_POLL_SECONDS` while anyone waits (a paged list carries no `Retry-After` to follow), and
+    reads a job the list does not show with a GET. `wait` has `wait_for_job`'s outcomes and errors.
+    """
+
+    def __init__(self, client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str) -> None:
+        self.client, self.resource_group_name, self.vault_name = client, resource_group_name, vault_name
+        self.since = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._lock = threading.Lock()
+        self._snapshot: dict[str, Any] = {}
+        self._taken_at = -1.0
+        self._interval = load_settings().job_poll_interval
+
+    def wait(
+        self, job_name: str, *, timeout: float | None = None, progress: Callable[[JobStatus], None] | None = None
+    ) -> JobStatus:
+        timeout = load_settings().job_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        seen = -1.0
+        while True:
+            job, seen = self._job(job_name, seen)
+            status = job_status(job)
+            if progress is not None:
+                progress(status)
+            outcome = status.outcome
+            if outcome is JobOutcome.SUCCEEDED:
+                return status
+            if outcome is JobOutcome.SUSPENDED:
+                raise AsrJobSuspendedError(status, self.resource_group_name, self.vault_name)
+            if outcome is not None:
+                raise AsrJobError(status, self.resource_group_name, self.vault_name)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AsrJobTimeoutError(status, self.vault_name, timeout)
+            time.sleep(min(max(0.01, self._taken_at + self._interval - time.monotonic()), remaining))
+
+    def _job(self, job_name: str, seen: float) -> tuple[Any, float]:
+        """The job from a snapshot newer than `seen` (listing again when due), else from its own GET."""
+        with self._lock:
+            if self._taken_at <= seen:
+                jobs = self.client.replication_jobs.list(
+                    self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
+                )
+                self._snapshot = {job.name: job for job in jobs}
+                self._taken_at = time.monotonic()
+            job, taken_at = self._snapshot.get(job_name), self._taken_at
+        if job is None:
+            job = self.client.replication_jobs.get(self.resource_group_name, self.vault_name, job_name)
+        return job, taken_at
 
 
 def job_status(job: Any) -> JobStatus:

@@ -24,7 +24,8 @@ Idempotence and re-runs:
   a POST and its job's end never leads to a second POST. ASR's own state is the source of truth on re-run.
 * Delete (also `pulumi destroy`) only forgets the records: nothing is undone, cancelled or purged.
 
-The provider objects hold no client or credential: each call builds one client, shared by its threads.
+The provider objects hold no client or credential: each call builds one client, shared by its threads, and one
+`jobs.JobWatcher` that follows all of the call's jobs with one list request per poll.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from components.asr.item_actions import (
     now,
     vault_path,
 )
+from components.asr.jobs import JobWatcher
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.recovery_points import recovery_point_rule
 
@@ -136,15 +138,16 @@ class WaveActionProvider(DeclaredInputsProvider):
         subscription = resolve_subscription_id(props.get("subscription_id"))
         wave = {key: props.get(key) for key in WAVE_KEYS}
         with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
+            watcher = JobWatcher(client, props["resource_group_name"], props["vault_name"])
             futures = {
-                name: pool.submit(self._one, client, subscription, {**wave, **entry, "machine_name": name})
+                name: pool.submit(self._one, client, subscription, {**wave, **entry, "machine_name": name}, watcher)
                 for name, entry in sorted(machines.items())
             }
             return {name: future.result() for name, future in futures.items()}
 
-    def _one(self, client: Any, subscription: str, props: dict[str, Any]) -> dict[str, Any]:
+    def _one(self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher) -> dict[str, Any]:
         try:
-            return self.action.run(client, subscription, props)
+            return self.action.run(client, subscription, props, watcher)
         except Exception as error:  # recorded: one machine's failure never loses or blocks the others
             pulumi.log.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
             return failed_record(error)

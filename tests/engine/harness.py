@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,8 @@ class Engine:
     state: dict[str, Stored] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     last_preview: Deployment | None = None
+    program: Callable[..., ProgramRun] = run_wave
+    """Runs the program under `monitor` (`tests.program.run_wave`'s signature): the project's, or a test's own."""
 
     def __post_init__(self) -> None:
         self.plugin = DynamicProviderPlugin(self.plugin_env)
@@ -223,11 +226,11 @@ class Engine:
     def _deploy(self, raw: dict[str, Any], secrets: dict[str, str] | None, *, preview: bool) -> Deployment:
         self.steps = []
         self._stopped = None
-        self.cloud.machine_ips = {m["name"]: m["privateIp"] for m in raw.get("machines", [])}
+        self.cloud.machine_ips = {m["name"]: m["privateIp"] for m in raw.get("machines", []) if "privateIp" in m}
         monitor = EngineMonitor(self, preview)
         run: ProgramRun | None = None
         try:
-            run = run_wave(raw, secrets, self.stack, monitor=monitor, preview=preview, strip_aliases=True)
+            run = self.program(raw, secrets, self.stack, monitor=monitor, preview=preview, strip_aliases=True)
         except Exception as error:  # the program failed, or a step made the deployment stop
             self._stopped = self._stopped or error
         if self._stopped is None and not preview:

@@ -76,8 +76,12 @@ class Operation:
 class FakeCompute(FakeArm):
     """`FakeArm` plus virtual machines; see the module docstring."""
 
-    def __init__(self, *, job_step_seconds: float = 0.05, retry_after: str | None = "0.05") -> None:
+    def __init__(
+        self, *, job_step_seconds: float = 0.05, retry_after: str | None = "0.05", compute_step_seconds: float | None = None
+    ) -> None:
+        """`compute_step_seconds`: how long Compute operations and restarts take (default: `job_step_seconds`)."""
         super().__init__(job_step_seconds=job_step_seconds, retry_after=retry_after)
+        self.compute_step_seconds = job_step_seconds if compute_step_seconds is None else compute_step_seconds
         self.vms: dict[str, FakeVm] = {}  # lower-case "rg/vm" -> VM
         self.operations: dict[str, Operation] = {}
 
@@ -199,11 +203,11 @@ class FakeCompute(FakeArm):
         if vm.restarted_at is None:
             return vm.power, vm.agent_ready and vm.agent_version != "Unknown"
         elapsed = time.monotonic() - vm.restarted_at
-        if elapsed < self.job_step_seconds:
+        if elapsed < self.compute_step_seconds:
             return "starting", False
         if not vm.comes_back:  # the platform runs it, but the guest never answers again
             return "running", False
-        return "running", elapsed >= 2 * self.job_step_seconds
+        return "running", elapsed >= 2 * self.compute_step_seconds
 
     def _run_command(self, match: re.Match[str], _key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         vm = self._vm(match)
@@ -272,7 +276,7 @@ class FakeCompute(FakeArm):
         operation = self.operations.get(match["op"])
         if operation is None:
             return 404, _error("NotFound", f"operation {match['op']} was not found"), {}
-        running = time.monotonic() - operation.created < self.job_step_seconds
+        running = time.monotonic() - operation.created < self.compute_step_seconds
         if not running and not operation.done:
             operation.done = True
             if operation.effect is not None:
