@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,9 @@ def action_span(engine: Engine) -> tuple[float, int]:
     return max(r.ended for r in calls) - min(r.started for r in calls), engine.plugin.max_in_flight()
 
 
-def run_case(mode: str, size: int, latency: float, compute_latency: float, max_concurrency: int, moto: str) -> list[dict[str, Any]]:
+def run_case(
+    mode: str, size: int, latency: float, compute_latency: float, max_concurrency: int, moto: str
+) -> list[dict[str, Any]]:
     fake = FakeInAnotherProcess(
         job_step_seconds=latency / 2, retry_after=f"{latency / 10:g}", compute_step_seconds=compute_latency / 2
     )
@@ -61,7 +62,12 @@ def run_case(mode: str, size: int, latency: float, compute_latency: float, max_c
     engine = Engine(Cloud(fake), env)  # type: ignore[arg-type]
     try:
         raw = wave(machines=size)
-        raw["lifecycle"] = {"phase": "replicate", "orchestration": mode, "shutdownSource": False, "maxConcurrency": max_concurrency}
+        raw["lifecycle"] = {
+            "phase": "replicate",
+            "orchestration": mode,
+            "shutdownSource": False,
+            "maxConcurrency": max_concurrency,
+        }
         engine.up(raw)
         rows = []
         for phase in PHASES:
@@ -75,7 +81,10 @@ def run_case(mode: str, size: int, latency: float, compute_latency: float, max_c
             bound = 1.2 * latency * rounds + (4 * compute_latency if phase == "complete" else 0)
             rows.append({"mode": mode, "size": size, "phase": phase, "seconds": seconds, "bound": bound,
                          "in_flight": in_flight, "requests_per_machine": requests / size})  # fmt: skip
-            print(f"{mode:12} {size:4} {phase:9} {seconds:6.2f} s (bound {bound:.1f})  {requests / size:5.1f} req/machine", file=sys.stderr)
+            print(
+                f"{mode:12} {size:4} {phase:9} {seconds:6.2f} s (bound {bound:.1f})  {requests / size:5.1f} req/machine",
+                file=sys.stderr,
+            )
         return rows
     finally:
         engine.close()
@@ -98,13 +107,17 @@ def main(argv: list[str] | None = None) -> int:
             row
             for mode in args.modes
             for size in args.sizes
-            for row in run_case(mode, size, args.latency, args.compute_latency, args.max_concurrency, f"http://{host}:{port}")
+            for row in run_case(
+                mode, size, args.latency, args.compute_latency, args.max_concurrency, f"http://{host}:{port}"
+            )
         ]
     finally:
         moto.stop()
     print(f"Job latency {args.latency:g} s, Compute latency {args.compute_latency:g} s, maxConcurrency {args.max_concurrency},"
           " one dynamic-provider plugin (4 gRPC workers).\n")  # fmt: skip
-    print("| mode | machines | phase | action time (s) | bound (s) | within | plugin calls in flight | ARM requests / machine |")
+    print(
+        "| mode | machines | phase | action time (s) | bound (s) | within | plugin calls in flight | ARM requests / machine |"
+    )
     print("|---|---:|---|---:|---:|---|---:|---:|")
     for row in rows:
         within = "yes" if row["seconds"] <= row["bound"] else "NO"

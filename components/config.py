@@ -154,7 +154,9 @@ class AwsConfig(_Model):
     subnet_id: SubnetId
     admin_cidr: Annotated[str, AfterValidator(_admin_cidr)]
     config_server: ConfigServerConfig
-    mobility_installer_s3_uri: Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None = None
+    mobility_installer_s3_uri: (
+        Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None
+    ) = None
     """Where the Mobility agent installers copied from the appliance live; without it, no agent is installed by SSM."""
 
 
@@ -175,7 +177,8 @@ class MachineConfig(_Model):
     phase: Phase | None = None
     """This machine's lifecycle phase; default: lifecycle.phase (orchestration perMachine only)."""
     skip_test_failover: (
-        Annotated[str, _rule(lambda v: None if len(v.strip()) >= 3 else "must say why the test failover is skipped")] | None
+        Annotated[str, _rule(lambda v: None if len(v.strip()) >= 3 else "must say why the test failover is skipped")]
+        | None
     ) = None
     """Why this machine may cut over without a recent test failover; recorded in the failover's outputs."""
 
@@ -254,7 +257,9 @@ def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
     if kind == "missing":
         return ConfigProblem(_path(error["loc"]), MISSING, "is required")
     if kind == "extra_forbidden":
-        return ConfigProblem(_path(error["loc"]), error["input"], "is not a known key (see the README's config reference)")
+        return ConfigProblem(
+            _path(error["loc"]), error["input"], "is not a known key (see the README's config reference)"
+        )
     if kind == "value_error":
         rule = str(error["ctx"]["error"])
     else:
@@ -292,7 +297,11 @@ def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProbl
     spaces = _networks(network.get("addressSpace"))
     for (i, a), (j, b) in _pairs(spaces):
         problems.append(
-            ConfigProblem(f"{base}.addressSpace[{j}]", str(b), f"overlaps addressSpace[{i}] {str(a)!r}; address spaces must not overlap")
+            ConfigProblem(
+                f"{base}.addressSpace[{j}]",
+                str(b),
+                f"overlaps addressSpace[{i}] {str(a)!r}; address spaces must not overlap",
+            )
         )
     subnets = _mappings(network.get("subnets"))
     prefixes = _networks([s.get("prefix") for s in subnets])
@@ -307,7 +316,11 @@ def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProbl
             )
     for (i, a), (j, b) in _pairs(prefixes):
         problems.append(
-            ConfigProblem(f"{base}.subnets[{j}].prefix", str(b), f"overlaps subnets[{i}].prefix {str(a)!r}; subnets must not overlap")
+            ConfigProblem(
+                f"{base}.subnets[{j}].prefix",
+                str(b),
+                f"overlaps subnets[{i}].prefix {str(a)!r}; subnets must not overlap",
+            )
         )
     problems += _duplicates([s.get("name") for s in subnets], f"{base}.subnets", "name")
     return problems
@@ -329,7 +342,11 @@ def _duplicates(values: list[Any], base: str, key: str, fold: Callable[[str], st
         folded = fold(value)
         if folded in seen:
             problems.append(
-                ConfigProblem(f"{base}[{index}].{key}", value, f"duplicates {base.rsplit('.', 1)[-1]}[{seen[folded]}].{key}; each {key} must be unique")
+                ConfigProblem(
+                    f"{base}[{index}].{key}",
+                    value,
+                    f"duplicates {base.rsplit('.', 1)[-1]}[{seen[folded]}].{key}; each {key} must be unique",
+                )
             )
         else:
             seen[folded] = index
@@ -365,9 +382,17 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     for index, machine in enumerate(machines):
         subnet = machine.get("subnet")
         if subnet is not None and subnet_names and subnet not in subnet_names:
-            problems.append(ConfigProblem(f"{base}[{index}].subnet", subnet, f"must be one of the network's subnets {subnet_names}"))
+            problems.append(
+                ConfigProblem(f"{base}[{index}].subnet", subnet, f"must be one of the network's subnets {subnet_names}")
+            )
         if machine.get("localAccount") is True and machine.get("os") == "linux":
-            problems.append(ConfigProblem(f"{base}[{index}].localAccount", True, "applies to windows machines only (the seed's remote UAC setting)"))
+            problems.append(
+                ConfigProblem(
+                    f"{base}[{index}].localAccount",
+                    True,
+                    "applies to windows machines only (the seed's remote UAC setting)",
+                )
+            )
         name, os = machine.get("name"), machine.get("os")
         if isinstance(name, str):
             problem = naming.vm_name_rule(name, os if os in ("windows", "linux") else "linux")
@@ -443,7 +468,9 @@ def _lifecycle_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 def parse_wave(raw: object) -> WaveConfig:
     """Validate the raw `migration:wave` object; raise `WaveConfigError` with every problem found."""
     if not isinstance(raw, Mapping):
-        raise WaveConfigError([ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")])
+        raise WaveConfigError(
+            [ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")]
+        )
     problems: list[ConfigProblem] = []
     wave = None
     try:

@@ -55,7 +55,12 @@ class LandingZone(pulumi.ComponentResource):
         )
         target = self._network(f"{name}-vnet", azure.network.name, group, args.wave, tags, child)
         test = self._network(
-            f"{name}-test-vnet", azure.network.test_network_name, group, args.wave, {**tags, "purpose": "test-failover"}, child
+            f"{name}-test-vnet",
+            azure.network.test_network_name,
+            group,
+            args.wave,
+            {**tags, "purpose": "test-failover"},
+            child,
         )
 
         self.name = group.name

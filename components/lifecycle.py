@@ -191,7 +191,9 @@ def outcome_problems(results: Any) -> list[str]:
 class WaveOutcome(Resource, module="lifecycle", name="WaveOutcome"):
     """The wave's action results; its check fails the deployment on any failed machine (see the provider)."""
 
-    def __init__(self, name: str, wave: str, results: pulumi.Input[dict[str, Any]], opts: pulumi.ResourceOptions) -> None:
+    def __init__(
+        self, name: str, wave: str, results: pulumi.Input[dict[str, Any]], opts: pulumi.ResourceOptions
+    ) -> None:
         super().__init__(WaveOutcomeProvider(), name, {"wave": wave, "results": results}, opts)
 
 
@@ -239,7 +241,11 @@ class WaveLifecycle(pulumi.ComponentResource):
         phases: dict[str, str] = {m.name: m.phase or settings.phase for m in machines}
         skip = {m.name: m.skip_test_failover for m in machines if m.skip_test_failover}
         record = PhaseRecord(
-            f"{name}-phases", wave.name, phases, skip, pulumi.ResourceOptions(parent=self, depends_on=[args.replication])
+            f"{name}-phases",
+            wave.name,
+            phases,
+            skip,
+            pulumi.ResourceOptions(parent=self, depends_on=[args.replication]),
         )
         self._args = args
         # The vault by name from config: an action's identity is known at preview time, so a change upstream
@@ -260,7 +266,9 @@ class WaveLifecycle(pulumi.ComponentResource):
         after: pulumi.Resource = record
         failover_vm_ids: dict[str, Any] = {}
         if settings.orchestration == "recoveryPlan":
-            audit["recoveryPlan"], after, failover_vm_ids = self._recovery_plan(name, machines, settings.phase, base, after)
+            audit["recoveryPlan"], after, failover_vm_ids = self._recovery_plan(
+                name, machines, settings.phase, base, after
+            )
             wanted = {m.name: PhaseActions(False, False, False, settings.phase == "complete") for m in machines}
         else:
             wanted = {m.name: actions_for_phase(phases[m.name], bool(m.skip_test_failover)) for m in machines}
@@ -317,7 +325,11 @@ class WaveLifecycle(pulumi.ComponentResource):
             f"{name}-post-migration",
             WavePostMigrationPrepArgs(
                 machines={
-                    m.name: {"vm_resource_id": _field(complete.results, m.name, "vm_id"), "os": m.os, "source_type": "physical"}
+                    m.name: {
+                        "vm_resource_id": _field(complete.results, m.name, "vm_id"),
+                        "os": m.os,
+                        "source_type": "physical",
+                    }
                     for m in members
                 },
                 max_concurrency=max_concurrency,

@@ -59,7 +59,9 @@ class MigrationWave(pulumi.ComponentResource):
                 appliance_private_ip=self.appliance.private_ip,
                 secrets=args.secrets,
                 local_account_machines=[m.name for m in wave.machines if m.local_account],
-                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri if wave.architecture == "modernized" else None,
+                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri
+                if wave.architecture == "modernized"
+                else None,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
@@ -141,7 +143,11 @@ class MigrationWave(pulumi.ComponentResource):
                 "vm_resource_id": prep.apply(lambda r: r.get("vm_resource_id")),
                 "managed_disk_ids": prep.apply(lambda r: r.get("managed_disk_ids") or []),
                 "preparation": prep.apply(
-                    lambda r: {"agent": r.get("agent"), "mobilityService": r.get("mobility_service"), "restart": r.get("restart")}
+                    lambda r: {
+                        "agent": r.get("agent"),
+                        "mobilityService": r.get("mobility_service"),
+                        "restart": r.get("restart"),
+                    }
                 ),
                 "dr_ready": prep.apply(lambda r: bool(r.get("dr_ready"))),
             }

@@ -66,10 +66,7 @@ def storage_account_rule(value: str) -> str | None:
 def resource_group_rule(value: str) -> str | None:
     if re.fullmatch(r"[\w.()-]{1,90}", value) and not value.endswith("."):
         return None
-    return (
-        "must be 1-90 letters, digits, underscores, hyphens, periods or parentheses,"
-        " and must not end with a period"
-    )
+    return "must be 1-90 letters, digits, underscores, hyphens, periods or parentheses, and must not end with a period"
 
 
 def vault_rule(value: str) -> str | None:

@@ -62,13 +62,17 @@ def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.I
     )
 
 
-def item_options(machine: MachineConfig, parent: pulumi.Resource, depends_on: list[pulumi.Resource]) -> pulumi.ResourceOptions:
+def item_options(
+    machine: MachineConfig, parent: pulumi.Resource, depends_on: list[pulumi.Resource]
+) -> pulumi.ResourceOptions:
     """Removing a machine from config never purges its replication (docs/replication.md, "Removing a machine").
 
     `protect` makes `pulumi up` refuse to delete the item until the machine is marked `retire: true`;
     `retain_on_delete` means that even then Pulumi only forgets it: azure-native's delete is the DELETE (purge).
     """
-    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on, protect=not machine.retire, retain_on_delete=True)
+    return pulumi.ResourceOptions(
+        parent=parent, depends_on=depends_on, protect=not machine.retire, retain_on_delete=True
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,9 @@ class WaveReplication(pulumi.ComponentResource):
                     vault_name=wave.azure.vault,
                     fabric_name=registration.fabric_name,
                     container_name=registration.container_name,
-                    machines={m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in wave.machines},
+                    machines={
+                        m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in wave.machines
+                    },
                 ),
                 child,
             )

@@ -1,8 +1,8 @@
 """`python -m migrate_tool <command>`: the project's commands (run through `python3 migrate.py`).
 
-    plan [stack]         offline plan of a stack under Pulumi's mock engine (no credentials)
-    discover ...         build or update a wave's machines from EC2 and check their eligibility
-    status ...           per-machine phase, replication health, RPO and last job, from the live vault
+plan [stack]         offline plan of a stack under Pulumi's mock engine (no credentials)
+discover ...         build or update a wave's machines from EC2 and check their eligibility
+status ...           per-machine phase, replication health, RPO and last job, from the live vault
 """
 
 from __future__ import annotations
@@ -23,14 +23,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return status(argv[1:])
 
-    parser = argparse.ArgumentParser(prog="migrate.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="migrate.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command")
     plan = commands.add_parser("plan", help="offline plan of a stack under Pulumi's mock engine (no credentials)")
-    plan.add_argument("stack", nargs="?", default="wave1", help="stack name: stacks/Pulumi.<stack>.yaml (default: wave1)")
+    plan.add_argument(
+        "stack", nargs="?", default="wave1", help="stack name: stacks/Pulumi.<stack>.yaml (default: wave1)"
+    )
     plan.add_argument("--out", type=Path, help="where plan.json and runbook.md go (default: plan-out/<stack>/)")
     plan.add_argument("--stacks-dir", type=Path, help="folder of Pulumi.<stack>.yaml files (default: stacks/)")
-    plan.add_argument("--policy-config", type=Path, help="policy pack settings, as for `pulumi preview --policy-pack-config`")
-    commands.add_parser("discover", help="build or update a wave from EC2 and check eligibility (see `discover --help`)")
+    plan.add_argument(
+        "--policy-config", type=Path, help="policy pack settings, as for `pulumi preview --policy-pack-config`"
+    )
+    commands.add_parser(
+        "discover", help="build or update a wave from EC2 and check eligibility (see `discover --help`)"
+    )
     commands.add_parser("status", help="live per-machine status from the vault (see `status --help`)")
     args = parser.parse_args(argv)
 

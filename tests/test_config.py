@@ -38,7 +38,12 @@ def test_the_issue_example_is_accepted_with_documented_defaults() -> None:
     assert config.aws.config_server.instance_type == "c5.2xlarge"
     assert (config.aws.config_server.os_disk_gb, config.aws.config_server.data_disk_gb) == (80, 620)
     assert [m.name for m in config.machines] == ["web01", "db01"]
-    assert config.all_tags == {"owner": "platform-team", "costCenter": "4711", "migration-wave": "wave1", "managed-by": "pulumi-asr-migration"}
+    assert config.all_tags == {
+        "owner": "platform-team",
+        "costCenter": "4711",
+        "migration-wave": "wave1",
+        "managed-by": "pulumi-asr-migration",
+    }
 
 
 def test_classic_architecture_selects_inmage_azure_v2() -> None:
@@ -62,8 +67,15 @@ def test_wave1_is_a_mixed_wave_of_at_least_five_machines() -> None:
 def test_tutorial_reproduces_the_seed() -> None:
     document = yaml.safe_load((ROOT / "stacks" / "Pulumi.tutorial.yaml").read_text())
     config = parse_wave(document["config"]["migration:wave"])
-    assert (config.azure.resource_group, config.azure.storage_account, config.azure.vault) == ("migrationRG", "awsmigrated2017", "myVault")
-    assert (config.azure.network.name, config.azure.replication_policy.name) == ("myMigrationNetwork", "myReplicationPolicy")
+    assert (config.azure.resource_group, config.azure.storage_account, config.azure.vault) == (
+        "migrationRG",
+        "awsmigrated2017",
+        "myVault",
+    )
+    assert (config.azure.network.name, config.azure.replication_policy.name) == (
+        "myMigrationNetwork",
+        "myReplicationPolicy",
+    )
     assert config.azure.storage_sku == "Standard_RAGRS"
     assert config.azure.location == "westeurope"
     assert config.architecture == "classic"
@@ -113,7 +125,9 @@ BAD_FIELDS = [
 @pytest.mark.parametrize(("path", "value", "rule"), BAD_FIELDS, ids=[f"{p}={v}" for p, v, _ in BAD_FIELDS])
 def test_each_bad_field_is_reported_with_path_value_and_rule(path: str, value: Any, rule: str) -> None:
     problems = problems_of(set_path(wave(), path, value))
-    expected_path = "migration:wave." + ".".join(f"[{p}]" if p.isdigit() else p for p in path.split(".")).replace(".[", "[")
+    expected_path = "migration:wave." + ".".join(f"[{p}]" if p.isdigit() else p for p in path.split(".")).replace(
+        ".[", "["
+    )
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{expected_path}: {value!r} "), problems
     assert rule in problems[0], problems
@@ -163,7 +177,9 @@ def test_address_spaces_must_not_overlap() -> None:
 
 def test_machine_names_instance_ids_and_ips_must_be_unique() -> None:
     raw = wave()
-    raw["machines"].append({"name": "WEB01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.12", "os": "linux"})
+    raw["machines"].append(
+        {"name": "WEB01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.12", "os": "linux"}
+    )
     assert problems_of(raw) == [
         "migration:wave.machines[2].instanceId: 'i-0123456789abcdef0' duplicates machines[0].instanceId; each instanceId must be unique",
         "migration:wave.machines[2].name: 'WEB01' duplicates machines[0].name; each name must be unique",
@@ -222,12 +238,20 @@ def test_the_derived_test_network_name_must_also_be_valid() -> None:
 def test_replication_settings_default_and_accept_overrides() -> None:
     config = parse_wave(wave())
     policy = config.azure.replication_policy
-    assert (policy.recovery_point_history_minutes, policy.crash_consistent_frequency_minutes, policy.app_consistent_frequency_minutes) == (None, None, None)
+    assert (
+        policy.recovery_point_history_minutes,
+        policy.crash_consistent_frequency_minutes,
+        policy.app_consistent_frequency_minutes,
+    ) == (None, None, None)
     assert config.azure.registration_timeout_minutes == 60
     assert [m.retire for m in config.machines] == [False, False]
     raw = wave()
     raw["azure"]["replicationPolicy"].update(
-        {"recoveryPointHistoryMinutes": 21600, "crashConsistentFrequencyMinutes": 10, "appConsistentFrequencyMinutes": 0}
+        {
+            "recoveryPointHistoryMinutes": 21600,
+            "crashConsistentFrequencyMinutes": 10,
+            "appConsistentFrequencyMinutes": 0,
+        }
     )
     raw["azure"]["registrationTimeoutMinutes"] = 1440
     raw["machines"][0]["retire"] = True
@@ -247,7 +271,9 @@ def test_replication_settings_default_and_accept_overrides() -> None:
     ],
 )
 def test_bad_replication_settings_name_path_value_and_rule(path: str, value: Any, rule: str) -> None:
-    assert problems_of(set_path(wave(), path, value)) == [f"migration:wave.{path.replace('.0.', '[0].')}: {value!r} {rule}"]
+    assert problems_of(set_path(wave(), path, value)) == [
+        f"migration:wave.{path.replace('.0.', '[0].')}: {value!r} {rule}"
+    ]
 
 
 def test_recovery_point_history_is_bounded_by_the_architecture() -> None:
@@ -287,8 +313,16 @@ def test_lifecycle_defaults_and_overrides() -> None:
 @pytest.mark.parametrize(
     ("lifecycle", "machine", "expected"),
     [
-        ({"phase": "done"}, {}, "migration:wave.lifecycle.phase: 'done' must be 'replicate', 'test', 'tested', 'cutover' or 'complete'"),
-        ({"orchestration": "plan"}, {}, "migration:wave.lifecycle.orchestration: 'plan' must be 'perMachine' or 'recoveryPlan'"),
+        (
+            {"phase": "done"},
+            {},
+            "migration:wave.lifecycle.phase: 'done' must be 'replicate', 'test', 'tested', 'cutover' or 'complete'",
+        ),
+        (
+            {"orchestration": "plan"},
+            {},
+            "migration:wave.lifecycle.orchestration: 'plan' must be 'perMachine' or 'recoveryPlan'",
+        ),
         ({"maxConcurrency": 0}, {}, "migration:wave.lifecycle.maxConcurrency: 0 must be greater than or equal to 1"),
         (
             {"recoveryPoint": "yesterday"},
@@ -307,10 +341,16 @@ def test_lifecycle_defaults_and_overrides() -> None:
             {"phase": "test"},
             "migration:wave.machines[0].phase: 'test' needs lifecycle.orchestration: perMachine (a recovery plan moves the whole wave)",
         ),
-        ({}, {"skipTestFailover": "  "}, "migration:wave.machines[0].skipTestFailover: '  ' must say why the test failover is skipped"),
+        (
+            {},
+            {"skipTestFailover": "  "},
+            "migration:wave.machines[0].skipTestFailover: '  ' must say why the test failover is skipped",
+        ),
     ],
 )
-def test_bad_lifecycle_settings_name_path_value_and_rule(lifecycle: dict[str, Any], machine: dict[str, Any], expected: str) -> None:
+def test_bad_lifecycle_settings_name_path_value_and_rule(
+    lifecycle: dict[str, Any], machine: dict[str, Any], expected: str
+) -> None:
     raw = wave(lifecycle=lifecycle)
     raw["machines"][0].update(machine)
     assert problems_of(raw) == [expected]

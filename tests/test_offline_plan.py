@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from migrate_tool.offline.plan import StackFile
 from tests.waves import SECRETS, wave
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def plan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "migrate_tool", "plan", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "migrate_tool", "plan", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module", params=["wave1", "tutorial"])
-def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, subprocess.CompletedProcess[str], Path]:
+def example(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, subprocess.CompletedProcess[str], Path]:
     out = tmp_path_factory.mktemp(request.param)
     return request.param, plan(request.param, "--out", str(out)), out
 
@@ -30,7 +41,9 @@ def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def test_example_stack_plans_and_says_it_is_offline(example) -> None:
     stack, result, _ = example
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OFFLINE PLAN: the real program ran under Pulumi's mock engine. Nothing was created")
+    assert result.stdout.startswith(
+        "OFFLINE PLAN: the real program ran under Pulumi's mock engine. Nothing was created"
+    )
     assert f"Stack '{stack}'" in result.stdout
     assert "+ " + stack + "-lz  [migration:azure:LandingZone]" in result.stdout
     assert "- azure-native:storage:StorageAccount" in result.stdout
@@ -56,30 +69,53 @@ def test_plan_json_lists_every_resource_with_its_component(example) -> None:
     assert all(r["parent"] in urns for r in document["resources"] if r["type"] != "migration:index:MigrationWave")
     contract_keys = ("name", "instanceId", "privateIp", "os", "vmSize")
     assert [{k: m[k] for k in contract_keys} for m in document["outputs"]["machines"]] == [
-        {"name": m["name"], "instanceId": m["instanceId"], "privateIp": m["privateIp"], "os": m["os"], "vmSize": m.get("vmSize")}
+        {
+            "name": m["name"],
+            "instanceId": m["instanceId"],
+            "privateIp": m["privateIp"],
+            "os": m["os"],
+            "vmSize": m.get("vmSize"),
+        }
         for m in config["machines"]
     ]
     # One protected item per machine, with the architecture's enable-protection input.
     items = [r for r in document["resources"] if r["type"] == "azure-native:recoveryservices:ReplicationProtectedItem"]
-    assert sorted(r["inputs"]["replicatedProtectedItemName"] for r in items) == sorted(m["name"] for m in config["machines"])
+    assert sorted(r["inputs"]["replicatedProtectedItemName"] for r in items) == sorted(
+        m["name"] for m in config["machines"]
+    )
     expected = "InMageRcm" if config["architecture"] == "modernized" else "InMageAzureV2"
     assert {r["inputs"]["properties"]["providerSpecificDetails"]["instanceType"] for r in items} == {expected}
-    assert all(m["protectedItemId"].endswith(f"/replicationProtectedItems/{m['name']}") for m in document["outputs"]["machines"])
+    assert all(
+        m["protectedItemId"].endswith(f"/replicationProtectedItems/{m['name']}")
+        for m in document["outputs"]["machines"]
+    )
 
 
 def test_runbook_is_written_for_a_change_board(example) -> None:
     stack, _, out = example
     runbook = (out / "runbook.md").read_text()
     assert runbook.startswith(f"# Runbook: migration wave `{stack}`")
-    for section in ("## Scope", "## Machines", "## Pre-flight checks", "## Stack outputs", "## Rollback", "## Sign-off"):
+    for section in (
+        "## Scope",
+        "## Machines",
+        "## Pre-flight checks",
+        "## Stack outputs",
+        "## Rollback",
+        "## Sign-off",
+    ):
         assert section in runbook
     assert ("Classic architecture" in runbook) == (stack == "tutorial")
 
 
 def test_plan_is_reproducible(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
-    assert plan("wave1", "--out", str(first)).returncode == 0
-    assert plan("wave1", "--out", str(second)).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "migrate_tool", "plan", "wave1", "--out", str(out)], cwd=ROOT, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for out in (first, second)
+    ]  # fmt: skip
+    assert [run.wait(timeout=300) for run in runs] == [0, 0]  # two processes at once: separate registrations
     assert (first / "plan.json").read_text() == (second / "plan.json").read_text()
 
 
@@ -97,7 +133,10 @@ def test_broken_config_exits_non_zero_with_each_problem_and_plans_nothing(tmp_pa
     result = plan("broken", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
     assert "3 problem(s) in stack config 'migration:wave'" in result.stderr
-    assert "migration:wave.azure.storageAccount: 'AwsMigrated_2017' must be 3-24 lowercase letters or digits" in result.stderr
+    assert (
+        "migration:wave.azure.storageAccount: 'AwsMigrated_2017' must be 3-24 lowercase letters or digits"
+        in result.stderr
+    )
     assert "migration:wave.azure.location: 'West Europe' must be a known Azure region name" in result.stderr
     assert "migration:wave.machines[1].privateIp: '172.31.10.11' duplicates machines[0].privateIp" in result.stderr
     assert "Nothing was planned." in result.stderr
@@ -143,3 +182,28 @@ def test_a_replicating_wave_runbook_declares_no_irreversible_step(example) -> No
     runbook = (out / "runbook.md").read_text()
     assert "Nothing in this plan fails a machine over or completes a migration." in runbook
     assert "Failover |" not in runbook
+
+
+BROKEN_STACK_FILES = [
+    ("- a\n- b\n", "list at the top level must be a mapping with a `config:` key"),
+    ("just a string\n", "str at the top level must be a mapping with a `config:` key"),
+    ("config:\n  - migration:wave\n", "config: list must be a mapping of config keys to values"),
+    ("config:\n  migration:wave: {name: [\n", "not valid YAML at line 3, column 1"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BROKEN_STACK_FILES, ids=["list", "string", "config list", "yaml error"])
+def test_a_broken_stack_file_is_refused_with_what_is_wrong_and_where(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        StackFile.load(path)
+
+
+def test_a_broken_stack_file_gets_one_clean_line_from_the_command_and_no_plan(tmp_path: Path) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.broken.yaml").write_text(BROKEN_STACK_FILES[3][0])
+    result = plan("broken", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert BROKEN_STACK_FILES[3][1] in result.stderr and "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "out").exists()

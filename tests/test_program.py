@@ -22,7 +22,12 @@ def modernized():  # one run shared by the read-only assertions below
 def test_resource_group_is_in_the_wave_region_tagged_and_protected(modernized) -> None:
     group = one(modernized, "azure-native:resources:ResourceGroup")
     assert (group.inputs["resourceGroupName"], group.inputs["location"]) == ("migrationRG", "westeurope")
-    assert group.inputs["tags"] == {"owner": "platform-team", "costCenter": "4711", "migration-wave": "wave1", "managed-by": "pulumi-asr-migration"}
+    assert group.inputs["tags"] == {
+        "owner": "platform-team",
+        "costCenter": "4711",
+        "migration-wave": "wave1",
+        "managed-by": "pulumi-asr-migration",
+    }
     assert group.protect, group.urn
 
 
@@ -112,23 +117,53 @@ def test_stack_outputs_follow_the_contract(modernized) -> None:
     assert outputs["location"] == "westeurope"
     assert (outputs["wave"], outputs["architecture"]) == ("wave1", "modernized")
     assert outputs["resourceGroupName"] == "migrationRG"
-    assert outputs["resourceGroupId"] == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/migrationRG"
+    assert (
+        outputs["resourceGroupId"] == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/migrationRG"
+    )
     assert outputs["vaultName"] == "myVault"
     assert outputs["vaultId"] == f"{ARM}/Microsoft.RecoveryServices/vaults/myVault"
     assert outputs["storageAccountId"] == f"{ARM}/Microsoft.Storage/storageAccounts/awsmigrated2017"
     assert outputs["networkId"] == f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork"
-    assert outputs["subnetIds"] == {"default": f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork/subnets/default"}
+    assert outputs["subnetIds"] == {
+        "default": f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork/subnets/default"
+    }
     assert outputs["testNetworkId"] == f"{ARM}/Microsoft.Network/virtualNetworks/myMigrationNetwork-test"
     instance = one(modernized, "aws:ec2/instance:Instance")
     assert outputs["applianceInstanceId"] == instance.id and instance.id.startswith("i-")
     assert outputs["appliancePrivateIp"] == instance.state["privateIp"]
-    items = {r.inputs["replicatedProtectedItemName"]: r for r in of_type(modernized, "azure-native:recoveryservices:ReplicationProtectedItem")}
+    items = {
+        r.inputs["replicatedProtectedItemName"]: r
+        for r in of_type(modernized, "azure-native:recoveryservices:ReplicationProtectedItem")
+    }
     # Replicating, not migrated yet: no VM id, no preparation, not DR-ready (contract v2).
-    state = {"sourceType": "physical", "vmResourceId": None, "managedDiskIds": [], "preparation": None, "drReady": False,
-             "protectionState": "offline-plan", "replicationHealth": "offline-plan"}
+    state = {
+        "sourceType": "physical",
+        "vmResourceId": None,
+        "managedDiskIds": [],
+        "preparation": None,
+        "drReady": False,
+        "protectionState": "offline-plan",
+        "replicationHealth": "offline-plan",
+    }
     assert outputs["machines"] == [
-        {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows", "vmSize": None, "protectedItemId": items["web01"].id, **state},
-        {"name": "db01", "instanceId": "i-0fedcba9876543210", "privateIp": "172.31.10.12", "os": "linux", "vmSize": None, "protectedItemId": items["db01"].id, **state},
+        {
+            "name": "web01",
+            "instanceId": "i-0123456789abcdef0",
+            "privateIp": "172.31.10.11",
+            "os": "windows",
+            "vmSize": None,
+            "protectedItemId": items["web01"].id,
+            **state,
+        },
+        {
+            "name": "db01",
+            "instanceId": "i-0fedcba9876543210",
+            "privateIp": "172.31.10.12",
+            "os": "linux",
+            "vmSize": None,
+            "protectedItemId": items["db01"].id,
+            **state,
+        },
     ]
     registration = one(modernized, "pulumi-python:dynamic/asr:ApplianceRegistration")
     assert outputs["replication"] == {
@@ -153,7 +188,9 @@ def _plain(value: object) -> object:
 @pytest.mark.parametrize("architecture", ["modernized", "classic"])
 def test_no_secret_value_appears_outside_secret_marked_values(architecture: str) -> None:
     run = run_wave(wave(architecture=architecture))
-    visible = json.dumps([(_plain(r.inputs), _plain(r.state)) for r in run.resources], default=str) + json.dumps(run.outputs, default=str)
+    visible = json.dumps([(_plain(r.inputs), _plain(r.state)) for r in run.resources], default=str) + json.dumps(
+        run.outputs, default=str
+    )
     for key, value in SECRETS.items():
         assert value not in visible, f"{key} leaked in plain text"
 
@@ -164,7 +201,10 @@ def test_missing_secrets_stop_the_program_naming_each_key() -> None:
     message = str(caught.value)
     assert "3 problem(s)" in message
     for key in ("appliancePassphrase", "mysqlRootPassword", "mysqlUserPassword"):
-        assert f"migration:{key}: (missing) is required for the classic architecture; set it with `pulumi config set --secret migration:{key} <value>`" in message
+        assert (
+            f"migration:{key}: (missing) is required for the classic architecture; set it with `pulumi config set --secret migration:{key} <value>`"
+            in message
+        )
 
 
 def test_bad_config_stops_the_program_with_every_problem() -> None:
@@ -174,7 +214,9 @@ def test_bad_config_stops_the_program_with_every_problem() -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run_wave(raw)
     assert "2 problem(s) in stack config 'migration:wave'" in str(caught.value)
-    assert "migration:wave.azure.storageAccount: 'Bad_Name' must be 3-24 lowercase letters or digits" in str(caught.value)
+    assert "migration:wave.azure.storageAccount: 'Bad_Name' must be 3-24 lowercase letters or digits" in str(
+        caught.value
+    )
 
 
 def test_sources_are_prepared_through_ssm_for_the_modernized_wave() -> None:
@@ -215,7 +257,10 @@ def test_a_completed_machine_is_completed_then_prepared_for_dr_and_the_others_ar
     prep = one(run, "pulumi-python:dynamic/asr:WavePostMigrationPrep")
     assert list(complete.inputs["machines"]) == ["db01"]
     assert list(prep.inputs["machines"]) == ["db01"]
-    assert (prep.inputs["machines"]["db01"]["os"], prep.inputs["machines"]["db01"]["source_type"]) == ("linux", "physical")
+    assert (prep.inputs["machines"]["db01"]["os"], prep.inputs["machines"]["db01"]["source_type"]) == (
+        "linux",
+        "physical",
+    )
     assert complete.urn in prep.dependencies  # prepared only after its migration completed
     failover = one(run, "pulumi-python:dynamic/asr:WaveFailover")
     assert list(failover.inputs["machines"]) == ["db01"] and failover.urn in complete.dependencies

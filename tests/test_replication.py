@@ -44,7 +44,9 @@ def test_registration_waits_for_this_waves_appliance(modernized: ProgramRun) -> 
     assert registration.inputs["timeout_minutes"] == 60
 
 
-def test_modernized_policy_has_the_portal_defaults_and_is_mapped_to_the_appliances_container(modernized: ProgramRun) -> None:
+def test_modernized_policy_has_the_portal_defaults_and_is_mapped_to_the_appliances_container(
+    modernized: ProgramRun,
+) -> None:
     policy, mapping, registration = one(modernized, POLICY), one(modernized, MAPPING), one(modernized, REGISTRATION)
     assert policy.inputs["policyName"] == "myReplicationPolicy"
     assert policy.inputs["properties"]["providerSpecificInput"] == {
@@ -129,11 +131,16 @@ def test_classic_policy_defaults(classic: ProgramRun) -> None:
 
 def test_policy_and_timeout_overrides_from_config() -> None:
     raw = wave()
-    raw["azure"]["replicationPolicy"].update({"recoveryPointHistoryMinutes": 1440, "appConsistentFrequencyMinutes": 240})
+    raw["azure"]["replicationPolicy"].update(
+        {"recoveryPointHistoryMinutes": 1440, "appConsistentFrequencyMinutes": 240}
+    )
     raw["azure"]["registrationTimeoutMinutes"] = 180
     run = run_wave(raw)
     provider_input = one(run, POLICY).inputs["properties"]["providerSpecificInput"]
-    assert (provider_input["recoveryPointHistoryInMinutes"], provider_input["appConsistentFrequencyInMinutes"]) == (1440, 240)
+    assert (provider_input["recoveryPointHistoryInMinutes"], provider_input["appConsistentFrequencyInMinutes"]) == (
+        1440,
+        240,
+    )
     assert {r.inputs["timeout_minutes"] for r in of_type(run, REGISTRATION)} == {180}
 
 
@@ -172,4 +179,7 @@ def test_outputs_carry_each_machines_item_and_state(modernized: ProgramRun) -> N
     }
     machines = {m["name"]: m for m in modernized.outputs["machines"]}
     assert machines["web01"]["protectedItemId"] == items["wave1-replication-web01"].id
-    assert (machines["db01"]["protectionState"], machines["db01"]["replicationHealth"]) == ("offline-plan", "offline-plan")
+    assert (machines["db01"]["protectionState"], machines["db01"]["replicationHealth"]) == (
+        "offline-plan",
+        "offline-plan",
+    )

@@ -83,7 +83,9 @@ class DiscoveredMachinesProvider(DeclaredInputsProvider):
         failures = positive_number(news, "timeout_minutes")
         site = news.get("physical_site_id")
         if isinstance(site, str) and site and "/providers/microsoft.offazure/" not in site.lower():
-            failures.append(CheckFailure("physical_site_id", f"physical_site_id: {site!r} must be a Microsoft.OffAzure site ARM id"))
+            failures.append(
+                CheckFailure("physical_site_id", f"physical_site_id: {site!r} must be a Microsoft.OffAzure site ARM id")
+            )
         machines = news.get("machines")
         if not is_unknown(machines) and (not isinstance(machines, dict) or not machines):
             failures.append(CheckFailure("machines", f"machines: {machines!r} must map machine names to private IPs"))
@@ -114,9 +116,7 @@ class DiscoveredMachinesProvider(DeclaredInputsProvider):
         listed = _list_machines(props)
         found = {n: m for n, ip in (props.get("machines") or {}).items() if (m := pick_machine(listed, ip, n))}
         outputs = _outputs(found)
-        return ReadResult(
-            id_, {**props, "machine_ids": {**(props.get("machine_ids") or {}), **outputs["machine_ids"]}}
-        )
+        return ReadResult(id_, {**props, "machine_ids": {**(props.get("machine_ids") or {}), **outputs["machine_ids"]}})
 
 
 class DiscoveredMachines(Resource, module="asr", name="DiscoveredMachines"):

@@ -101,7 +101,13 @@ class ProtectableMachinesProvider(DeclaredInputsProvider):
         outputs = _outputs(found)
         return ReadResult(
             id_,
-            {**props, "protectable_item_ids": {**(props.get("protectable_item_ids") or {}), **outputs["protectable_item_ids"]}},
+            {
+                **props,
+                "protectable_item_ids": {
+                    **(props.get("protectable_item_ids") or {}),
+                    **outputs["protectable_item_ids"],
+                },
+            },
         )
 
 
@@ -138,7 +144,9 @@ def _discover(props: dict[str, Any], wanted: dict[str, dict[str, str]]) -> dict[
     """Make every machine of `wanted` protectable; machine name -> its protectable item (REST JSON)."""
     if not wanted:
         return {}
-    with site_recovery_client(resolve_subscription_id(props.get("subscription_id")), pool_size=DISCOVERY_CONCURRENCY) as client:
+    with site_recovery_client(
+        resolve_subscription_id(props.get("subscription_id")), pool_size=DISCOVERY_CONCURRENCY
+    ) as client:
         listed = _listed(client, props)
         found = {n: item for n, entry in wanted.items() if (item := _match(listed, n, entry))}
         todo = [n for n in wanted if n not in found]

@@ -128,7 +128,9 @@ def vm_ids(item: Any) -> tuple[str | None, str | None]:
     """
     properties = props_of(item)
     details = properties.provider_specific_details if properties is not None else None
-    group = getattr(details, "target_resource_group_id", None) or getattr(details, "recovery_azure_resource_group_id", None)
+    group = getattr(details, "target_resource_group_id", None) or getattr(
+        details, "recovery_azure_resource_group_id", None
+    )
     name = getattr(details, "target_vm_name", None) or getattr(details, "recovery_azure_vm_name", None)
     if not group or not name:
         return None, getattr(details, "target_vm_id", None)
@@ -177,8 +179,15 @@ class ItemAction:
         raise NotImplementedError
 
     def run(
-        self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher | None = None
+        self,
+        client: Any,
+        subscription: str,
+        props: dict[str, Any],
+        watcher: JobWatcher | None = None,
+        listed: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Run the action on one item. `listed`: the item's container as listed just before (item name, lower
+        case -> item), so a wave reads its items in one paged request instead of one GET each."""
         machine = props.get("machine_name") or props["protected_item_name"]
         what = f"{machine}: {self.kind}"
         rg, vault = props["resource_group_name"], props["vault_name"]
@@ -188,7 +197,9 @@ class ItemAction:
             return client.replication_protected_items.get(*coordinates)
 
         try:
-            item = get_item()
+            item = listed.get(props["protected_item_name"].lower()) if listed is not None else get_item()
+            if item is None:
+                raise ResourceNotFoundError(f"{props['protected_item_name']} is not listed in its container")
         except ResourceNotFoundError:
             return self.item_missing(props, what)
         running = running_job(client, rg, vault, item)
@@ -271,10 +282,16 @@ class TestFailoverAction(ItemAction):
 
     def already_done(self, item: Any) -> str | None:
         state = item.properties.test_failover_state or ""
-        return "AlreadyDone" if state not in NO_TEST_STATES or "TestFailoverCleanup" in allowed_operations(item) else None
+        return (
+            "AlreadyDone" if state not in NO_TEST_STATES or "TestFailoverCleanup" in allowed_operations(item) else None
+        )
 
     def before(self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str]) -> dict[str, Any]:
-        return {"recovery_point_used": resolve_item_recovery_point(client, coordinates, props.get("recovery_point") or "latest")}
+        return {
+            "recovery_point_used": resolve_item_recovery_point(
+                client, coordinates, props.get("recovery_point") or "latest"
+            )
+        }
 
     def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         point_id = extra["recovery_point_used"]["id"]
@@ -356,13 +373,19 @@ class FailoverAction(ItemAction):
                 stop = stop_source_instances([props["instance_id"]], props["aws_region"])
             except SourceStopError as error:
                 raise ActionRefusedError(str(error)) from error
-        return {"recovery_point_used": point, "source_stop": stop, "skip_test_failover_reason": props.get("skip_test_failover_reason")}
+        return {
+            "recovery_point_used": point,
+            "source_stop": stop,
+            "skip_test_failover_reason": props.get("skip_test_failover_reason"),
+        }
 
     def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         shutdown = bool(props.get("shutdown_source"))
         point_id = extra["recovery_point_used"]["id"]
         specific: Any = (
-            models.InMageRcmUnplannedFailoverInput(perform_shutdown="true" if shutdown else "false", recovery_point_id=point_id)
+            models.InMageRcmUnplannedFailoverInput(
+                perform_shutdown="true" if shutdown else "false", recovery_point_id=point_id
+            )
             if props["architecture"] == "modernized"
             else models.InMageAzureV2UnplannedFailoverInput(recovery_point_id=point_id)
         )
@@ -375,7 +398,11 @@ class FailoverAction(ItemAction):
         )
 
     def details(self, props: dict[str, Any], item: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
-        return {"skip_test_failover_reason": props.get("skip_test_failover_reason"), **(extra or {}), "vm_id": vm_ids(item)[1]}
+        return {
+            "skip_test_failover_reason": props.get("skip_test_failover_reason"),
+            **(extra or {}),
+            "vm_id": vm_ids(item)[1],
+        }
 
 
 class CompleteMigrationAction(ItemAction):

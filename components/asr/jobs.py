@@ -389,7 +389,7 @@ class JobWatcher:
                 jobs = self.client.replication_jobs.list(
                     self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
                 )
-                self._snapshot = {job.name: job for job in jobs}
+                self._snapshot = {str(job.name): job for job in jobs}
                 self._taken_at = time.monotonic()
             job, taken_at = self._snapshot.get(job_name), self._taken_at
         if job is None:

@@ -106,10 +106,15 @@ class PlanActionProvider(DeclaredInputsProvider):
             if running is not None:
                 name, scenario, started = running
                 if scenario.lower() not in self.scenarios:
-                    raise ActionRefusedError(f"{what}: ASR job {name} ({scenario}) is running on the plan; wait for it to end")
+                    raise ActionRefusedError(
+                        f"{what}: ASR job {name} ({scenario}) is running on the plan; wait for it to end"
+                    )
                 pulumi.log.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
                 follow(client, rg, vault, name, what)
-                return {**self.details(props, items, None), **self._audit(subscription, props, name, started, "Attached")}
+                return {
+                    **self.details(props, items, None),
+                    **self._audit(subscription, props, name, started, "Attached"),
+                }
             done = self.already_done(items)
             if done:
                 return {**self.details(props, items, None), "result": done, "ended_at": now()}
@@ -132,7 +137,9 @@ class PlanActionProvider(DeclaredInputsProvider):
             follow(client, rg, vault, name, what)
             return {**self.details(props, items, extra), **self._audit(subscription, props, name, started, "Succeeded")}
 
-    def _audit(self, subscription: str, props: dict[str, Any], name: str, started: str | None, result: str) -> dict[str, Any]:
+    def _audit(
+        self, subscription: str, props: dict[str, Any], name: str, started: str | None, result: str
+    ) -> dict[str, Any]:
         return {
             "job_name": name,
             "job_id": job_id(subscription, props["resource_group_name"], props["vault_name"], name),
@@ -150,7 +157,9 @@ class PlanActionProvider(DeclaredInputsProvider):
         for machine in props["machines"]:
             container = (machine["fabric_name"], machine["container_name"])
             if container not in listed:
-                pages = client.replication_protected_items.list_by_replication_protection_containers(rg, vault, *container)
+                pages = client.replication_protected_items.list_by_replication_protection_containers(
+                    rg, vault, *container
+                )
                 listed[container] = {item.name.lower(): item for item in pages}
             item = listed[container].get(machine["protected_item_name"].lower())
             if item is None:
@@ -184,7 +193,11 @@ class PlanActionProvider(DeclaredInputsProvider):
             "requested": props.get("recovery_point") or "latest",
             "type": plan_recovery_point_type(props.get("recovery_point") or "latest"),
         }
-        return {"recovery_point_used": point, **(extra or {}), "items": {n: self.item_record(i) for n, i in items.items()}}
+        return {
+            "recovery_point_used": point,
+            **(extra or {}),
+            "items": {n: self.item_record(i) for n, i in items.items()},
+        }
 
     def item_record(self, item: Any) -> dict[str, Any]:
         return {"item_id": item.id}
@@ -251,7 +264,11 @@ class PlanFailoverProvider(PlanActionProvider):
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = super().validate(news)
-        if news.get("shutdown_source") is True and not is_unknown(news.get("aws_region")) and not news.get("aws_region"):
+        if (
+            news.get("shutdown_source") is True
+            and not is_unknown(news.get("aws_region"))
+            and not news.get("aws_region")
+        ):
             failures.append(CheckFailure("aws_region", "aws_region: is needed when shutdown_source is set"))
         return failures
 
@@ -276,7 +293,11 @@ class PlanFailoverProvider(PlanActionProvider):
             raise ActionRefusedError(f"{what} refused:\n" + "\n".join(f"  - {p}" for p in problems))
 
     def before(self, props: dict[str, Any]) -> dict[str, Any]:
-        skipped = {m["machine_name"]: m["skip_test_failover_reason"] for m in props["machines"] if m.get("skip_test_failover_reason")}
+        skipped = {
+            m["machine_name"]: m["skip_test_failover_reason"]
+            for m in props["machines"]
+            if m.get("skip_test_failover_reason")
+        }
         stop = None
         if props.get("shutdown_source"):
             try:
@@ -299,7 +320,9 @@ class PlanFailoverProvider(PlanActionProvider):
 
 
 def _declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
-    Resource.__init__(resource, provider, name, {**dict.fromkeys(AUDIT_KEYS), **inputs, "version": PROVIDER_VERSION}, opts)
+    Resource.__init__(
+        resource, provider, name, {**dict.fromkeys(AUDIT_KEYS), **inputs, "version": PROVIDER_VERSION}, opts
+    )
 
 
 class PlanTestFailover(Resource, module="asr", name="PlanTestFailover"):

@@ -160,7 +160,9 @@ class WavePostMigrationPrepProvider(DeclaredInputsProvider):
                     )
                 )
             for key, allowed in (("os", OPERATING_SYSTEMS), ("source_type", SOURCE_TYPES)):
-                failures += [CheckFailure("machines", f"machines.{name}.{f.reason}") for f in one_of(entry, key, allowed)]
+                failures += [
+                    CheckFailure("machines", f"machines.{name}.{f.reason}") for f in one_of(entry, key, allowed)
+                ]
         return failures
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -194,7 +196,12 @@ class WavePostMigrationPrep(Resource, module="asr", name="WavePostMigrationPrep"
         super().__init__(
             WavePostMigrationPrepProvider(),
             name,
-            {"machines": args.machines, "max_concurrency": args.max_concurrency, "version": args.version, "results": None},
+            {
+                "machines": args.machines,
+                "max_concurrency": args.max_concurrency,
+                "version": args.version,
+                "results": None,
+            },
             opts,
         )
 

@@ -122,7 +122,9 @@ def find_registration(
                 container_name=found[0]["name"],
                 process_server_id=str(server.get("id", "")),
                 master_target_id=_master_target(details, ip) if architecture == "classic" else "",
-                run_as_account_ids=[str(a["accountId"]) for a in details.get("runAsAccounts") or [] if a.get("accountId")],
+                run_as_account_ids=[
+                    str(a["accountId"]) for a in details.get("runAsAccounts") or [] if a.get("accountId")
+                ],
                 physical_site_id=str(details.get("physicalSiteId") or ""),
             ),
             "",

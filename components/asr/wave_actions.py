@@ -91,12 +91,17 @@ class WaveActionProvider(DeclaredInputsProvider):
         failures = one_of(news, "architecture", PROVIDER_TYPES)
         point = news.get("recovery_point")
         if point is not None and not is_unknown(point) and (not isinstance(point, str) or recovery_point_rule(point)):
-            failures.append(CheckFailure("recovery_point", f"recovery_point: {point!r} {recovery_point_rule(str(point))}"))
+            failures.append(
+                CheckFailure("recovery_point", f"recovery_point: {point!r} {recovery_point_rule(str(point))}")
+            )
         machines = news.get("machines")
         if is_unknown(machines) and not isinstance(machines, dict):
             return failures
         if not isinstance(machines, dict) or not machines:
-            return [*failures, CheckFailure("machines", f"machines: {machines!r} must map machine names to their items")]
+            return [
+                *failures,
+                CheckFailure("machines", f"machines: {machines!r} must map machine names to their items"),
+            ]
         for name, entry in machines.items():
             if not isinstance(entry, dict):
                 failures.append(CheckFailure("machines", f"machines.{name}: {entry!r} must be a mapping"))
@@ -120,13 +125,19 @@ class WaveActionProvider(DeclaredInputsProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         subscription = resolve_subscription_id(props.get("subscription_id"))
         results = self.run_machines(props, dict(props["machines"]))
-        resource_id = f"{vault_path(subscription, props['resource_group_name'], props['vault_name'])}/{self.action.kind}"
+        resource_id = (
+            f"{vault_path(subscription, props['resource_group_name'], props['vault_name'])}/{self.action.kind}"
+        )
         return CreateResult(resource_id, {**props, "results": results})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         machines: dict[str, Any] = dict(news["machines"])
         todo = pending_machines(olds, machines)
-        kept = {name: record for name, record in (olds.get("results") or {}).items() if name in machines and name not in todo}
+        kept = {
+            name: record
+            for name, record in (olds.get("results") or {}).items()
+            if name in machines and name not in todo
+        }
         ran = self.run_machines(news, {name: machines[name] for name in todo})
         return UpdateResult({**news, "results": {**kept, **ran}})
 
@@ -139,15 +150,33 @@ class WaveActionProvider(DeclaredInputsProvider):
         wave = {key: props.get(key) for key in WAVE_KEYS}
         with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
             watcher = JobWatcher(client, props["resource_group_name"], props["vault_name"])
+            listed = self._list_containers(client, props, machines)
             futures = {
-                name: pool.submit(self._one, client, subscription, {**wave, **entry, "machine_name": name}, watcher)
+                name: pool.submit(
+                    self._one, client, subscription, {**wave, **entry, "machine_name": name}, watcher,
+                    listed.get((entry["fabric_name"], entry["container_name"])),
+                )
                 for name, entry in sorted(machines.items())
-            }
+            }  # fmt: skip
             return {name: future.result() for name, future in futures.items()}
 
-    def _one(self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher) -> dict[str, Any]:
+    def _list_containers(self, client: Any, props: dict[str, Any], machines: dict[str, Any]) -> dict[Any, Any]:
+        """(fabric, container) -> {item name (lower case): item}: one paged read per container for the wave."""
+        listed: dict[Any, Any] = {}
+        for entry in machines.values():
+            key = (entry["fabric_name"], entry["container_name"])
+            if key not in listed:
+                pages = client.replication_protected_items.list_by_replication_protection_containers(
+                    props["resource_group_name"], props["vault_name"], *key
+                )
+                listed[key] = {item.name.lower(): item for item in pages}
+        return listed
+
+    def _one(
+        self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher, listed: dict[str, Any] | None
+    ) -> dict[str, Any]:
         try:
-            return self.action.run(client, subscription, props, watcher)
+            return self.action.run(client, subscription, props, watcher, listed)
         except Exception as error:  # recorded: one machine's failure never loses or blocks the others
             pulumi.log.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
             return failed_record(error)
@@ -169,7 +198,11 @@ class WaveFailoverProvider(WaveActionProvider):
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = super().validate(news)
-        if news.get("shutdown_source") is True and not is_unknown(news.get("aws_region")) and not news.get("aws_region"):
+        if (
+            news.get("shutdown_source") is True
+            and not is_unknown(news.get("aws_region"))
+            and not news.get("aws_region")
+        ):
             failures.append(CheckFailure("aws_region", "aws_region: is needed when shutdown_source is set"))
         return failures
 
@@ -182,9 +215,7 @@ class WaveCompleteMigrationProvider(WaveActionProvider):
 
 
 def _declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
-    Resource.__init__(
-        resource, provider, name, {"results": None, **inputs, "version": PROVIDER_VERSION}, opts
-    )
+    Resource.__init__(resource, provider, name, {"results": None, **inputs, "version": PROVIDER_VERSION}, opts)
 
 
 class WaveTestFailover(Resource, module="asr", name="WaveTestFailover"):

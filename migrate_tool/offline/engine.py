@@ -45,13 +45,23 @@ _ARM_IDS = {
 
 def _arm_state(typ: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     template = _ARM_IDS.get(typ)
-    path = template.format_map(_Default(inputs)) if template else f"/providers/{typ}/{_hex(typ, json.dumps(inputs, sort_keys=True, default=str))}"
+    path = (
+        template.format_map(_Default(inputs))
+        if template
+        else f"/providers/{typ}/{_hex(typ, json.dumps(inputs, sort_keys=True, default=str))}"
+    )
     arm_id = f"/subscriptions/{OFFLINE_SUBSCRIPTION}{path}"
     state: dict[str, Any] = {"id": arm_id, "name": arm_id.rsplit("/", 1)[-1], "azureApiVersion": "offline"}
     if typ == "azure-native:network:VirtualNetwork":
-        state["subnets"] = [{**subnet, "id": f"{arm_id}/subnets/{subnet['name']}"} for subnet in inputs.get("subnets", [])]
+        state["subnets"] = [
+            {**subnet, "id": f"{arm_id}/subnets/{subnet['name']}"} for subnet in inputs.get("subnets", [])
+        ]
     if typ == "azure-native:recoveryservices:ReplicationProtectedItem":
-        state["properties"] = {**inputs.get("properties", {}), "protectionState": OFFLINE_STAND_IN, "replicationHealth": OFFLINE_STAND_IN}
+        state["properties"] = {
+            **inputs.get("properties", {}),
+            "protectionState": OFFLINE_STAND_IN,
+            "replicationHealth": OFFLINE_STAND_IN,
+        }
     if typ == "azure-native:storage:StorageAccount":
         state["primaryEndpoints"] = {"blob": f"https://{inputs.get('accountName')}.blob.core.windows.net/"}
     return arm_id, state
@@ -68,9 +78,13 @@ def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str,
             "fabric_id": f"{vault}/replicationFabrics/{fabric}",
             "container_name": f"{OFFLINE_STAND_IN}-container-{_hex(typ, name, 'container', length=8)}",
             "process_server_id": f"{OFFLINE_STAND_IN}-process-server-{_hex(typ, name, 'ps', length=8)}",
-            "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{_hex(typ, name, 'mt', length=8)}" if classic else "",
+            "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{_hex(typ, name, 'mt', length=8)}"
+            if classic
+            else "",
             "run_as_account_ids": [f"{OFFLINE_STAND_IN}-run-as-account-1"] if classic else [],
-            "physical_site_id": "" if classic else f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site",
+            "physical_site_id": ""
+            if classic
+            else f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site",
         }
     if typ == "pulumi-python:dynamic/asr:ProtectableMachines":
         container = f"{vault}/replicationFabrics/{inputs.get('fabric_name')}/replicationProtectionContainers/{inputs.get('container_name')}"
@@ -82,7 +96,10 @@ def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str,
     if typ == "pulumi-python:dynamic/asr:DiscoveredMachines":
         site = inputs.get("physical_site_id")
         return {
-            "machine_ids": {m: f"{site}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}" for m in inputs.get("machines") or {}},
+            "machine_ids": {
+                m: f"{site}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}"
+                for m in inputs.get("machines") or {}
+            },
             "discovered_names": {m: m for m in inputs.get("machines") or {}},
         }
     return {}
@@ -133,7 +150,9 @@ class PlanMocks(pulumi_mocks.Mocks):
         token = typ.split(":")[-1]
         # Pulumi's auto-naming: a 7-character suffix on the logical name; AWS's name_prefix: 26 characters.
         auto_name = inputs.get("name") or (
-            inputs["namePrefix"] + _hex(typ, name, length=26) if inputs.get("namePrefix") else f"{name}-{_hex(typ, name, length=7)}"
+            inputs["namePrefix"] + _hex(typ, name, length=26)
+            if inputs.get("namePrefix")
+            else f"{name}-{_hex(typ, name, length=7)}"
         )
         arn_base = f"arn:aws:{{service}}:{region}:{OFFLINE_AWS_ACCOUNT}"
         if token == "Instance":
@@ -147,7 +166,11 @@ class PlanMocks(pulumi_mocks.Mocks):
             }
         if token == "SecurityGroup":
             group_id = f"sg-{_hex(typ, name)}"
-            return group_id, {"id": group_id, "name": auto_name, "arn": f"{arn_base.format(service='ec2')}:security-group/{group_id}"}
+            return group_id, {
+                "id": group_id,
+                "name": auto_name,
+                "arn": f"{arn_base.format(service='ec2')}:security-group/{group_id}",
+            }
         if token in ("SecurityGroupIngressRule", "SecurityGroupEgressRule"):
             rule_id = f"sgr-{_hex(typ, name)}"
             return rule_id, {"id": rule_id, "securityGroupRuleId": rule_id}
@@ -156,9 +179,17 @@ class PlanMocks(pulumi_mocks.Mocks):
             return arn, {"id": arn, "arn": arn, "name": auto_name}
         if token in ("Role", "InstanceProfile", "Policy"):
             kind = {"Role": "role", "InstanceProfile": "instance-profile", "Policy": "policy"}[token]
-            return auto_name, {"id": auto_name, "name": auto_name, "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:{kind}/{auto_name}"}
+            return auto_name, {
+                "id": auto_name,
+                "name": auto_name,
+                "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:{kind}/{auto_name}",
+            }
         if token == "Document":
-            return auto_name, {"id": auto_name, "name": auto_name, "arn": f"{arn_base.format(service='ssm')}:document/{auto_name}"}
+            return auto_name, {
+                "id": auto_name,
+                "name": auto_name,
+                "arn": f"{arn_base.format(service='ssm')}:document/{auto_name}",
+            }
         if token == "Association":
             association_id = "-".join(_hex(typ, name, str(n), length=k) for n, k in enumerate((8, 4, 4, 4, 12)))
             return association_id, {"id": association_id, "associationId": association_id}
@@ -169,7 +200,12 @@ class PlanMocks(pulumi_mocks.Mocks):
         if args.token == "aws:ec2/getAmi:getAmi":
             filters = {f["name"]: f["values"] for f in args.args.get("filters", [])}
             image_name = filters.get("name", ["image"])[0].replace("*", "2026.11.12")
-            return {"id": f"ami-{_hex('ami', image_name)}", "name": image_name, "architecture": "x86_64", "platform": "windows"}, []
+            return {
+                "id": f"ami-{_hex('ami', image_name)}",
+                "name": image_name,
+                "architecture": "x86_64",
+                "platform": "windows",
+            }, []
         raise NotImplementedError(f"the offline plan does not answer {args.token}")
 
 
@@ -241,6 +277,7 @@ def run_program(
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
+
     def run() -> None:
         program()
 

@@ -48,8 +48,20 @@ class StackFile:
     def load(cls, path: Path) -> StackFile:
         if not path.exists():
             raise FileNotFoundError(f"no stack file {path} (stacks are stacks/Pulumi.<stack>.yaml)")
-        document = yaml.safe_load(path.read_text()) or {}
+        try:
+            document = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(error, "problem", None) or "is not valid YAML"
+            raise ValueError(f"{path}: not valid YAML{where}: {problem}") from None
+        if not isinstance(document, dict):
+            raise ValueError(
+                f"{path}: {type(document).__name__} at the top level must be a mapping with a `config:` key"
+            )
         config = document.get("config") or {}
+        if not isinstance(config, dict):
+            raise ValueError(f"{path}: config: {type(config).__name__} must be a mapping of config keys to values")
         stack = cls(name=path.name[len("Pulumi.") : -len(".yaml")], config=config)
         for key, value in config.items():
             if isinstance(value, dict) and "secure" in value:
@@ -223,7 +235,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "outputs": {k: SECRET if k in plan.run.secret_outputs else v for k, v in sorted(plan.run.outputs.items())},
         "policy": [
-            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message} for v in plan.verdicts
+            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message}
+            for v in plan.verdicts
         ],
     }
 
@@ -237,7 +250,9 @@ def write_plan(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
     return plan_path, runbook_path
 
 
-def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None, policy_config: Path | None = None) -> int:
+def main(
+    stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None, policy_config: Path | None = None
+) -> int:
     """Print and write the offline plan of `stack`.
 
     Exit 0 on success; 1 on bad config, a program error or a mandatory policy violation (the plan
@@ -253,14 +268,18 @@ def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None
         print(f"error: the program stopped: {err}\nNothing was planned.", file=sys.stderr)
         return 1
     print(NOTICE)
-    print(f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n")
+    print(
+        f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n"
+    )
     print("Resources:")
     print(render_tree(plan.run.resources))
     print("\nStack outputs:")
     print(render_outputs(plan.run))
     for key in plan.missing_secrets:
-        print(f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
-              f" `pulumi config set --secret {key} <value>` (the plan used a placeholder).")
+        print(
+            f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
+            f" `pulumi config set --secret {key} <value>` (the plan used a placeholder)."
+        )
     for key in plan.plaintext_secrets:
         print(f"\nwarning: {key} is stored in plain text in the stack file; re-set it with --secret.")
     print("\n" + format_verdicts(plan.verdicts))
@@ -269,6 +288,8 @@ def main(stack: str, out_dir: Path | None = None, stacks_dir: Path | None = None
     if has_mandatory_violation(plan.verdicts):
         print("error: mandatory policy violations (above): this wave must not be deployed as it is.", file=sys.stderr)
         return 1
-    print(f"Planned {sum(r.custom for r in plan.run.resources)} resources in"
-          f" {sum(not r.custom for r in plan.run.resources)} components. {NOTICE.split(':')[0]}.")
+    print(
+        f"Planned {sum(r.custom for r in plan.run.resources)} resources in"
+        f" {sum(not r.custom for r in plan.run.resources)} components. {NOTICE.split(':')[0]}."
+    )
     return 0

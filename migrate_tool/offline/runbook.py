@@ -56,7 +56,10 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         + (" (**not set yet**)" if key in secrets["missing"] else " (present, encrypted)")
         for key in secrets["missing"] + secrets["encryptedInStackFile"]
     ]
-    preflight += [f"- [ ] **Move `{key}` out of plain text**: `pulumi config set --secret {key} <value>`" for key in secrets["plaintextInStackFile"]]
+    preflight += [
+        f"- [ ] **Move `{key}` out of plain text**: `pulumi config set --secret {key} <value>`"
+        for key in secrets["plaintextInStackFile"]
+    ]
     preflight += [
         f"- [ ] Azure: Contributor on the subscription for location `{wave.azure.location}`; ARM_* / AZURE_* credentials",
         f"- [ ] AWS: credentials for account owning `{wave.aws.vpc_id}` in `{wave.aws.region}`",
@@ -86,7 +89,14 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         _table(
             ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size", "Lifecycle phase"],
             [
-                [m.name, m.instance_id, m.private_ip, m.os, m.vm_size or "chosen by ASR", m.phase or wave.lifecycle.phase]
+                [
+                    m.name,
+                    m.instance_id,
+                    m.private_ip,
+                    m.os,
+                    m.vm_size or "chosen by ASR",
+                    m.phase or wave.lifecycle.phase,
+                ]
                 for m in wave.machines
             ],
         ),
@@ -103,9 +113,18 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
             [[components.get(r["parent"], "(stack)"), f"`{r['type']}`", r["name"]] for r in resources],
         ),
         "## Stack outputs (contract for follow-on DR stacks)",
-        _table(["Output", "Value"], [[f"`{k}`", f"`{v}`" if not isinstance(v, list) else f"{len(v)} entries"] for k, v in plan["outputs"].items()]),
+        _table(
+            ["Output", "Value"],
+            [
+                [f"`{k}`", f"`{v}`" if not isinstance(v, list) else f"{len(v)} entries"]
+                for k, v in plan["outputs"].items()
+            ],
+        ),
         "## Policy verdicts",
-        _table(["Level", "Policy", "Resource", "Message"], [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]])
+        _table(
+            ["Level", "Policy", "Resource", "Message"],
+            [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]],
+        )
         if plan["policy"]
         else "No policy violations.",
         "## Steps",

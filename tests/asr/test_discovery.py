@@ -67,7 +67,10 @@ def test_classic_discovery_of_a_listed_machine_sends_nothing(
 ) -> None:
     fake_arm.put_resource(
         f"{CONTAINER}/replicationProtectableItems/known",
-        {"friendlyName": "WEB01", "customDetails": {"instanceType": "VMwareVirtualMachine", "ipAddress": "172.31.10.11"}},
+        {
+            "friendlyName": "WEB01",
+            "customDetails": {"instanceType": "VMwareVirtualMachine", "ipAddress": "172.31.10.11"},
+        },
     )
     result = ProtectableMachinesProvider().create(_classic())
     assert fake_arm.calls(skip_reads=True) == []
@@ -90,7 +93,9 @@ def test_classic_update_discovers_only_new_machines(
     assert set(outs["protectable_item_ids"]) == {"web01", "db01"}
 
 
-def test_throttled_discovery_post_is_retried(fake_arm: FakeArm, arm_env: StaticTokenCredential, classic_fabric: None) -> None:
+def test_throttled_discovery_post_is_retried(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, classic_fabric: None
+) -> None:
     fake_arm.fail_next("POST", r"/discoverProtectableItem$", 429)  # no Retry-After: retried by AsrRetryPolicy
     ProtectableMachinesProvider().create(_classic())
     assert fake_arm.calls(skip_reads=True) == [("POST", f"{CONTAINER}/discoverProtectableItem")] * 2
@@ -181,7 +186,10 @@ def test_modernized_throttled_list_is_retried(fake_arm: FakeArm, arm_env: Static
 
 def test_pick_machine_prefers_the_name_on_a_tie() -> None:
     def machine(name: str, display: str) -> dict[str, Any]:
-        return {"id": name, "properties": {"displayName": display, "networkAdapters": [{"ipAddressList": ["10.0.0.4"]}]}}
+        return {
+            "id": name,
+            "properties": {"displayName": display, "networkAdapters": [{"ipAddressList": ["10.0.0.4"]}]},
+        }
 
     assert pick_machine([machine("a", "x"), machine("b", "Web01")], "10.0.0.4", "web01") == machine("b", "Web01")
     assert pick_machine([machine("a", "x")], "10.0.0.5", "web01") is None
@@ -189,7 +197,9 @@ def test_pick_machine_prefers_the_name_on_a_tie() -> None:
 
 def test_check_rejects_a_site_that_is_not_an_offazure_site(fake_arm: FakeArm) -> None:
     failures = DiscoveredMachinesProvider().check({}, _modern(fake_arm, physical_site_id="/subscriptions/s/x")).failures
-    assert [f.reason for f in failures] == ["physical_site_id: '/subscriptions/s/x' must be a Microsoft.OffAzure site ARM id"]
+    assert [f.reason for f in failures] == [
+        "physical_site_id: '/subscriptions/s/x' must be a Microsoft.OffAzure site ARM id"
+    ]
 
 
 @pytest.mark.parametrize("provider", [ProtectableMachinesProvider(), DiscoveredMachinesProvider()])
@@ -206,4 +216,7 @@ def test_providers_round_trip_in_a_fresh_interpreter_without_secrets(
     broken = {**props, "vault_name": ""} if classic else {**props, "physical_site_id": ""}
     lines = round_trip(provider, secret, broken)
     key = "vault_name" if classic else "physical_site_id"
-    assert lines == [f"{type(provider).__module__} {type(provider).__name__} {{}}", f"[\"{key}: '' must be a non-empty string\"]"]
+    assert lines == [
+        f"{type(provider).__module__} {type(provider).__name__} {{}}",
+        f"[\"{key}: '' must be a non-empty string\"]",
+    ]

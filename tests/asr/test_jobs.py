@@ -127,7 +127,10 @@ def test_job_found_from_location_first(fake_arm: FakeArm, arm_env: StaticTokenCr
     with arm.site_recovery_client() as client:
         job = _test_failover(client)
     assert job == _only_job(fake_arm)
-    assert fake_arm.calls() == [("POST", f"{item}/testFailover"), ("GET", f"{item.split('/replicationFabrics')[0]}/replicationJobs/{job}")]
+    assert fake_arm.calls() == [
+        ("POST", f"{item}/testFailover"),
+        ("GET", f"{item.split('/replicationFabrics')[0]}/replicationJobs/{job}"),
+    ]
 
 
 def test_a_header_naming_an_unrelated_job_is_not_followed(

@@ -42,7 +42,9 @@ def _fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASR_REGISTRATION_POLL_SECONDS", "0.05")
 
 
-def test_modernized_registration_outputs_the_appliances_fabric(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+def test_modernized_registration_outputs_the_appliances_fabric(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
     fake_arm.register_appliance("other-fabric", "other-container", "modernized", "172.31.99.99", site="other")
     fake_arm.register_appliance("fabric1", "container1", "modernized", IP)
     result = ApplianceRegistrationProvider().create(_props())
@@ -55,7 +57,10 @@ def test_modernized_registration_outputs_the_appliances_fabric(fake_arm: FakeArm
     }
     assert result.outs["run_as_account_ids"] == []
     assert result.outs["physical_site_id"] == fake_arm.site_path()
-    assert result.id == "/Subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices/vaults/vault1/replicationFabrics/fabric1"
+    assert (
+        result.id
+        == "/Subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices/vaults/vault1/replicationFabrics/fabric1"
+    )
     # Only reads: the fabric is never created by a PUT.
     assert fake_arm.calls(skip_reads=True) == []
     assert ("GET", f"{FABRICS}/fabric1/replicationProtectionContainers") in fake_arm.calls()
@@ -142,13 +147,20 @@ def test_a_bad_poll_interval_names_the_variable(
 
 
 def test_fabric_present_without_container_is_reported() -> None:
-    fabric = {"name": "f1", "properties": {"customDetails": {"instanceType": "InMageRcm", "processServers": [{"id": "p", "ipAddresses": [IP]}]}}}
+    fabric = {
+        "name": "f1",
+        "properties": {
+            "customDetails": {"instanceType": "InMageRcm", "processServers": [{"id": "p", "ipAddresses": [IP]}]}
+        },
+    }
     registration, missing = find_registration([fabric], lambda _name: [], "modernized", IP)
     assert registration is None
     assert missing == f"fabric f1 has the appliance {IP} but no protection container yet"
 
 
-def test_read_refreshes_without_waiting_and_delete_sends_nothing(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
+def test_read_refreshes_without_waiting_and_delete_sends_nothing(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
     provider = ApplianceRegistrationProvider()
     stale = {**_props(), "fabric_name": "old"}
     assert provider.read("id", stale).outs == stale  # nothing registered: keep the last outputs
@@ -176,7 +188,9 @@ def test_diff(change: dict[str, Any], changes: bool, replaces: list[str]) -> Non
 
 
 def test_check_names_field_value_and_rule() -> None:
-    failures = ApplianceRegistrationProvider().check({}, {**_props(), "appliance_ip": "", "timeout_minutes": 0}).failures
+    failures = (
+        ApplianceRegistrationProvider().check({}, {**_props(), "appliance_ip": "", "timeout_minutes": 0}).failures
+    )
     assert sorted(f.reason for f in failures) == [
         "appliance_ip: '' must be a non-empty string",
         "timeout_minutes: 0 must be a positive number",

@@ -18,7 +18,9 @@ class StrictCheckProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         value = news.get("resource_group_name")
-        failures = [] if isinstance(value, str) else [CheckFailure("resource_group_name", f"{value!r} must be a string")]
+        failures = (
+            [] if isinstance(value, str) else [CheckFailure("resource_group_name", f"{value!r} must be a string")]
+        )
         return CheckResult(news, failures)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -41,7 +43,9 @@ class Broken(Resource, module="broken", name="Action"):
         super().__init__(provider, name, {"resource_group_name": resource_group_name})
 
 
-def run(raw: dict[str, Any], _secrets: Any, stack: str, *, monitor: RecordingMonitor, preview: bool, **_: Any) -> ProgramRun:
+def run(
+    raw: dict[str, Any], _secrets: Any, stack: str, *, monitor: RecordingMonitor, preview: bool, **_: Any
+) -> ProgramRun:
     """A resource group and one action bound to its name (an output: unknown in preview while the group changes)."""
 
     def program() -> None:

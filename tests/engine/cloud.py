@@ -51,7 +51,9 @@ class Cloud:
         resource_id, state = self.mocks.new_resource(args)
         if typ.startswith("pulumi:providers:") and "region" in inputs:
             self.mocks.regions[provider or name] = inputs["region"]
-        resource_id, state = json.loads(json.dumps([resource_id, state], default=str).replace(OFFLINE_SUBSCRIPTION, SUBSCRIPTION))
+        resource_id, state = json.loads(
+            json.dumps([resource_id, state], default=str).replace(OFFLINE_SUBSCRIPTION, SUBSCRIPTION)
+        )
         if typ == PROTECTED_ITEM:
             self._seed_item(inputs)
         if typ == RECOVERY_PLAN:
@@ -94,7 +96,11 @@ class Cloud:
         details = (
             {"instanceType": "InMageRcm", "targetVmName": item, "targetResourceGroupId": target_group}
             if specific["instanceType"] == "InMageRcm"
-            else {"instanceType": "InMageAzureV2", "recoveryAzureVMName": item, "recoveryAzureResourceGroupId": target_group}
+            else {
+                "instanceType": "InMageAzureV2",
+                "recoveryAzureVMName": item,
+                "recoveryAzureResourceGroupId": target_group,
+            }
         )
         self.fake.put_resource(
             path,
@@ -113,7 +119,9 @@ class Cloud:
             ("rp-crash", "2026-05-01T10:00:00Z", "CrashConsistent"),
             ("rp-app", "2026-05-01T09:00:00Z", "AppConsistent"),
         ):
-            self.fake.put_resource(f"{path}/recoveryPoints/{point}", {"recoveryPointTime": when, "recoveryPointType": kind})
+            self.fake.put_resource(
+                f"{path}/recoveryPoints/{point}", {"recoveryPointTime": when, "recoveryPointType": kind}
+            )
 
     def _seed_plan(self, inputs: dict[str, Any]) -> None:
         vault_path = self.fake.vault_path(inputs["resourceGroupName"], inputs["resourceName"])

@@ -381,9 +381,7 @@ class Engine:
         for urn in order:
             stored = self.state[urn]
             if stored.protect:
-                raise EngineError(
-                    f"refusing to delete protected resource {urn}: run `pulumi state unprotect` first"
-                )
+                raise EngineError(f"refusing to delete protected resource {urn}: run `pulumi state unprotect` first")
             if stored.retain_on_delete:
                 self._record(Step("forget", stored.type, stored.name))
             elif stored.dynamic:

@@ -77,7 +77,11 @@ class FakeCompute(FakeArm):
     """`FakeArm` plus virtual machines; see the module docstring."""
 
     def __init__(
-        self, *, job_step_seconds: float = 0.05, retry_after: str | None = "0.05", compute_step_seconds: float | None = None
+        self,
+        *,
+        job_step_seconds: float = 0.05,
+        retry_after: str | None = "0.05",
+        compute_step_seconds: float | None = None,
     ) -> None:
         """`compute_step_seconds`: how long Compute operations and restarts take (default: `job_step_seconds`)."""
         super().__init__(job_step_seconds=job_step_seconds, retry_after=retry_after)
@@ -307,6 +311,4 @@ def fake_compute_fixture() -> Iterator[FakeCompute]:
 @pytest.fixture(name="compute_env")
 def compute_env_fixture(fake_compute: FakeCompute, monkeypatch: pytest.MonkeyPatch) -> StaticTokenCredential:
     """The client layer aimed at `fake_compute`, with short waits; returns the credential clients get."""
-    return aim_client_layer(
-        fake_compute.url, monkeypatch, ASR_VM_READY_TIMEOUT_SECONDS="1", ASR_VM_POLL_SECONDS="0.02"
-    )
+    return aim_client_layer(fake_compute.url, monkeypatch, ASR_VM_READY_TIMEOUT_SECONDS="1", ASR_VM_POLL_SECONDS="0.02")

@@ -92,7 +92,9 @@ class Job:
     target_name: str  # targetObjectName: the item's or plan's friendly name
     created: float
     target_id: str = ""
-    start_time: str = field(default_factory=lambda: _now_iso())  # targetObjectId: the item's or plan's name (ASR's own id of it)
+    start_time: str = field(
+        default_factory=lambda: _now_iso()
+    )  # targetObjectId: the item's or plan's name (ASR's own id of it)
     final_state: str = "Succeeded"
     final_description: str = "Completed"
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -470,9 +472,12 @@ class FakeArm:
             http.close_connection = True
             return  # the socket closes without an answer
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-        code = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(
-            fault.status, "Error"
-        )
+        code = {
+            429: "TooManyRequests",
+            500: "InternalServerError",
+            503: "ServiceUnavailable",
+            504: "GatewayTimeout",
+        }.get(fault.status, "Error")
         _send(http, fault.status, _error(code, f"injected {fault.status}"), headers)
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
@@ -654,9 +659,7 @@ class FakeArm:
         job = self._new_job(match, scenario, friendly, item_key, effect)
         return 202, None, self._action_headers(match, job)
 
-    def _discover_protectable_item(
-        self, match: re.Match[str], key: str, body: Any
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _discover_protectable_item(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         container_key = key.rsplit("/", 1)[0]
         if container_key not in self.resources:
             return 404, _error("NotFound", f"{container_key} was not found"), {}

@@ -66,7 +66,11 @@ def _item(fake: FakeArm, machine: str = "web01", architecture: str = "modernized
     details = (
         {"instanceType": "InMageRcm", "targetVmName": machine, "targetResourceGroupId": target_group}
         if architecture == "modernized"
-        else {"instanceType": "InMageAzureV2", "recoveryAzureVMName": machine, "recoveryAzureResourceGroupId": target_group}
+        else {
+            "instanceType": "InMageAzureV2",
+            "recoveryAzureVMName": machine,
+            "recoveryAzureResourceGroupId": target_group,
+        }
     )
     fake.add_protected_item(FABRIC, CONTAINER, machine, providerSpecificDetails=details, **properties)
     for name, when, kind in (
@@ -361,7 +365,11 @@ def test_throttled_failover_post_is_retried_and_starts_one_job(
 
 ACTIONS = [
     ("testFailover", TestFailoverAction, {}),
-    ("testFailoverCleanup", TestFailoverCleanupAction, {"testFailoverState": "WaitingForCompletion", "allowedOperations": ["TestFailoverCleanup"]}),
+    (
+        "testFailoverCleanup",
+        TestFailoverCleanupAction,
+        {"testFailoverState": "WaitingForCompletion", "allowedOperations": ["TestFailoverCleanup"]},
+    ),
     ("unplannedFailover", FailoverAction, _tested()),
     ("remove", CompleteMigrationAction, {"activeLocation": "Recovery", "allowedOperations": ["CompleteMigration"]}),
 ]
@@ -416,7 +424,9 @@ def test_a_malformed_answer_after_the_post_says_the_action_started_and_a_rerun_a
     fake_arm.action_headers = headers
     original = len(fake_arm.requests)
     fake_arm.malform_next("GET", read, skip=skip)
-    with pytest.raises(LifecycleActionError, match=r"(?is)web01: failover: .*(accepted|started).*rerunning `pulumi up` is safe"):
+    with pytest.raises(
+        LifecycleActionError, match=r"(?is)web01: failover: .*(accepted|started).*rerunning `pulumi up` is safe"
+    ):
         create(FailoverAction(), _props())
     assert len(_posts(fake_arm)) == 1 and original == 0
     outs = create(FailoverAction(), _props())  # the rerun: the job is found on the item, nothing is sent again

@@ -16,13 +16,19 @@ def _declared_types() -> dict[str, str]:
     raw = example_wave()
     raw["lifecycle"] = {"phase": "tested"}
     run = run_wave(raw)
-    return {r.name.removeprefix("wave1-lifecycle-"): r.type for r in run.resources if r.name.startswith("wave1-lifecycle-test")}
+    return {
+        r.name.removeprefix("wave1-lifecycle-"): r.type
+        for r in run.resources
+        if r.name.startswith("wave1-lifecycle-test")
+    }
 
 
 def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = True) -> list[Any]:
     """The wave's test failover and cleanup resources, with one machine's records as wave_actions records them."""
     types = _declared_types()
-    test = stack_resource(types["test-failover"], f"{machine}-test-failover", {"results": {machine: {"result": result}}})
+    test = stack_resource(
+        types["test-failover"], f"{machine}-test-failover", {"results": {machine: {"result": result}}}
+    )
     cleanup_result = "Succeeded" if cleaned_up else "NothingToCleanUp"
     cleanup = stack_resource(
         types["test-failover-cleanup"], f"{machine}-cleanup", {"results": {machine: {"result": cleanup_result}}}
@@ -31,15 +37,24 @@ def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = T
 
 
 def test_an_attached_test_failover_counts_as_done() -> None:
-    resources = [*_test_failover("orders-web01", result="Attached"), *_test_failover("orders-db01", result="AlreadyDone")]
+    resources = [
+        *_test_failover("orders-web01", result="Attached"),
+        *_test_failover("orders-db01", result="AlreadyDone"),
+    ]
     assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
 
 
 def test_a_recovery_plan_test_failover_covers_every_machine_in_it() -> None:
     machines = [{"machine_name": "orders-web01"}, {"machine_name": "orders-db01"}]
     resources = [
-        stack_resource("pulumi-python:dynamic/asr:PlanTestFailover", "plan-tf", {"machines": machines, "result": "Succeeded"}),
-        stack_resource("pulumi-python:dynamic/asr:PlanTestFailoverCleanup", "plan-tfc", {"machines": machines, "result": "Succeeded"}),
+        stack_resource(
+            "pulumi-python:dynamic/asr:PlanTestFailover", "plan-tf", {"machines": machines, "result": "Succeeded"}
+        ),
+        stack_resource(
+            "pulumi-python:dynamic/asr:PlanTestFailoverCleanup",
+            "plan-tfc",
+            {"machines": machines, "result": "Succeeded"},
+        ),
     ]
     assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
 

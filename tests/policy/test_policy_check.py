@@ -143,12 +143,29 @@ def test_the_example_wave_plans_without_violations(tmp_path: Path) -> None:
 def test_a_violating_wave_fails_the_offline_plan_command_with_the_policys_message(tmp_path: Path) -> None:
     # Config validation already refuses names Azure would refuse; a stricter organisation convention,
     # made mandatory in the pack config, is what this valid wave breaks.
-    (tmp_path / "Pulumi.badnames.yaml").write_text(yaml.safe_dump({"config": {"migration:wave": copy.deepcopy(EXAMPLE_WAVE)}}))
+    (tmp_path / "Pulumi.badnames.yaml").write_text(
+        yaml.safe_dump({"config": {"migration:wave": copy.deepcopy(EXAMPLE_WAVE)}})
+    )
     (tmp_path / "pack.json").write_text(json.dumps({"org-naming-convention": "mandatory"}))
     result = subprocess.run(
-        [sys.executable, "-m", "migrate_tool", "plan", "badnames", "--stacks-dir", str(tmp_path),
-         "--out", str(tmp_path / "out"), "--policy-config", str(tmp_path / "pack.json")],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "migrate_tool",
+            "plan",
+            "badnames",
+            "--stacks-dir",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+            "--policy-config",
+            str(tmp_path / "pack.json"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "mandatory policy violations (above): this wave must not be deployed as it is." in result.stderr

@@ -121,7 +121,9 @@ def test_a_second_run_uninstalls_nothing_and_restarts_again(
 
 
 def _wave(*machines: tuple[str, str]) -> dict[str, Any]:
-    entries = {name: {"vm_resource_id": _vm_id(name), "os": os_type, "source_type": "physical"} for name, os_type in machines}
+    entries = {
+        name: {"vm_resource_id": _vm_id(name), "os": os_type, "source_type": "physical"} for name, os_type in machines
+    }
     return {"machines": entries, "max_concurrency": 4, "version": "1"}
 
 
@@ -299,9 +301,13 @@ def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
     provider.create(_wave(("vm1", "linux")))  # clients and tokens were in use in this process
     with arm.compute_client() as client:
         client.virtual_machines.instance_view(RG, "vm1")
-        lines = round_trip(provider, secret, {"machines": {"m": {"vm_resource_id": "x", "os": "linux", "source_type": "physical"}}})
+        lines = round_trip(
+            provider, secret, {"machines": {"m": {"vm_resource_id": "x", "os": "linux", "source_type": "physical"}}}
+        )
     assert lines[0] == "components.asr.post_migration WavePostMigrationPrepProvider {}"
-    assert json.loads(lines[1])[0].startswith("machines.m.vm_resource_id: 'x'"), lines  # check ran in the fresh interpreter
+    assert json.loads(lines[1])[0].startswith("machines.m.vm_resource_id: 'x'"), (
+        lines
+    )  # check ran in the fresh interpreter
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -322,7 +328,9 @@ def test_resource_declares_its_type_token_and_inputs() -> None:
 
     @pulumi.runtime.test
     def check() -> pulumi.Output[bool]:
-        machines = {"orders-web01": {"vm_resource_id": _vm_id("orders-web01"), "os": "windows", "source_type": "physical"}}
+        machines = {
+            "orders-web01": {"vm_resource_id": _vm_id("orders-web01"), "os": "windows", "source_type": "physical"}
+        }
         prep = WavePostMigrationPrep("wave1-post-migration", WavePostMigrationPrepArgs(machines=machines))
 
         def verify(results: dict[str, Any]) -> bool:
