@@ -71,6 +71,13 @@ def read_status(wave: WaveConfig, progress: Callable[[str], None]) -> list[Machi
     items: dict[str, Any] = {}
     jobs: dict[str, Any] = {}
     with site_recovery_client() as client:
+        # Jobs first: a job that has ended has changed its item, so the items read next show where it led (read
+        # the other way round, a job ending in between shows "Succeeded" beside the item's old state).
+        listed: list[Any] = list(client.replication_jobs.list(rg, vault))
+        for job in listed:
+            target = (job.properties.target_object_name or "").lower() if job.properties is not None else ""
+            if target and _job_time(job) >= _job_time(jobs.get(target)):
+                jobs[target] = job
         fabrics: list[Any] = list(client.replication_fabrics.list(rg, vault))
         for f_index, fabric in enumerate(fabrics, 1):
             containers: list[Any] = list(
@@ -86,11 +93,6 @@ def read_status(wave: WaveConfig, progress: Callable[[str], None]) -> list[Machi
                     items[(item.properties.friendly_name or item.name).lower()] = item
                     items.setdefault(item.name.lower(), item)
             progress(f"fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
-        listed: list[Any] = list(client.replication_jobs.list(rg, vault))
-        for job in listed:
-            target = (job.properties.target_object_name or "").lower() if job.properties is not None else ""
-            if target and _job_time(job) >= _job_time(jobs.get(target)):
-                jobs[target] = job
         progress(f"fabrics {len(fabrics)}/{len(fabrics)}, protected items {len(items)}, jobs read")
     phases = {m.name: m.phase or wave.lifecycle.phase for m in wave.machines}
     result = []

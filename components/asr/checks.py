@@ -48,3 +48,14 @@ def positive_number(news: Mapping[str, Any], key: str) -> list[CheckFailure]:
     if is_unknown(value) or (not isinstance(value, bool) and isinstance(value, int | float) and value > 0):
         return []
     return [CheckFailure(key, f"{key}: {value!r} must be a positive number")]
+
+
+def machine_entries(news: Mapping[str, Any], rule: str) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """A wave resource's `machines` input: the known entries (name -> mapping; unknown or malformed ones as {}),
+    and a failure naming `rule` if the input is known and not a non-empty mapping."""
+    machines = news.get("machines")
+    if is_unknown(machines) and not isinstance(machines, Mapping):
+        return {}, []
+    if not isinstance(machines, Mapping) or not machines:
+        return {}, [CheckFailure("machines", f"machines: {machines!r} {rule}")]
+    return {str(name): entry if isinstance(entry, Mapping) else {} for name, entry in machines.items()}, []

@@ -26,7 +26,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
-from components.asr.checks import is_unknown, one_of
+from components.asr.checks import machine_entries, one_of
 from components.asr.jobs import JobMatch, start_job, wait_for_job
 from components.asr.provider import DeclaredInputsProvider
 
@@ -62,14 +62,9 @@ class ProtectableMachinesProvider(DeclaredInputsProvider):
     updating = ("machines", "version")
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        machines = news.get("machines")
-        if is_unknown(machines) and not isinstance(machines, dict):
-            return []
-        if not isinstance(machines, dict) or not machines:
-            return [CheckFailure("machines", f"machines: {machines!r} must map machine names to their IP and OS")]
-        failures = []
+        machines, failures = machine_entries(news, "must map machine names to their IP and OS")
         for name, entry in machines.items():
-            for failure in one_of(entry if isinstance(entry, dict) else {}, "os_type", OS_TYPES):
+            for failure in one_of(entry, "os_type", OS_TYPES):
                 failures.append(CheckFailure("machines", f"machines.{name}.{failure.reason}"))
         return failures
 

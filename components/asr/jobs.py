@@ -326,13 +326,8 @@ def wait_for_job(
         status = job_status(job)
         if progress is not None:
             progress(status)
-        outcome = status.outcome
-        if outcome is JobOutcome.SUCCEEDED:
+        if _ended(status, resource_group_name, vault_name):
             return status
-        if outcome is JobOutcome.SUSPENDED:
-            raise AsrJobSuspendedError(status, resource_group_name, vault_name)
-        if outcome is not None:
-            raise AsrJobError(status, resource_group_name, vault_name)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise AsrJobTimeoutError(status, vault_name, timeout)
@@ -370,13 +365,8 @@ class JobWatcher:
             status = job_status(job)
             if progress is not None:
                 progress(status)
-            outcome = status.outcome
-            if outcome is JobOutcome.SUCCEEDED:
+            if _ended(status, self.resource_group_name, self.vault_name):
                 return status
-            if outcome is JobOutcome.SUSPENDED:
-                raise AsrJobSuspendedError(status, self.resource_group_name, self.vault_name)
-            if outcome is not None:
-                raise AsrJobError(status, self.resource_group_name, self.vault_name)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AsrJobTimeoutError(status, self.vault_name, timeout)
@@ -395,6 +385,16 @@ class JobWatcher:
         if job is None:
             job = self.client.replication_jobs.get(self.resource_group_name, self.vault_name, job_name)
         return job, taken_at
+
+
+def _ended(status: JobStatus, resource_group_name: str, vault_name: str) -> bool:
+    """True once the job succeeded, False while ASR runs it; raises for any other end (see the module docstring)."""
+    outcome = status.outcome
+    if outcome is JobOutcome.SUSPENDED:
+        raise AsrJobSuspendedError(status, resource_group_name, vault_name)
+    if outcome is not None and outcome is not JobOutcome.SUCCEEDED:
+        raise AsrJobError(status, resource_group_name, vault_name)
+    return outcome is JobOutcome.SUCCEEDED
 
 
 def job_status(job: Any) -> JobStatus:

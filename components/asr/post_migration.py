@@ -45,7 +45,7 @@ from azure.mgmt.compute import ComputeManagementClient, models
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.asr.arm import AsrSettingsError, compute_client
-from components.asr.checks import is_unknown, one_of
+from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "1"
@@ -142,14 +142,8 @@ class WavePostMigrationPrepProvider(DeclaredInputsProvider):
     updating = ("machines", "version")
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        machines = news.get("machines")
-        if is_unknown(machines) and not isinstance(machines, dict):
-            return []
-        if not isinstance(machines, dict) or not machines:
-            return [CheckFailure("machines", f"machines: {machines!r} must map machine names to their VMs")]
-        failures = []
+        machines, failures = machine_entries(news, "must map machine names to their VMs")
         for name, entry in machines.items():
-            entry = entry if isinstance(entry, dict) else {}
             vm_id = entry.get("vm_resource_id")
             if not is_unknown(vm_id) and (not isinstance(vm_id, str) or not _VM_ID.match(vm_id)):
                 failures.append(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -789,6 +790,11 @@ def _api_version_for(path: str) -> str | None:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 512  # the default backlog of 5 refuses connections when a whole wave's actions start at once
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away (a killed plugin, a closed pool) is not an error of the fake's."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _vault_key(match: re.Match[str]) -> str:
