@@ -248,6 +248,8 @@ class WaveLifecycle(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[args.replication]),
         )
         self._args = args
+        self.preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}
+        """machine name -> its post-migration record, for machines whose migration is complete."""
         # The vault by name from config: an action's identity is known at preview time, so a change upstream
         # (an output not known yet) never shows as a replacement of an action that ran.
         base = {
@@ -337,10 +339,8 @@ class WaveLifecycle(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[complete]),
         )
         results["postMigration"] = prep.results
-        self.preparations = {m.name: _record(prep.results, m.name) for m in members}
+        self.preparations.update({m.name: _record(prep.results, m.name) for m in members})
         return prep
-
-    preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}
 
     def _recovery_plan(
         self, name: str, machines: list[MachineConfig], phase: str, base: dict[str, Any], after: pulumi.Resource
