@@ -343,7 +343,8 @@ class JobWatcher:
     one request per job per interval. The watcher lists the vault's jobs started since it was made
     (`$filter=startTime eq '<time>'`, the query Azure PowerShell's `Get-AzRecoveryServicesAsrJob -StartTime`
     sends) every `ASR_JOB_POLL_SECONDS` while anyone waits (a paged list carries no `Retry-After` to follow), and
-    reads a job the list does not show with a GET. `wait` has `wait_for_job`'s outcomes and errors.
+    reads a job the list does not show with a GET; if the vault refuses the list, every job is read with its own
+    GET from then on. `wait` has `wait_for_job`'s outcomes and errors.
     """
 
     def __init__(self, client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str) -> None:
@@ -352,6 +353,7 @@ class JobWatcher:
         self._lock = threading.Lock()
         self._snapshot: dict[str, Any] = {}
         self._taken_at = -1.0
+        self._listing = True
         self._interval = load_settings().job_poll_interval
 
     def wait(
@@ -375,11 +377,16 @@ class JobWatcher:
     def _job(self, job_name: str, seen: float) -> tuple[Any, float]:
         """The job from a snapshot newer than `seen` (listing again when due), else from its own GET."""
         with self._lock:
-            if self._taken_at <= seen:
-                jobs = self.client.replication_jobs.list(
-                    self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
-                )
-                self._snapshot = {str(job.name): job for job in jobs}
+            if self._taken_at <= seen and self._listing:
+                try:
+                    jobs = self.client.replication_jobs.list(
+                        self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
+                    )
+                    self._snapshot = {str(job.name): job for job in jobs}
+                except HttpResponseError:  # a vault that refuses the filter: follow each job with its own GET
+                    self._listing, self._snapshot = False, {}
+                self._taken_at = time.monotonic()
+            elif not self._listing and self._taken_at <= seen:
                 self._taken_at = time.monotonic()
             job, taken_at = self._snapshot.get(job_name), self._taken_at
         if job is None:

@@ -17,6 +17,7 @@ from components.asr.jobs import (
     JobMatch,
     JobOutcome,
     JobStatus,
+    JobWatcher,
     job_name_from_id,
     job_name_from_item,
     outcome_for_state,
@@ -401,3 +402,27 @@ def test_enable_replication_put_runs_as_a_job_and_the_item_appears(
     assert created.properties is not None
     assert created.properties.protection_state == "Protected"
     assert created.properties.policy_id == f"{VAULT_ID}/replicationPolicies/policy1"
+
+
+def test_a_watcher_follows_many_jobs_with_one_list_per_poll_and_falls_back_to_gets(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+) -> None:
+    with arm.site_recovery_client() as client:
+        names = [_test_failover(client)]
+        for machine in ("web02", "web03"):
+            fake_arm.add_protected_item("fabric1", "container1", machine)
+            names.append(
+                start_job(client, client.replication_protected_items.begin_test_failover_cleanup, RG, VAULT,
+                          "fabric1", "container1", machine, {"properties": {"comments": "x"}})
+            )  # fmt: skip
+        since = len(fake_arm.requests)
+        watcher = JobWatcher(client, RG, VAULT)
+        assert [watcher.wait(name).state for name in names] == ["Succeeded"] * 3
+        reads = [(r.method, r.path.rsplit("/", 1)[-1], r.query.get("$filter", "")) for r in fake_arm.requests[since:]]
+        assert {read[1] for read in reads} == {"replicationJobs"}, reads  # lists only, no GET per job
+        assert all(read[2].startswith("startTime eq '") for read in reads)
+
+        fake_arm.fail_next("GET", r"/replicationJobs$", 400, times=10)
+        since = len(fake_arm.requests)
+        assert JobWatcher(client, RG, VAULT).wait(names[0]).state == "Succeeded"
+        assert [r.path.rsplit("/", 1)[-1] for r in fake_arm.requests[since:]] == ["replicationJobs", names[0]]
