@@ -222,9 +222,10 @@ def start_job(
 
     The request is never re-sent while it may have taken effect. When the answer is lost (connection dropped
     after sending, read timeout) or is a 5xx (`AsrRetryPolicy` retries neither for a POST), the item is read
-    again: a job of this action on it is attached to; otherwise the request is sent again only if neither the
-    item nor the vault's running jobs show one, i.e. ASR shows that it did not start, at most
-    `ASR_RETRY_TOTAL` times.
+    again: a job of this action on it is attached to; otherwise the vault's jobs started since the request was
+    sent are searched (a quick job may already be over). The request is sent again only if neither shows one,
+    i.e. ASR shows that it did not start, at most `ASR_RETRY_TOTAL` times; without a `match` it is never sent
+    again.
     """
     attempts = load_settings().retry_total + 1
     captured: list[PipelineResponse[Any, Any]] = []
@@ -234,6 +235,7 @@ def start_job(
             captured.append(response)
 
     for attempt in range(attempts):
+        sent_at = datetime.now(timezone.utc)
         try:
             begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
         except (*_UNCERTAIN, HttpResponseError) as error:
@@ -241,12 +243,12 @@ def start_job(
                 raise
             job, idle = _job_of_item(client, resource_group_name, vault_name, get_item, match)
             if job is None and idle:
-                job = _running_job_of_vault(client, resource_group_name, vault_name, match)
-                idle = job is None
+                job = _recent_job_of_vault(client, resource_group_name, vault_name, match, sent_at)
+                idle = job is None and match is not None
             if job is not None:
                 return job
             if idle and attempt + 1 < attempts:
-                continue  # neither the item nor the vault's running jobs show it: ASR did not start the action
+                continue  # neither the item nor the vault's recent jobs show it: ASR did not start the action
             raise ActionOutcomeUnknownError(
                 f"{what}: the request failed after it was sent ({_describe(error)}); ASR may or may not have"
                 " started it and shows no job for it on the item. Nothing was sent again. Rerunning `pulumi up`"
@@ -476,16 +478,34 @@ def _job_of_item(
     return (name if running or not running_only else None), False
 
 
-def _running_job_of_vault(
-    client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, match: JobMatch | None
+def _recent_job_of_vault(
+    client: SiteRecoveryManagementClient,
+    resource_group_name: str,
+    vault_name: str,
+    match: JobMatch | None,
+    sent_at: datetime,
 ) -> str | None:
-    """A running job of this action among the vault's jobs (the newest page), for when the item shows none yet."""
+    """A job of this action that started since the request was sent (a minute's leeway for clocks), running or
+    already ended: a quick job can be over, and the item's `currentScenario` reset, before the item is read."""
     if match is None:
         return None
-    for job in itertools.islice(client.replication_jobs.list(resource_group_name, vault_name), 500):
-        if job.properties is not None and job.properties.state in RUNNING_STATES and match.accepts(job):
+    since = sent_at - timedelta(minutes=1)
+    try:
+        listed = client.replication_jobs.list(
+            resource_group_name, vault_name, filter=f"startTime eq '{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        )
+        jobs = list(itertools.islice(listed, 500))
+    except HttpResponseError:  # a vault that refuses the filter: its newest jobs, unfiltered
+        jobs = list(itertools.islice(client.replication_jobs.list(resource_group_name, vault_name), 500))
+    for job in jobs:
+        started = job.properties.start_time if job.properties is not None else None
+        if match.accepts(job) and (started is None or _aware(started) >= since):
             return str(job.name)
     return None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def _may_have_taken_effect(error: HttpResponseError) -> bool:

@@ -501,3 +501,16 @@ def _wait_for(condition: Any, timeout: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_a_5xx_after_a_job_that_is_already_over_is_not_sent_again(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential
+) -> None:
+    """The job ends (and the item's currentScenario resets) before the item is read again: the vault's recent
+    jobs still show it, so the failover is not sent a second time."""
+    _item(fake_arm, **_tested())
+    fake_arm.job_step_seconds = 0.0  # the job is over at once
+    fake_arm.fail_next("POST", r"/unplannedFailover$", 503, after_effect=True)
+    outs = create(FailoverAction(), _props())
+    assert [name for name, _ in _posts(fake_arm)] == ["unplannedFailover"]
+    assert len(fake_arm.jobs) == 1 and outs["result"] == "Succeeded"
