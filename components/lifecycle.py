@@ -179,7 +179,7 @@ def outcome_problems(results: Any) -> list[str]:
     problems = []
     for action, by_machine in sorted(results.items()):
         for machine, record in sorted((by_machine or {}).items() if isinstance(by_machine, dict) else []):
-            if isinstance(record, dict) and record.get("result") in ("Failed", "Refused"):
+            if isinstance(record, dict) and record.get("result") in wave_actions.FAILED:
                 problems.append(
                     f"{machine}: {action} {record['result'].lower()}: {record.get('error')}. Fix the cause and run"
                     " `pulumi up` again: it retries only the machines without a successful record; the others keep"

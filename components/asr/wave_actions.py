@@ -57,6 +57,7 @@ PROVIDER_VERSION = "2"
 SUCCEEDED = frozenset({"Succeeded", "Attached", "AlreadyDone", "NothingToCleanUp"})
 """Results that count as done: the action ran, was attached to, or had nothing left to do."""
 FAILED = frozenset({"Failed", "Refused"})
+"""Results of a machine whose action did not succeed (`WaveOutcome` fails the `pulumi up` on them)."""
 MACHINE_KEYS = ("fabric_name", "container_name", "protected_item_name")
 WAVE_KEYS = (
     "subscription_id", "resource_group_name", "vault_name", "architecture", "recovery_point", "test_network_id",

@@ -30,7 +30,7 @@ from tests.fake_arm.server import SUBSCRIPTION
 PROTECTED_ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
 RECOVERY_PLAN = "azure-native:recoveryservices:ReplicationRecoveryPlan"
 REGISTRATION = "pulumi-python:dynamic/asr:ApplianceRegistration"
-SITE_MACHINES = ("pulumi-python:dynamic/asr:DiscoveredMachine", "pulumi-python:dynamic/asr:DiscoveredMachines")
+SITE_MACHINES = "pulumi-python:dynamic/asr:DiscoveredMachines"
 POST_MIGRATION = "pulumi-python:dynamic/asr:WavePostMigrationPrep"
 
 
@@ -70,7 +70,7 @@ class Cloud:
                     fabric, f"container-{inputs['vault_name']}", inputs["architecture"], inputs["appliance_ip"],
                     vault_path=vault_path,
                 )  # fmt: skip
-        if typ in SITE_MACHINES and self.agents_register:
+        if typ == SITE_MACHINES and self.agents_register:
             for machine, ip in self.machine_ips.items():
                 if self.fake.resource(f"{self.fake.site_path()}/machines/{machine}") is None:
                     self.fake.add_site_machine(machine, ip, machine)

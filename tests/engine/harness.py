@@ -116,10 +116,6 @@ def to_struct(values: dict[str, Any], secret_keys: set[str] = frozenset()) -> st
     return struct
 
 
-def has_unknown(value: Any) -> bool:
-    return rpc.UNKNOWN in json.dumps(value)
-
-
 class EngineMonitor(RecordingMonitor):
     """The resource monitor the program talks to: every registration becomes an engine step."""
 
