@@ -66,9 +66,14 @@ class DataDisk:
             raise ValueError(f"size_gb: {self.size_gb!r} must be a positive number of GiB")
 
 
-def _ps_quote(value: str) -> str:
-    """A PowerShell single-quoted literal: nothing inside is expanded; a quote is written twice."""
-    return "'" + value.replace("'", "''") + "'"
+POWERSHELL_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+"""PowerShell ends a single-quoted string at any of these, not only at the ASCII apostrophe
+(its tokenizer's `IsSingleQuote`: ' and U+2018 to U+201B); inside one, any of them written twice is one."""
+
+
+def ps_quote(value: str) -> str:
+    """A PowerShell single-quoted literal: nothing inside is expanded; every kind of single quote is doubled."""
+    return "'" + "".join(c * 2 if c in POWERSHELL_SINGLE_QUOTES else c for c in value) + "'"
 
 
 _PRELUDE = r"""$ErrorActionPreference = 'Stop'
@@ -192,24 +197,27 @@ def render_user_data(architecture: str, secret_arn: str, region: str, data_disk:
         raise ValueError(f"architecture: {architecture!r} must be 'modernized' or 'classic'")
     if not secret_arn.startswith("arn:"):
         raise ValueError(f"secret_arn: {secret_arn!r} must be a Secrets Manager ARN (arn:...)")
+    for field, value in (("secret_arn", secret_arn), ("region", region), ("data_disk.label", data_disk.label)):
+        if "</powershell" in value.lower() or "<persist" in value.lower():
+            raise ValueError(f"{field}: {value!r} must not contain a user-data tag, which would end the script")
     classic = architecture == "classic"
     parameters = [
-        f"$Architecture = {_ps_quote(architecture)}",
-        f"$SecretArn = {_ps_quote(secret_arn)}",
-        f"$Region = {_ps_quote(region)}",
+        f"$Architecture = {ps_quote(architecture)}",
+        f"$SecretArn = {ps_quote(secret_arn)}",
+        f"$Region = {ps_quote(region)}",
         f"$DataDiskGb = {int(data_disk.size_gb)}",
-        f"$DataDrive = {_ps_quote(data_disk.drive_letter.upper())}",
-        f"$DataLabel = {_ps_quote(data_disk.label)}",
+        f"$DataDrive = {ps_quote(data_disk.drive_letter.upper())}",
+        f"$DataLabel = {ps_quote(data_disk.label)}",
     ]
     if classic:
         parameters += [
-            f"$DownloadUrl = {_ps_quote(CLASSIC_DOWNLOAD_URL)}",
-            f"$InstallLocation = {_ps_quote(data_disk.drive_letter.upper() + ':' + chr(92))}",
+            f"$DownloadUrl = {ps_quote(CLASSIC_DOWNLOAD_URL)}",
+            f"$InstallLocation = {ps_quote(data_disk.drive_letter.upper() + ':' + chr(92))}",
         ]
     else:
         parameters += [
-            f"$DownloadUrl = {_ps_quote(MODERNIZED_DOWNLOAD_URL)}",
-            f"$ManualRegistration = {_ps_quote(MANUAL_REGISTRATION_LINE)}",
+            f"$DownloadUrl = {ps_quote(MODERNIZED_DOWNLOAD_URL)}",
+            f"$ManualRegistration = {ps_quote(MANUAL_REGISTRATION_LINE)}",
         ]
     functions = _DATA_DISK + (_READ_SECRET + _PRIVATE_IP if classic else "")
     install = "function Install-Appliance {\n" + textwrap.indent(_CLASSIC if classic else _MODERNIZED, "  ") + "}\n"

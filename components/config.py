@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from components import naming
+from components.appliance_sizing import appliance_instance_type_rule
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
 
@@ -48,6 +49,31 @@ def _cidr(value: str) -> str:
     return str(network)
 
 
+# Ranges a virtual network cannot use (virtual-networks-faq.md, "What address ranges can I use in my VNets?").
+AZURE_RESERVED_RANGES = tuple(
+    ipaddress.IPv4Network(r)
+    for r in ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16", "168.63.129.16/32")
+)
+AZURE_SMALLEST_SUBNET_PREFIX = 29
+"""Azure's smallest IPv4 subnet is a /29: it keeps five addresses of every subnet for itself."""
+
+
+def _azure_cidr(value: str) -> str:
+    cidr = _cidr(value)
+    network = ipaddress.IPv4Network(cidr)
+    for reserved in AZURE_RESERVED_RANGES:
+        if network.overlaps(reserved):
+            raise ValueError(f"overlaps {reserved}, which Azure reserves and a virtual network cannot use")
+    return cidr
+
+
+def _azure_subnet_cidr(value: str) -> str:
+    cidr = _azure_cidr(value)
+    if ipaddress.IPv4Network(cidr).prefixlen > AZURE_SMALLEST_SUBNET_PREFIX:
+        raise ValueError(f"must be a /{AZURE_SMALLEST_SUBNET_PREFIX} or larger: Azure's smallest subnet is a /29")
+    return cidr
+
+
 def _ipv4(value: str) -> str:
     try:
         return str(ipaddress.IPv4Address(value))
@@ -62,7 +88,8 @@ def _admin_cidr(value: str) -> str:
     return cidr
 
 
-Cidr = Annotated[str, AfterValidator(_cidr)]
+AzureCidr = Annotated[str, AfterValidator(_azure_cidr)]
+AzureSubnetCidr = Annotated[str, AfterValidator(_azure_subnet_cidr)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 AzureLocation = Annotated[str, _rule(naming.azure_region_rule)]
 AwsRegion = Annotated[str, _rule(naming.aws_region_rule)]
@@ -81,19 +108,21 @@ VmSize = Annotated[str, Field(pattern=r"^(Standard|Basic)_[A-Za-z0-9_]+$")]
 
 
 class _Model(BaseModel):
-    """camelCase keys in YAML, snake_case in Python; unknown keys are errors, not silently ignored."""
+    """camelCase keys in YAML, snake_case in Python; unknown keys are errors, not silently ignored.
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+    Strict: YAML's `true` is not a number and `"5"` is not one either, so nothing is coerced."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, strict=True)
 
 
 class SubnetConfig(_Model):
     name: SubnetName
-    prefix: Cidr
+    prefix: AzureSubnetCidr
 
 
 class NetworkConfig(_Model):
     name: VirtualNetworkName
-    address_space: list[Cidr] = Field(min_length=1)
+    address_space: list[AzureCidr] = Field(min_length=1)
     subnets: list[SubnetConfig] = Field(min_length=1)
     test_failover_network: VirtualNetworkName | None = None
     """Name of the isolated network test failovers land in; default `<name>-test`.
@@ -132,18 +161,23 @@ class AzureConfig(_Model):
     """How long `pulumi up` waits for the appliance / configuration server to register with the vault."""
 
 
+GP3_MAX_GIB = 16384
+"""The largest gp3 volume, in GiB (EBS volume types); both appliance disks are gp3."""
+
+
 class ConfigServerConfig(_Model):
     name: Annotated[str, _rule(lambda v: naming.vm_name_rule(v, "linux"))]
     """The EC2 instance's Name tag and the prefix of its AWS resources (1-64 letters, digits, hyphens).
 
     Not the Windows computer name: the instance keeps the hostname EC2 gives it, and the vault is
     matched to the appliance by its private IP, not by name."""
-    instance_type: str = "c5.2xlarge"
-    """c5.2xlarge is 8 vCPU and 16 GiB, the appliance support matrix's minimum for both architectures."""
+    instance_type: Annotated[str, _rule(appliance_instance_type_rule)] = "c5.2xlarge"
+    """c5.2xlarge is 8 vCPU and 16 GiB, the appliance support matrix's minimum for both architectures
+    (`components/appliance_sizing.py` lists the types accepted)."""
     ami_id: AmiId | None = None
     """Override the Amazon-owned Windows Server AMI found by name filter."""
-    os_disk_gb: int = Field(default=80, ge=80)
-    data_disk_gb: int = Field(default=620, ge=620)
+    os_disk_gb: int = Field(default=80, ge=80, le=GP3_MAX_GIB)
+    data_disk_gb: int = Field(default=620, ge=620, le=GP3_MAX_GIB)
     key_name: str | None = None
     """EC2 key pair for decrypting the Windows administrator password; optional."""
 
@@ -202,7 +236,7 @@ class LifecycleConfig(_Model):
 class WaveConfig(_Model):
     name: WaveName
     architecture: Architecture = "modernized"
-    tags: dict[str, str] = Field(default_factory=dict, max_length=50)
+    tags: dict[str, str] = Field(default_factory=dict, max_length=naming.MAX_USER_TAGS)
     azure: AzureConfig
     aws: AwsConfig
     machines: list[MachineConfig] = Field(min_length=1)
@@ -229,11 +263,18 @@ class ConfigProblem:
     rule: str
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is MISSING else repr(self.value)
+        if self.value is MISSING:
+            shown = "(missing)"
+        elif self.value is NOT_SHOWN:
+            shown = "(value not shown)"
+        else:
+            shown = repr(self.value)
         return f"{self.path}: {shown} {self.rule}"
 
 
 MISSING = object()
+NOT_SHOWN = object()
+"""The value of an unknown key is never echoed: it may be a secret put under the wrong key."""
 
 
 class WaveConfigError(ValueError):
@@ -257,11 +298,11 @@ def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
     if kind == "missing":
         return ConfigProblem(_path(error["loc"]), MISSING, "is required")
     if kind == "extra_forbidden":
-        return ConfigProblem(
-            _path(error["loc"]), error["input"], "is not a known key (see the README's config reference)"
-        )
+        return ConfigProblem(_path(error["loc"]), NOT_SHOWN, "is not a known key (see the README's config reference)")
     if kind == "value_error":
         rule = str(error["ctx"]["error"])
+    elif kind == "string_type" and isinstance(error["input"], (int, float, bool)):
+        rule = "must be a string (write it in quotes in YAML)"
     else:
         message = error["msg"]
         rule = "must " + message[len("Input should ") :] if message.startswith("Input should ") else message
@@ -466,7 +507,11 @@ def _lifecycle_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 
 
 def parse_wave(raw: object) -> WaveConfig:
-    """Validate the raw `migration:wave` object; raise `WaveConfigError` with every problem found."""
+    """Validate the raw `migration:wave` object (None when unset); raise `WaveConfigError` with every problem found."""
+    if raw is None:
+        raise WaveConfigError(
+            [ConfigProblem(CONFIG_PATH, MISSING, "is required: see stacks/Pulumi.wave1.yaml for an example")]
+        )
     if not isinstance(raw, Mapping):
         raise WaveConfigError(
             [ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")]
@@ -477,7 +522,9 @@ def parse_wave(raw: object) -> WaveConfig:
         wave = WaveConfig.model_validate(raw)
     except ValidationError as err:
         problems += [_from_pydantic(e) for e in err.errors()]
-    problems += cross_field_problems(raw)
+    # One message per mistake: a field pydantic already refused is not judged again against other fields.
+    refused = {p.path for p in problems}
+    problems += [p for p in cross_field_problems(raw) if p.path not in refused]
     if problems:
         unique = {str(p): p for p in problems}.values()
         raise WaveConfigError(sorted(unique, key=lambda p: _order(raw, p.path)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import botocore.session
 
@@ -76,19 +77,19 @@ def vault_rule(value: str) -> str | None:
 
 
 def virtual_network_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,62}[\w])?", value) and len(value) >= 2:
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?", value) and len(value) >= 2:
         return None
     return (
-        "must be 2-64 letters, digits, underscores, periods or hyphens,"
+        "must be 2-64 ASCII letters, digits, underscores, periods or hyphens,"
         " start with a letter or digit and end with a letter, digit or underscore"
     )
 
 
 def subnet_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,78}[\w])?", value):
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?", value):
         return None
     return (
-        "must be 1-80 letters, digits, underscores, periods or hyphens,"
+        "must be 1-80 ASCII letters, digits, underscores, periods or hyphens,"
         " start with a letter or digit and end with a letter, digit or underscore"
     )
 
@@ -127,14 +128,32 @@ def ec2_id_rule(value: str, prefix: str) -> str | None:
     return f"must be '{prefix}-' followed by 8 or 17 lowercase hexadecimal digits"
 
 
+# The wave's tags go to Azure resources and to EC2 instances, IAM roles, instance profiles, SSM
+# documents and a Secrets Manager secret, so a tag must satisfy all of them. IAM is the strictest on
+# characters (Unicode letters, digits, spaces and `_ . : / = + - @`, IAM API reference, Tag), Azure on
+# key characters (no `< > % & \\ ? /`, azure-resource-manager/management/tag-resources.md); both cap a
+# key at 128 and a value at 256 characters and a resource at 50 tags.
+MAX_USER_TAGS = 48
+"""50 tags per resource (Azure and AWS), less the two the tool adds (`migration-wave`, `managed-by`)."""
+
+_TAG_PUNCTUATION_KEY = set("_.:=+-@")
+_TAG_PUNCTUATION_VALUE = _TAG_PUNCTUATION_KEY | {"/"}
+
+
+def _tag_characters_ok(text: str, punctuation: set[str]) -> bool:
+    return all(c.isalnum() or unicodedata.category(c).startswith("Z") or c in punctuation for c in text)
+
+
 def tag_rule(key: str, value: str) -> str | None:
-    """The stricter of Azure's and AWS's tag limits, since the wave's tags go to both clouds."""
+    """The stricter of Azure's and AWS's (EC2, IAM, Secrets Manager) tag rules; None when both accept it."""
     if not key or len(key) > 128:
         return "tag names must be 1-128 characters"
-    if re.search(r"[<>%&\\?/]", key):
-        return "tag names must not contain < > % & \\ ? /"
-    if len(value) > 256:
-        return "tag values must be at most 256 characters"
+    if not _tag_characters_ok(key, _TAG_PUNCTUATION_KEY):
+        return "tag names may hold only letters, digits, spaces and _ . : = + - @ (Azure and IAM both accept these)"
     if key.lower().startswith(("aws:", "azure", "microsoft", "windows")):
         return "tag names must not start with aws:, azure, microsoft or windows (reserved prefixes)"
+    if len(value) > 256:
+        return "tag values must be at most 256 characters"
+    if not _tag_characters_ok(value, _TAG_PUNCTUATION_VALUE):
+        return "tag values may hold only letters, digits, spaces and _ . : / = + - @ (IAM refuses anything else)"
     return None

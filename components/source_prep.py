@@ -100,40 +100,51 @@ def local_account_document() -> dict[str, Any]:
     }
 
 
+# SSM puts document parameters into the script text. Each is assigned once, inside single quotes, and
+# used only through its variable, so a value never reaches an expanding context; the parameters'
+# allowedPattern / allowedValues (below) admit no quote of any kind, so none can leave its string.
 _WINDOWS_MOBILITY = [
+    "$installerUri = '{{ InstallerS3Uri }}'",
+    "$applianceIp = '{{ ApplianceIp }}'",
+    "$csType = '{{ CsType }}'",
+    "$passphraseParameter = '{{ PassphraseParameter }}'",
     "$ErrorActionPreference = 'Stop'",
     f"$installDir = '{INSTALL_DIR_WINDOWS}'",
     "$configurator = Join-Path $installDir 'agent\\UnifiedAgentConfigurator.exe'",
     "if (-not (Test-Path $configurator)) {",
     "  $work = Join-Path $env:ProgramData 'ASRSetupLogs\\installer'",
     "  New-Item -ItemType Directory -Force -Path $work | Out-Null",
-    "  $uri = '{{ InstallerS3Uri }}' -replace '^s3://', ''",
+    "  $uri = $installerUri -replace '^s3://', ''",
     "  $bucket, $prefix = $uri.Split('/', 2)",
     "  Read-S3Object -BucketName $bucket -KeyPrefix $prefix -Folder $work | Out-Null",
     "  $exe = Get-ChildItem -Path $work -Recurse -Filter 'Microsoft-ASR_UA*Windows*release.exe' | Select-Object -First 1",
-    "  if (-not $exe) { throw 'no Microsoft-ASR_UA*Windows*release.exe under {{ InstallerS3Uri }}' }",
+    '  if (-not $exe) { throw "no Microsoft-ASR_UA*Windows*release.exe under $installerUri" }',
     "  $extracted = Join-Path $work 'extracted'",
     "  & $exe.FullName /q /x:$extracted | Out-Null",
-    "  $setup = if ('{{ CsType }}' -eq 'CSPrime') { 'UnifiedAgentInstaller.exe' } else { 'UnifiedAgent.exe' }",
+    "  $setup = if ($csType -eq 'CSPrime') { 'UnifiedAgentInstaller.exe' } else { 'UnifiedAgent.exe' }",
     "  $p = Start-Process -Wait -PassThru -FilePath (Join-Path $extracted $setup) -ArgumentList "
-    "@('/Role', 'MS', '/Platform', 'VmWare', '/Silent', '/CSType', '{{ CsType }}', '/InstallLocation', \"`\"$installDir`\"\")",
+    "@('/Role', 'MS', '/Platform', 'VmWare', '/Silent', '/CSType', $csType, '/InstallLocation', \"`\"$installDir`\"\")",
     '  if ($p.ExitCode -ne 0) { throw "Mobility agent setup exited with $($p.ExitCode); see C:\\ProgramData\\ASRSetupLogs" }',
     "}",
     "$passphraseFile = [System.IO.Path]::GetTempFileName()",
     "try {",
-    "  $value = (Get-SSMParameterValue -Name '{{ PassphraseParameter }}' -WithDecryption $true).Parameters[0].Value",
+    "  $value = (Get-SSMParameterValue -Name $passphraseParameter -WithDecryption $true).Parameters[0].Value",
     "  [System.IO.File]::WriteAllText($passphraseFile, $value)",
     "  Remove-Variable value",
     "  $p = Start-Process -Wait -PassThru -FilePath $configurator -ArgumentList "
-    "@('/CSEndPoint', '{{ ApplianceIp }}', '/PassphraseFilePath', \"`\"$passphraseFile`\"\", '/CSType', '{{ CsType }}')",
-    '  if ($p.ExitCode -ne 0) { throw "registration with {{ ApplianceIp }} exited with $($p.ExitCode); see C:\\ProgramData\\ASRSetupLogs" }',
-    "  'Mobility agent registered with {{ ApplianceIp }} ({{ CsType }})'",
+    "@('/CSEndPoint', $applianceIp, '/PassphraseFilePath', \"`\"$passphraseFile`\"\", '/CSType', $csType)",
+    '  if ($p.ExitCode -ne 0) { throw "registration with $applianceIp exited with $($p.ExitCode); see C:\\ProgramData\\ASRSetupLogs" }',
+    '  "Mobility agent registered with $applianceIp ($csType)"',
     "} finally { Remove-Item -Force $passphraseFile -ErrorAction SilentlyContinue }",
 ]
 
 _LINUX_MOBILITY = [
     "#!/bin/bash",
     "set -eu",
+    "installer_uri='{{ InstallerS3Uri }}'",
+    "appliance_ip='{{ ApplianceIp }}'",
+    "cs_type='{{ CsType }}'",
+    "passphrase_parameter='{{ PassphraseParameter }}'",
     f"configurator={INSTALL_DIR_LINUX}/Vx/bin/UnifiedAgentConfigurator.sh",
     'region="${AWS_SSM_REGION_NAME:-}"',
     'if [ ! -x "$configurator" ]; then',
@@ -148,20 +159,20 @@ _LINUX_MOBILITY = [
     '    *) echo "no Mobility agent build for $ID $VERSION_ID" >&2; exit 1 ;;',
     "  esac",
     "  work=$(mktemp -d)",
-    '  aws s3 cp "{{ InstallerS3Uri }}" "$work" --recursive --exclude "*" --include "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" ${region:+--region "$region"}',
+    '  aws s3 cp "$installer_uri" "$work" --recursive --exclude "*" --include "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" ${region:+--region "$region"}',
     '  archive=$(find "$work" -name "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" | head -n1)',
-    '  [ -n "$archive" ] || { echo "no Microsoft-ASR_UA_*_${suffix}_*release.tar.gz under {{ InstallerS3Uri }}" >&2; exit 1; }',
+    '  [ -n "$archive" ] || { echo "no Microsoft-ASR_UA_*_${suffix}_*release.tar.gz under $installer_uri" >&2; exit 1; }',
     '  tar -xzf "$archive" -C "$work"',
-    f'  (cd "$work" && ./install -q -r MS -v VmWare -d {INSTALL_DIR_LINUX} -c {{{{ CsType }}}})',
+    f'  (cd "$work" && ./install -q -r MS -v VmWare -d {INSTALL_DIR_LINUX} -c "$cs_type")',
     '  rm -rf "$work"',
     "fi",
     "umask 077",
     "passphrase_file=$(mktemp)",
     "trap 'rm -f \"$passphrase_file\"' EXIT",
-    'aws ssm get-parameter --name "{{ PassphraseParameter }}" --with-decryption --query Parameter.Value --output text'
+    'aws ssm get-parameter --name "$passphrase_parameter" --with-decryption --query Parameter.Value --output text'
     ' ${region:+--region "$region"} > "$passphrase_file"',
-    '"$configurator" -i "{{ ApplianceIp }}" -P "$passphrase_file" -c "{{ CsType }}"',
-    'echo "Mobility agent registered with {{ ApplianceIp }} ({{ CsType }})"',
+    '"$configurator" -i "$appliance_ip" -P "$passphrase_file" -c "$cs_type"',
+    'echo "Mobility agent registered with $appliance_ip ($cs_type)"',
 ]
 
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.config import CONFIG_PATH, MISSING, ConfigProblem, WaveConfig, WaveConfigError, parse_wave
+from components.config import WaveConfig, parse_wave
 
 
 def load_wave_config(config: pulumi.Config | None = None) -> WaveConfig:
-    """Read and validate `migration:wave`; raise `WaveConfigError` listing every problem."""
-    raw = (config or pulumi.Config("migration")).get_object("wave")
-    if raw is None:
-        raise WaveConfigError(
-            [ConfigProblem(CONFIG_PATH, MISSING, "is required: see stacks/Pulumi.wave1.yaml for an example")]
-        )
-    return parse_wave(raw)
+    """Read and validate `migration:wave`; raise `WaveConfigError` (components.config) listing every problem."""
+    return parse_wave((config or pulumi.Config("migration")).get_object("wave"))

@@ -163,19 +163,19 @@ def _vault_rule(value: str) -> str | None:
 
 
 def _virtual_network_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,62}[\w])?", value) and len(value) >= 2:
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?", value) and len(value) >= 2:
         return None
     return (
-        "must be 2-64 letters, digits, underscores, periods or hyphens,"
+        "must be 2-64 ASCII letters, digits, underscores, periods or hyphens,"
         " start with a letter or digit and end with a letter, digit or underscore"
     )
 
 
 def _subnet_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([\w.-]{0,78}[\w])?", value):
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?", value):
         return None
     return (
-        "must be 1-80 letters, digits, underscores, periods or hyphens,"
+        "must be 1-80 ASCII letters, digits, underscores, periods or hyphens,"
         " start with a letter or digit and end with a letter, digit or underscore"
     )
 

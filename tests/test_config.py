@@ -24,7 +24,7 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     node: Any = raw
     parts = [int(p) if p.isdigit() else p for p in path.split(".")]
     for part in parts[:-1]:
-        node = node[part]
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
     node[parts[-1]] = value
     return raw
 
@@ -97,7 +97,7 @@ BAD_FIELDS = [
     ("azure.vault", "v", "2-50 letters"),
     ("azure.network.name", "-vnet", "start with a letter or digit"),
     ("azure.network.name", "vnet.", "end with a letter, digit or underscore"),
-    ("azure.network.subnets.0.name", "bad name", "1-80 letters"),
+    ("azure.network.subnets.0.name", "bad name", "1-80 ASCII letters"),
     ("azure.network.subnets.0.prefix", "10.0.0.1/24", "no host bits set"),
     ("azure.network.addressSpace.0", "10.0.0.0/33", "IPv4 CIDR block"),
     ("azure.replicationPolicy.name", "my policy", "1-64 letters, digits or hyphens"),
@@ -147,7 +147,10 @@ def test_missing_and_unknown_keys() -> None:
     raw["aws"]["regoin"] = "eu-west-1"
     problems = problems_of(raw)
     assert "migration:wave.azure.vault: (missing) is required" in problems
-    assert "migration:wave.aws.regoin: 'eu-west-1' is not a known key (see the README's config reference)" in problems
+    assert (
+        "migration:wave.aws.regoin: (value not shown) is not a known key (see the README's config reference)"
+        in problems
+    )
 
 
 def test_not_a_mapping() -> None:
@@ -188,11 +191,15 @@ def test_machine_names_instance_ids_and_ips_must_be_unique() -> None:
 
 
 def test_tags_follow_the_stricter_of_azure_and_aws_rules() -> None:
-    problems = problems_of(wave(tags={"a/b": "x", "aws:owner": "y", "ok": "z" * 257}))
+    problems = problems_of(
+        wave(tags={"a/b": "x", "aws:owner": "y", "cost#centre": "1", "ok": "z" * 257, "team": "ops;dev"})
+    )
     assert problems == [
-        "migration:wave.tags.a/b: 'x' tag names must not contain < > % & \\ ? /",
+        "migration:wave.tags.a/b: 'x' tag names may hold only letters, digits, spaces and _ . : = + - @ (Azure and IAM both accept these)",
         "migration:wave.tags.aws:owner: 'y' tag names must not start with aws:, azure, microsoft or windows (reserved prefixes)",
+        "migration:wave.tags.cost#centre: '1' tag names may hold only letters, digits, spaces and _ . : = + - @ (Azure and IAM both accept these)",
         f"migration:wave.tags.ok: '{'z' * 257}' tag values must be at most 256 characters",
+        "migration:wave.tags.team: 'ops;dev' tag values may hold only letters, digits, spaces and _ . : / = + - @ (IAM refuses anything else)",
     ]
 
 
@@ -228,7 +235,7 @@ def test_the_derived_test_network_name_must_also_be_valid() -> None:
     raw["azure"]["network"]["name"] = "n" * 62
     assert problems_of(raw) == [
         f"migration:wave.azure.network.name: '{'n' * 62}' is too long to derive the test-failover network name"
-        f" '{'n' * 62}-test', which must be 2-64 letters, digits, underscores, periods or hyphens, start with a letter"
+        f" '{'n' * 62}-test', which must be 2-64 ASCII letters, digits, underscores, periods or hyphens, start with a letter"
         " or digit and end with a letter, digit or underscore; shorten it or set azure.network.testFailoverNetwork"
     ]
     raw["azure"]["network"]["testFailoverNetwork"] = "vnet-test"
@@ -267,7 +274,7 @@ def test_replication_settings_default_and_accept_overrides() -> None:
         ("azure.replicationPolicy.crashConsistentFrequencyMinutes", 1, "must be greater than or equal to 5"),
         ("azure.replicationPolicy.appConsistentFrequencyMinutes", 721, "must be less than or equal to 720"),
         ("azure.registrationTimeoutMinutes", 0, "must be greater than or equal to 1"),
-        ("machines.0.retire", "later", "must be a valid boolean, unable to interpret input"),
+        ("machines.0.retire", "later", "must be a valid boolean"),
     ],
 )
 def test_bad_replication_settings_name_path_value_and_rule(path: str, value: Any, rule: str) -> None:

@@ -18,8 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from components.azure_pairs import normalize_location, paired_region
 from components.config import (
     MISSING,
+    NOT_SHOWN,
+    AzureCidr,
     AzureLocation,
-    Cidr,
+    AzureSubnetCidr,
     ConfigProblem,
     PolicyName,
     ResourceGroupName,
@@ -53,9 +55,9 @@ class _Model(BaseModel):
 
 class DrNetworkConfig(_Model):
     name: VirtualNetworkName | None = None
-    address_space: list[Cidr] = Field(alias="addressSpace", min_length=1)
+    address_space: list[AzureCidr] = Field(alias="addressSpace", min_length=1)
     subnet_name: SubnetName = Field(default="snet-dr", alias="subnetName")
-    subnet_prefix: Cidr = Field(alias="subnetPrefix")
+    subnet_prefix: AzureSubnetCidr = Field(alias="subnetPrefix")
 
 
 class A2APolicyConfig(_Model):
@@ -181,6 +183,7 @@ def _problem(error: Mapping[str, Any], raw: Mapping[str, Any]) -> ConfigProblem:
         message = "is required"
     elif error.get("type") == "extra_forbidden":
         message = "is not a known setting"
+        value = NOT_SHOWN
     return ConfigProblem(_path([CONFIG_PATH, *loc]), value, message)
 
 

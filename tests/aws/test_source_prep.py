@@ -172,11 +172,10 @@ def test_the_passphrase_only_reaches_the_secure_string_parameter(mocks: AwsMocks
         assert PASSPHRASE not in json.dumps(args[0], default=str), "passphrase in the preparations output"
         mobility = json.loads(mocks.named("aws:ssm/document:Document", "-mobility-agent").inputs["content"])
         scripts = {s["name"]: "\n".join(s["inputs"]["runCommand"]) for s in mobility["mainSteps"]}
-        assert (
-            "Get-SSMParameterValue -Name '{{ PassphraseParameter }}' -WithDecryption $true"
-            in scripts["mobilityWindows"]
-        )
-        assert 'aws ssm get-parameter --name "{{ PassphraseParameter }}" --with-decryption' in scripts["mobilityLinux"]
+        assert "$passphraseParameter = '{{ PassphraseParameter }}'" in scripts["mobilityWindows"]
+        assert "Get-SSMParameterValue -Name $passphraseParameter -WithDecryption $true" in scripts["mobilityWindows"]
+        assert "passphrase_parameter='{{ PassphraseParameter }}'" in scripts["mobilityLinux"]
+        assert 'aws ssm get-parameter --name "$passphrase_parameter" --with-decryption' in scripts["mobilityLinux"]
         assert "/PassphraseFilePath" in scripts["mobilityWindows"]
         assert '-P "$passphrase_file"' in scripts["mobilityLinux"]
 
@@ -193,8 +192,8 @@ def test_mobility_steps_are_split_by_platform(mocks: AwsMocks) -> pulumi.Output[
         assert preconditions == {"mobilityWindows": "Windows", "mobilityLinux": "Linux"}
         windows = "\n".join(document["mainSteps"][0]["inputs"]["runCommand"])
         linux = "\n".join(document["mainSteps"][1]["inputs"]["runCommand"])
-        assert "'/CSEndPoint', '{{ ApplianceIp }}'" in windows and "'/CSType', '{{ CsType }}'" in windows
-        assert "./install -q -r MS -v VmWare -d /usr/local/ASR -c {{ CsType }}" in linux
+        assert "'/CSEndPoint', $applianceIp" in windows and "'/CSType', $csType" in windows
+        assert './install -q -r MS -v VmWare -d /usr/local/ASR -c "$cs_type"' in linux
         assert set(document["parameters"]) == {"ApplianceIp", "CsType", "InstallerS3Uri", "PassphraseParameter"}
 
     return settled(prep).apply(check)

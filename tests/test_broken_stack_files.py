@@ -1,0 +1,158 @@
+"""A corpus of broken stack files, each run through `migrate.py plan` as a separate process, as a user runs it.
+
+Each must end with exit code 1, one clean line per mistake (no traceback), "Nothing was planned." and
+no plan written. The cases are the ones probed from outside (issue 13) plus the usual slips.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.waves import EXAMPLE_WAVE
+
+ROOT = Path(__file__).resolve().parents[1]
+W = "migration:wave"
+pytestmark = pytest.mark.slow  # one process per case: about a second each
+
+
+def _wave(change: Callable[[dict[str, Any]], None]) -> str:
+    raw = copy.deepcopy(EXAMPLE_WAVE)
+    change(raw)
+    return yaml.safe_dump({"config": {W: raw}}, allow_unicode=True)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(raw: dict[str, Any]) -> None:
+        node: Any = raw
+        parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+        node[parts[-1]] = value
+
+    return change
+
+
+def _unknown_secret_key(raw: dict[str, Any]) -> None:
+    raw["appliancePassphrase"] = "Kx91-DO-NOT-ECHO"
+
+
+# (case, stack file text, the messages expected, one per mistake)
+CASES: list[tuple[str, str, list[str]]] = [
+    ("top-level-list", "- config: {}\n", ["list at the top level must be a mapping with a `config:` key"]),
+    ("top-level-string", "just a string\n", ["str at the top level must be a mapping with a `config:` key"]),
+    ("config-list", "config:\n  - migration:wave\n", ["config: list must be a mapping of config keys to values"]),
+    ("yaml-syntax", "config:\n  migration:wave: {name: [\n", ["not valid YAML at line"]),
+    ("yaml-tab", "config:\n\tmigration:wave: {}\n", ["not valid YAML at line 2"]),
+    ("wave-missing", "config:\n  migration:other: 1\n", [f"{W}: (missing) is required"]),
+    ("wave-string", "config:\n  migration:wave: wave1\n", [f"{W}: 'wave1' must be a mapping"]),
+    ("wave-list", "config:\n  migration:wave: [1, 2]\n", [f"{W}: [1, 2] must be a mapping"]),
+    (
+        "bool-as-int",
+        _wave(_set("lifecycle.maxConcurrency", True)),
+        [f"{W}.lifecycle.maxConcurrency: True must be a valid integer"],
+    ),
+    (
+        "string-as-int",
+        _wave(_set("azure.registrationTimeoutMinutes", "60")),
+        [f"{W}.azure.registrationTimeoutMinutes: '60' must be a valid integer"],
+    ),
+    (
+        "int-as-subnet",
+        _wave(_set("machines.0.subnet", 5)),
+        [f"{W}.machines[0].subnet: 5 must be a string (write it in quotes in YAML)"],
+    ),
+    (
+        "string-as-bool",
+        _wave(_set("machines.0.retire", "yes")),
+        [f"{W}.machines[0].retire: 'yes' must be a valid boolean"],
+    ),
+    (
+        "vnet-non-ascii",
+        _wave(_set("azure.network.name", "vnet-wäve")),
+        [f"{W}.azure.network.name: 'vnet-wäve' must be 2-64 ASCII"],
+    ),
+    (
+        "subnet-non-ascii",
+        _wave(_set("azure.network.subnets.0.name", "snet-ñ")),
+        [f"{W}.azure.network.subnets[0].name: 'snet-ñ' must be 1-80 ASCII"],
+    ),
+    (
+        "subnet-slash-30",
+        _wave(_set("azure.network.subnets.0.prefix", "10.0.0.0/30")),
+        [f"{W}.azure.network.subnets[0].prefix: '10.0.0.0/30' must be a /29 or larger"],
+    ),
+    (
+        "loopback-space",
+        _wave(_set("azure.network.addressSpace", ["127.0.0.0/16", "10.0.0.0/16"])),
+        [f"{W}.azure.network.addressSpace[0]: '127.0.0.0/16' overlaps 127.0.0.0/8, which Azure reserves"],
+    ),
+    (
+        "data-disk-huge",
+        _wave(_set("aws.configServer.dataDiskGb", 1_000_000)),
+        [f"{W}.aws.configServer.dataDiskGb: 1000000 must be less than or equal to 16384"],
+    ),
+    (
+        "os-disk-huge",
+        _wave(_set("aws.configServer.osDiskGb", 20_000)),
+        [f"{W}.aws.configServer.osDiskGb: 20000 must be less than or equal to 16384"],
+    ),
+    (
+        "instance-type-any",
+        _wave(_set("aws.configServer.instanceType", "whatever")),
+        [f"{W}.aws.configServer.instanceType: 'whatever' must be an x86_64 instance type"],
+    ),
+    (
+        "instance-type-small",
+        _wave(_set("aws.configServer.instanceType", "m5.xlarge")),
+        [f"{W}.aws.configServer.instanceType: 'm5.xlarge' has 4 vCPU and 16 GiB"],
+    ),
+    (
+        "tag-iam-refuses",
+        _wave(_set("tags.owner", "ops;dev#1")),
+        [f"{W}.tags.owner: 'ops;dev#1' tag values may hold only letters"],
+    ),
+    (
+        "secret-under-unknown-key",
+        _wave(_unknown_secret_key),
+        [f"{W}.appliancePassphrase: (value not shown) is not a known key"],
+    ),
+    (
+        "two-mistakes",
+        _wave(lambda raw: (_set("machines.1.os", "solaris")(raw), _set("azure.storageAccount", "Bad_Name")(raw))),
+        [f"{W}.azure.storageAccount: 'Bad_Name' must be 3-24", f"{W}.machines[1].os: 'solaris' must be 'windows' or"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_a_broken_stack_file_gets_one_clean_message_per_mistake(
+    tmp_path: Path, case: str, text: str, expected: list[str]
+) -> None:
+    (tmp_path / f"Pulumi.{case}.yaml").write_text(text)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate_tool", "plan", case, "--stacks-dir", str(tmp_path), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    shown = result.stdout + result.stderr
+    assert result.returncode == 1, shown
+    assert "Traceback" not in shown and 'File "' not in shown, shown
+    assert shown.rstrip().endswith("Nothing was planned."), shown
+    assert not (out / "plan.json").exists() and not (out / "runbook.md").exists()
+    problems = [line for line in shown.splitlines() if line.startswith("  - ")]
+    if len(expected) > 1 or problems:
+        assert len(problems) == len(expected), shown
+    for message in expected:
+        assert message in shown, shown
+    assert "Kx91-DO-NOT-ECHO" not in shown
