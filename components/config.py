@@ -231,6 +231,9 @@ class LifecycleConfig(_Model):
     """latest, latestProcessed, latestAppConsistent, or an ISO 8601 time (perMachine only)."""
     shutdown_source: bool = True
     """Stop the EC2 sources before failover (through the AWS API, then ASR's own best-effort shutdown)."""
+    cleanup_notes: str | None = Field(default=None, min_length=1, max_length=1000)
+    """The seed's test-failover cleanup notes ("record and save any observations associated with the test
+    failover"): sent as the cleanup's comments and kept in the audit trail. Default: a fixed line."""
 
 
 class WaveConfig(_Model):

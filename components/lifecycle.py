@@ -285,9 +285,10 @@ class WaveLifecycle(pulumi.ComponentResource):
             if not members:
                 continue
             entries = {m.name: self._entry(m, failover_vm_ids.get(m.name)) for m in members}
+            notes = {"comments": settings.cleanup_notes} if cls is wave_actions.WaveTestFailoverCleanup else {}
             resource = cls(
                 f"{name}-{_kebab(AUDIT_KEYS[cls])}",
-                {**base, "machines": entries},
+                {**base, **notes, "machines": entries},
                 pulumi.ResourceOptions(parent=self, depends_on=[after]),
             )
             after = resource
@@ -395,7 +396,14 @@ class WaveLifecycle(pulumi.ComponentResource):
         ):
             if not wanted_here:
                 continue
-            resource = cls(f"{name}-plan-{_kebab(key)}", inputs, pulumi.ResourceOptions(parent=self, depends_on=[last]))
+            notes = (
+                {"comments": args.wave.lifecycle.cleanup_notes} if cls is plan_actions.PlanTestFailoverCleanup else {}
+            )
+            resource = cls(
+                f"{name}-plan-{_kebab(key)}",
+                {**inputs, **notes},
+                pulumi.ResourceOptions(parent=self, depends_on=[last]),
+            )
             last = resource
             records[key] = _plan_audit(resource)
             if cls is plan_actions.PlanFailover:

@@ -3,6 +3,7 @@
 plan [stack]         offline plan of a stack under Pulumi's mock engine (no credentials)
 discover ...         build or update a wave's machines from EC2 and check their eligibility
 status ...           per-machine phase, replication health, RPO and last job, from the live vault
+test [pytest args]   the test suite, in parallel (run by migrate.py itself, inside .venv)
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         "discover", help="build or update a wave from EC2 and check eligibility (see `discover --help`)"
     )
     commands.add_parser("status", help="live per-machine status from the vault (see `status --help`)")
+    commands.add_parser(
+        "test", help="the test suite, in parallel; pytest arguments may follow (`migrate.py test -m slow`)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "test":
+        print("run the tests with `python3 migrate.py test`, which starts pytest inside .venv", file=sys.stderr)
+        return 2
 
     from migrate_tool.offline import plan as offline_plan
 

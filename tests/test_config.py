@@ -304,6 +304,7 @@ def test_lifecycle_defaults_and_overrides() -> None:
         "test_failover_max_age_days": 7,
         "recovery_point": "latest",
         "shutdown_source": True,
+        "cleanup_notes": None,
     }
     raw = wave(lifecycle={"phase": "tested", "recoveryPoint": "2026-05-01T22:00:00Z", "maxConcurrency": 50})
     raw["machines"][0].update(phase="cutover", skipTestFailover="stateless, rebuilt from the image pipeline")

@@ -26,6 +26,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, one_of
 from components.asr.item_actions import (
+    DEFAULT_CLEANUP_COMMENTS,
     NO_TEST_STATES,
     PROVIDER_TYPES,
     ActionRefusedError,
@@ -47,7 +48,7 @@ from components.aws.ec2 import SourceStopError, stop_source_instances
 PROVIDER_VERSION = "1"
 AUDIT_KEYS = (
     "job_name", "job_id", "started_at", "ended_at", "result", "recovery_point_used", "source_stop",
-    "skip_test_failover_reason", "items",
+    "skip_test_failover_reason", "items", "comments",
 )  # fmt: skip
 # Lower-case scenario names of a plan's jobs (the fake's; ASR's own for plans are not in the examples).
 _PLAN_SCENARIOS = {
@@ -245,10 +246,13 @@ class PlanTestFailoverCleanupProvider(PlanActionProvider):
         return "NothingToCleanUp" if clean else None
 
     def details(self, props: dict[str, Any], items: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
-        return {"items": {name: {"item_id": item.id} for name, item in items.items()}}
+        return {
+            "items": {name: {"item_id": item.id} for name, item in items.items()},
+            "comments": props.get("comments") or DEFAULT_CLEANUP_COMMENTS,
+        }
 
     def body(self, props: dict[str, Any]) -> Any:
-        comments = props.get("comments") or "Test failover cleanup by the migration lifecycle"
+        comments = props.get("comments") or DEFAULT_CLEANUP_COMMENTS
         return models.RecoveryPlanTestFailoverCleanupInput(
             properties=models.RecoveryPlanTestFailoverCleanupInputProperties(comments=comments)
         )
@@ -338,6 +342,7 @@ class PlanTestFailoverCleanup(Resource, module="asr", name="PlanTestFailoverClea
     __test__ = False
     result: pulumi.Output[str]
     items: pulumi.Output[dict[str, Any]]
+    comments: pulumi.Output[str]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         _declare(self, PlanTestFailoverCleanupProvider(), name, inputs, opts)

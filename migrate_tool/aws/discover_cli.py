@@ -34,9 +34,20 @@ def _boto3_client(service: str, region: str, profile: str | None) -> Any:
     return boto3.Session(profile_name=profile, region_name=region).client(service)
 
 
+def default_region(profile: str | None) -> str | None:
+    """The region the AWS CLI would use: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`."""
+    import boto3
+
+    return (
+        os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or boto3.Session(profile_name=profile).region_name
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="migrate_tool discover",
+        prog="migrate.py discover",
         description="Fill a wave's machines from EC2 and check each instance's eligibility for ASR.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
@@ -56,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--stack", metavar="FILE", type=Path, help="the stack file to create or update")
     target.add_argument("--wave", metavar="NAME", help="shorthand for --stack stacks/Pulumi.NAME.yaml")
-    parser.add_argument("--region", help="AWS region (default: the wave's aws.region)")
+    parser.add_argument(
+        "--region",
+        help="AWS region (default: the wave's aws.region, else AWS_REGION, AWS_DEFAULT_REGION or the profile's region)",
+    )
     parser.add_argument("--profile", help="AWS named profile (default: the usual AWS credential chain)")
     parser.add_argument(
         "--in-guest", action="store_true", help="also check OS version and PV drivers inside each guest through SSM"
@@ -119,9 +133,12 @@ def _run(args: argparse.Namespace, client: ClientFactory, out: TextIO) -> int:
     raw = dict(raw)
     if args.mgn_wave and not args.csv:
         raise discovery.DiscoveryError(["--mgn-wave only applies with --csv"])
-    region = args.region or (raw.get("aws") or {}).get("region")
+    # The wave's own region wins over the shell's: a wave's machines live where its stack says.
+    region = args.region or (raw.get("aws") or {}).get("region") or default_region(args.profile)
     if not region:
-        raise discovery.DiscoveryError([f"no region: give --region, or set aws.region in {stack_path}"])
+        raise discovery.DiscoveryError(
+            [f"no region: give --region, set aws.region in {stack_path}, or set AWS_REGION / AWS_DEFAULT_REGION"]
+        )
     ec2 = client("ec2", region, args.profile)
 
     notices: list[str] = []

@@ -152,7 +152,10 @@ _AMI_LINUX = [
     (r"\bOL(\d+\.\d+)", "ol"),
     (r"\bRocky-(\d+)-EC2[^\d]*(\d+\.\d+)?", "rocky"),
     (r"\bCentOS[ -](?:Linux )?(\d+(?:\.\d+)?)", "centos"),
-    (r"\b(?:amzn2?|al2023)-ami", "amzn"),
+    # Amazon Linux 2023 (al2023-ami-2023...), 2 (amzn2-ami-...) and 1 (amzn-ami-hvm-2018.03...), told apart.
+    (r"\bal2023-ami", "amzn2023"),
+    (r"\bamzn2-ami", "amzn2"),
+    (r"\bamzn-ami-[a-z-]*?(\d{4}\.\d\d)", "amzn1"),
 ]
 
 
@@ -175,8 +178,10 @@ def release_from_ami(instance: Ec2Instance) -> OsRelease | None:
         match = re.search(pattern, text, flags=re.IGNORECASE)
         if not match:
             continue
-        if family == "amzn":
-            return OsRelease("amzn", "2023" if "al2023" in text else "2")
+        if family in ("amzn2023", "amzn2"):
+            return OsRelease("amzn", family.removeprefix("amzn"))
+        if family == "amzn1":
+            return OsRelease("amzn", match.group(1))  # Amazon Linux 1's VERSION_ID is its release, e.g. 2018.03
         if family == "sles":
             return OsRelease("sles", match.group(1) + (f".{match.group(2)}" if match.group(2) else ""))
         if family == "rocky":
@@ -195,6 +200,7 @@ $os = Get-WmiObject Win32_OperatingSystem
 "os_arch=" + $os.OSArchitecture
 Get-WmiObject Win32_PnPSignedDriver | Where-Object { $_.DeviceName -match 'PV' } |
   ForEach-Object { "pv_device=" + $_.DeviceName + " | " + $_.Manufacturer }
+"probe=complete"
 """.strip()
 
 # RHEL/CentOS 6 and SLES 11 have no /etc/os-release, only /etc/redhat-release or /etc/SuSE-release.
@@ -204,6 +210,7 @@ for f in /etc/redhat-release /etc/SuSE-release; do [ -r "$f" ] && echo "release_
 echo "os_arch=$(uname -m)"
 echo "kernel=$(uname -r)"
 for d in /sys/block/*; do echo "block_device=$(basename "$d")"; done
+echo "probe=complete"
 """.strip()
 
 
@@ -216,6 +223,8 @@ class GuestFacts:
     pv_block_devices: tuple[str, ...]
     """Linux block devices exported by Xen's paravirtual driver (xvd*)."""
     raw: str
+    complete: bool = True
+    """Whether the probe ran to its last line; when not (empty or cut-short output), an absence proves nothing."""
 
 
 def _classify_pv(line: str) -> str | None:
@@ -252,7 +261,7 @@ def parse_guest_output(os: str, text: str) -> GuestFacts:
         arch = first("os_arch")
         architecture = "x86_64" if arch and "64" in arch else ("i386" if arch else None)
         drivers = frozenset(filter(None, (_classify_pv(d) for d in values.get("pv_device", []))))
-        return GuestFacts(release, architecture, drivers, (), text)
+        return GuestFacts(release, architecture, drivers, (), text, first("probe") == "complete")
     if first("os_id"):
         release = OsRelease(str(first("os_id")).lower(), first("os_version") or "")
     for line in values.get("release_file", []):
@@ -261,7 +270,8 @@ def parse_guest_output(os: str, text: str) -> GuestFacts:
             family = "rhel" if "red hat" in line.lower() else ("centos" if "centos" in line.lower() else "sles")
             release = OsRelease(family, match.group(1))
     devices = tuple(d for d in values.get("block_device", []) if d.startswith("xvd"))
-    return GuestFacts(release, first("os_arch"), frozenset(), devices, text)
+    complete = first("probe") == "complete" and bool(values.get("block_device"))
+    return GuestFacts(release, first("os_arch"), frozenset(), devices, text, complete)
 
 
 TERMINAL = {
@@ -459,6 +469,18 @@ def _os(instance: Ec2Instance, architecture: str, facts: GuestFacts | None, find
     return finding("supported-os", severity, f"{release}: {note}", "", evidence)
 
 
+def _probe_cut_short(finding: Make) -> Finding:
+    """An empty or cut-short answer proves no absence: say unknown, never ok (a found driver still counts)."""
+    return finding(
+        "pv-drivers",
+        "warning",
+        "unknown: the in-guest probe's output was empty or cut short, so the absence of PV drivers is not proven",
+        "check by hand (Windows: Device Manager, at most one of AWS PV / Citrix PV, no RedHat PV;"
+        " Linux: no xvd* devices in /sys/block), or run discover --in-guest again",
+        "ssm-in-guest",
+    )
+
+
 def _drivers(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> Finding:
     if instance.os == "linux":
         if facts is not None:
@@ -471,6 +493,8 @@ def _drivers(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> 
                     "move the instance to a Nitro instance type (NVMe devices) before replicating",
                     "ssm-in-guest",
                 )
+            if not facts.complete:
+                return _probe_cut_short(finding)
             return finding("pv-drivers", "ok", "no Xen paravirtual block devices", "", "ssm-in-guest")
         if instance.hypervisor == "nitro":
             return finding("pv-drivers", "ok", "Nitro instance type: disks are NVMe, not Xen PV devices", "")
@@ -505,6 +529,8 @@ def _drivers(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> 
             "remove the Citrix PV drivers and keep the AWS PV drivers (AWS: 'Upgrade PV drivers on Windows instances')",
             "ssm-in-guest",
         )
+    if not facts.complete:
+        return _probe_cut_short(finding)
     detail = f"{next(iter(found))} PV driver only" if found else "no Xen PV drivers loaded (Nitro: ENA/NVMe)"
     return finding("pv-drivers", "ok", detail, "", "ssm-in-guest")
 

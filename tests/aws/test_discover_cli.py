@@ -236,3 +236,44 @@ def test_findings_json_matches_the_table(fleet: Fleet, tmp_path: Path) -> None:
         for f in data["findings"]
     )
     assert {f["severity"] for f in data["findings"]} <= set(eligibility.SEVERITY_ORDER)
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_a_new_wave_takes_the_region_from_the_standard_aws_settings(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv(variable, REGION)
+    asked: list[str] = []
+
+    def client(service: str, region: str, profile: str | None) -> Any:
+        asked.append(region)
+        return fleet.client(service, region, profile)
+
+    code, out = run(fleet, "--wave", "wave9", "--instance-ids", fleet.ids["db"], client=client)
+    assert code == 2, out
+    assert set(asked) == {REGION}
+    assert wave_in(tmp_path / "stacks" / "Pulumi.wave9.yaml")["aws"] == {"region": REGION}
+
+
+def test_the_wave_region_wins_over_the_shell_and_no_region_at_all_is_one_clear_line(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    asked: list[str] = []
+
+    def client(service: str, region: str, profile: str | None) -> Any:
+        asked.append(region)
+        return fleet.client(service, region, profile)
+
+    code, out = run(fleet, "--stack", str(stack_file(tmp_path)), "--instance-ids", fleet.ids["db"], client=client)
+    assert code == 0 and set(asked) == {EXAMPLE_WAVE["aws"]["region"]}, out
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    code, out = run(fleet, "--wave", "wave8", "--instance-ids", fleet.ids["db"])
+    assert code != 0 and "no region: give --region" in out and "AWS_DEFAULT_REGION" in out

@@ -113,6 +113,9 @@ def test_windows_2008_sp2_is_supported_for_migration_only() -> None:
         ("debian-12-amd64-20240201-1644", "linux", OsRelease("debian", "12")),
         ("OL8.6-x86_64-HVM-2022-06-09", "linux", OsRelease("ol", "8.6")),
         ("al2023-ami-2023.3.20240205.2-kernel-6.1-x86_64", "linux", OsRelease("amzn", "2023")),
+        ("amzn2-ami-hvm-2.0.20240109.0-x86_64-gp2", "linux", OsRelease("amzn", "2")),
+        ("amzn-ami-hvm-2018.03.0.20231218.0-x86_64-gp2", "linux", OsRelease("amzn", "2018.03")),
+        ("amzn-ami-minimal-pv-2016.09.0.20161028-x86_64-s3", "linux", OsRelease("amzn", "2016.09")),
         ("my-golden-image-v42", "linux", None),
     ],
 )
@@ -134,6 +137,7 @@ os_build=9600
 os_arch=64-bit
 pv_device=AWS PV Network Device #0 | Amazon Inc.
 pv_device=AWS PV Storage Host Adapter | Amazon Inc.
+probe=complete
 """
 
 
@@ -152,9 +156,34 @@ pv_device=AWS PV Storage Host Adapter | Amazon Inc.
 )
 def test_windows_pv_driver_rule(devices: str, severity: str) -> None:
     facts = eligibility.parse_guest_output(
-        "windows", f"os_caption=Microsoft Windows Server 2012 R2\nos_build=9600\nos_arch=64-bit\n{devices}"
+        "windows",
+        f"os_caption=Microsoft Windows Server 2012 R2\nos_build=9600\nos_arch=64-bit\n{devices}\nprobe=complete",
     )
     assert severities(eligibility.check_instance(instance(), "web01", "modernized", facts))["pv-drivers"] == severity
+
+
+@pytest.mark.parametrize(
+    ("os", "output"),
+    [
+        ("windows", ""),
+        ("windows", "os_caption=Microsoft Windows Server 2012 R2\nos_build=9600\nos_arch=64-bit\n"),  # cut short
+        ("linux", ""),
+        ("linux", "os_id=rhel\nos_version=8.6\nos_arch=x86_64\nkernel=4.18.0\n"),  # no block devices listed
+        ("linux", "os_id=rhel\nos_version=8.6\nos_arch=x86_64\nkernel=4.18.0\nprobe=complete\n"),
+    ],
+)
+def test_an_empty_or_cut_short_probe_is_unknown_never_ok(os: str, output: str) -> None:
+    facts = eligibility.parse_guest_output(os, output)
+    [pv] = [
+        f for f in eligibility.check_instance(instance(os=os), "m1", "modernized", facts) if f.check == "pv-drivers"
+    ]
+    assert (pv.severity, pv.evidence) == ("warning", "ssm-in-guest")
+    assert pv.detail.startswith("unknown:") and "check by hand" in pv.remediation
+
+
+def test_a_driver_found_before_the_output_was_cut_still_blocks() -> None:
+    facts = eligibility.parse_guest_output("windows", "os_build=9600\npv_device=RedHat PV NIC Driver | Red Hat, Inc.\n")
+    assert severities(eligibility.check_instance(instance(), "web01", "modernized", facts))["pv-drivers"] == "blocker"
 
 
 def test_windows_guest_output_gives_release_and_architecture() -> None:
@@ -182,7 +211,7 @@ def test_in_guest_release_wins_over_the_ami_name() -> None:
 
 def test_linux_guest_output_with_and_without_os_release() -> None:
     modern = eligibility.parse_guest_output(
-        "linux", "os_id=rhel\nos_version=8.6\nos_arch=x86_64\nkernel=4.18.0\nblock_device=nvme0n1\n"
+        "linux", "os_id=rhel\nos_version=8.6\nos_arch=x86_64\nkernel=4.18.0\nblock_device=nvme0n1\nprobe=complete\n"
     )
     assert (modern.release, modern.pv_block_devices) == (OsRelease("rhel", "8.6"), ())
     rhel6 = eligibility.parse_guest_output(

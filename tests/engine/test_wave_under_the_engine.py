@@ -146,6 +146,21 @@ def test_the_other_combinations_preview_and_come_up(
     assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
     assert posts(fake, since) == expected_posts("test", orchestration, ["web01", "db01"], "wave1-plan")
 
+    # The operator's cleanup notes (the seed's "record and save any observations") go on the wire and into the audit.
+    notes = "web01 login page ok; db01 replica lag 2 s - checked by app owners"
+    raw["lifecycle"].update(phase="tested", cleanupNotes=notes)
+    since = len(fake.requests)
+    done = engine.up(raw)
+    sent = [r.body for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/testFailoverCleanup")]
+    assert sent and all(body == {"properties": {"comments": notes}} for body in sent), sent
+    audit = done.outputs["lifecycle"]["audit"]
+    recorded = (
+        [audit["recoveryPlan"]["testFailoverCleanup"]]
+        if orchestration == "recoveryPlan"
+        else [audit[m]["testFailoverCleanup"] for m in ("web01", "db01")]
+    )
+    assert all(r["comments"] == notes for r in recorded), recorded
+
 
 HARMLESS_EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
     "tags": lambda raw: raw["tags"].update(costCenter="4712"),
@@ -153,6 +168,7 @@ HARMLESS_EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
     "maxConcurrency": lambda raw: raw["lifecycle"].update(maxConcurrency=50),
     "recoveryPoint": lambda raw: raw["lifecycle"].update(recoveryPoint="latestProcessed"),
     "VM size": lambda raw: raw["machines"][0].update(vmSize="Standard_D8s_v5"),
+    "cleanup notes": lambda raw: raw["lifecycle"].update(cleanupNotes="written after the cleanup ran"),
 }
 
 
