@@ -34,6 +34,10 @@ def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def _pip_install(python: str) -> list[str]:
+    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+
+
 def find_uv() -> str | None:
     """The uv to install with: on PATH, else the pinned one fetched once with pip; None to use pip."""
     if os.environ.get("MIGRATE_USE_PIP") == "1":
@@ -44,11 +48,7 @@ def find_uv() -> str | None:
     cached = UV_CACHE / "bin" / ("uv.exe" if os.name == "nt" else "uv")
     if not cached.exists():
         print(f"Fetching uv {UV_VERSION} into {UV_CACHE} ...", flush=True)
-        fetched = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            + ["--target", str(UV_CACHE), f"uv=={UV_VERSION}"],
-            check=False,
-        )
+        fetched = subprocess.run([*_pip_install(sys.executable), "--target", str(UV_CACHE), f"uv=={UV_VERSION}"])
         if fetched.returncode != 0 or not cached.exists():
             print("Could not fetch uv; installing with pip instead.", flush=True)
             return None
@@ -71,11 +71,7 @@ def ensure_venv() -> Path:
             print(f"Creating {VENV} ...", flush=True)
             venv.create(VENV, with_pip=True)
         print("Installing pinned dependencies with pip (first run takes a minute or two) ...", flush=True)
-        subprocess.run(
-            [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            + ["-r", str(ROOT / "requirements-dev.txt")],
-            check=True,
-        )
+        subprocess.run([*_pip_install(str(venv_python())), "-r", str(ROOT / "requirements-dev.txt")], check=True)
     stamp.write_text(digest)
     return venv_python()
 
