@@ -23,7 +23,7 @@ Props: the wave's (`resource_group_name`, `vault_name`, `architecture`, `recover
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
@@ -63,7 +63,7 @@ class LifecycleActionError(RuntimeError):
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def vault_path(subscription_id: str, resource_group_name: str, vault_name: str) -> str:
@@ -139,7 +139,7 @@ def vm_ids(item: Any) -> tuple[str | None, str | None]:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def test_failover_guard(
@@ -360,7 +360,7 @@ class FailoverAction(ItemAction):
             props.get("machine_name") or props["protected_item_name"],
             float(props.get("test_failover_max_age_days") or 7),
             props.get("skip_test_failover_reason"),
-            datetime.now(timezone.utc),
+            datetime.now(UTC),
         )
         if problem:
             raise ActionRefusedError(f"{self.kind} refused: {problem}")

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -235,7 +235,7 @@ def start_job(
             captured.append(response)
 
     for attempt in range(attempts):
-        sent_at = datetime.now(timezone.utc)
+        sent_at = datetime.now(UTC)
         try:
             begin(resource_group_name, vault_name, *args, polling=False, raw_response_hook=capture, **kwargs)
         except (*_UNCERTAIN, HttpResponseError) as error:
@@ -351,7 +351,7 @@ class JobWatcher:
 
     def __init__(self, client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str) -> None:
         self.client, self.resource_group_name, self.vault_name = client, resource_group_name, vault_name
-        self.since = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.since = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._lock = threading.Lock()
         self._snapshot: dict[str, Any] = {}
         self._taken_at = -1.0
@@ -505,7 +505,7 @@ def _recent_job_of_vault(
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _may_have_taken_effect(error: HttpResponseError) -> bool:

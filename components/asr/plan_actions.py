@@ -16,7 +16,7 @@ action ran changes nothing. Delete only forgets.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -281,7 +281,7 @@ class PlanFailoverProvider(PlanActionProvider):
         return "AlreadyDone" if failed_over else None
 
     def guard(self, props: dict[str, Any], items: dict[str, Any], what: str) -> None:
-        at = datetime.now(timezone.utc)
+        at = datetime.now(UTC)
         max_age = float(props.get("test_failover_max_age_days") or 7)
         problems = [
             problem

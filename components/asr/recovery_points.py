@@ -13,7 +13,7 @@ At item level the API only takes a `recoveryPointId` (none means latest), so eve
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 NAMED = ("latest", "latestProcessed", "latestAppConsistent")
@@ -88,4 +88,4 @@ def resolve_item_recovery_point(
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

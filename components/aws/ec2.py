@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -46,7 +46,7 @@ def stop_source_instances(instance_ids: list[str], region: str) -> dict[str, Any
             ) from error
     return {
         "region": region,
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "instances": {
             i: {"before": before[i], "after": "stopped" if i in to_stop or before[i] == "stopped" else before[i]}
             for i in instance_ids

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -92,7 +92,7 @@ def _posts(fake: FakeArm) -> list[tuple[str, Any]]:
 
 
 def _tested(days_ago: float = 1) -> dict[str, Any]:
-    when = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    when = datetime.now(UTC) - timedelta(days=days_ago)
     return {"lastSuccessfulTestFailoverTime": when.isoformat().replace("+00:00", "Z")}
 
 
