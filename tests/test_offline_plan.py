@@ -45,10 +45,12 @@ def test_example_stack_plans_and_says_it_is_offline(example) -> None:
         "OFFLINE PLAN: the real program ran under Pulumi's mock engine. Nothing was created"
     )
     assert f"Stack '{stack}'" in result.stdout
-    assert "+ " + stack + "-lz  [migration:azure:LandingZone]" in result.stdout
-    assert "- azure-native:storage:StorageAccount" in result.stdout
+    assert re.search(rf"^ \+   [│ ]*├─ migration:azure:LandingZone +{stack}-lz +create$", result.stdout, re.M)
+    assert f"  + azure-native:storage:StorageAccount  {stack}-lz-cache  (create)" in result.stdout
     assert "minimumTlsVersion: TLS1_2" in result.stdout
-    assert "outputsVersion: 2" in result.stdout
+    assert "  + outputsVersion: 2" in result.stdout
+    assert re.search(r"^    \+ \d+ to create \(\d+ resources, \d+ components and the stack\)$", result.stdout, re.M)
+    assert not re.search(r"^ *- ", result.stdout, re.M), "nothing in a new stack's plan reads as a delete"
     for key in ("vaultRegistrationKey", "appliancePassphrase"):
         assert f"note: secret migration:{key} is not set in the stack" in result.stdout
     # The policy pack ran over the plan: nothing mandatory; the tutorial is flagged as classic.

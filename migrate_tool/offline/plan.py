@@ -21,7 +21,7 @@ from pulumi.runtime.rpc import is_rpc_secret
 
 from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wave
 from components.secrets import NAMESPACE, required_secret_keys
-from migrate_tool.offline import runbook
+from migrate_tool.offline import preview_view, runbook
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
 from migrate_tool.policy_check import Verdict, evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
 
@@ -142,6 +142,9 @@ def redact(value: Any) -> Any:
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    many_entries = isinstance(value, dict) and len(value) > preview_view.MAX_LISTED
+    if many_entries and prefix and all(isinstance(v, dict) for v in value.values()):
+        return [(prefix, value)]  # e.g. a wave action's machines: folded to their count and first names
     if isinstance(value, dict):
         return [pair for k, v in value.items() for pair in _flatten(v, f"{prefix}.{k}" if prefix else k)]
     if isinstance(value, list) and any(isinstance(v, dict) for v in value):
@@ -164,47 +167,6 @@ def key_properties(resource: PlannedResource) -> list[tuple[str, Any]]:
         if big not in ("tags", "tagsAll"):
             shown.append((big, SECRET if inputs[big] == SECRET else f"<{len(str(inputs[big]))} characters>"))
     return shown
-
-
-def _children(resources: list[PlannedResource]) -> dict[str, list[PlannedResource]]:
-    tree: dict[str, list[PlannedResource]] = {}
-    for resource in resources:
-        tree.setdefault(resource.parent_urn, []).append(resource)
-    return tree
-
-
-def render_tree(resources: list[PlannedResource]) -> str:
-    """The resource tree, components first-class, each resource with its key properties."""
-    tree = _children(resources)
-    known = {r.urn for r in resources}
-    roots = [r for r in resources if r.parent_urn not in known]
-    lines: list[str] = []
-
-    def walk(resource: PlannedResource, depth: int) -> None:
-        pad = "  " * depth
-        if resource.custom:
-            lines.append(f"{pad}- {resource.type}  {resource.name}")
-            lines.extend(f"{pad}      {key}: {_show(value)}" for key, value in key_properties(resource))
-        else:
-            lines.append(f"{pad}+ {resource.name}  [{resource.type}]")
-        for child in tree.get(resource.urn, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return "\n".join(lines)
-
-
-def _show(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def render_outputs(run: ProgramRun) -> str:
-    lines = []
-    for key in sorted(run.outputs):
-        value = SECRET if key in run.secret_outputs else run.outputs[key]
-        lines.append(f"  {key}: {json.dumps(value, sort_keys=True)}")
-    return "\n".join(lines)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -271,10 +233,12 @@ def main(
     print(
         f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n"
     )
-    print("Resources:")
-    print(render_tree(plan.run.resources))
-    print("\nStack outputs:")
-    print(render_outputs(plan.run))
+    print("Previewing update (offline):\n")
+    print(preview_view.render_table(plan.run.resources, "migration", stack))
+    print("\nDetails:")
+    print(preview_view.render_details(plan.run.resources, key_properties))
+    print("\nOutputs (whole values in plan.json):")
+    print(preview_view.render_outputs(plan.run.outputs, set(plan.run.secret_outputs), SECRET))
     for key in plan.missing_secrets:
         print(
             f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
@@ -288,8 +252,6 @@ def main(
     if has_mandatory_violation(plan.verdicts):
         print("error: mandatory policy violations (above): this wave must not be deployed as it is.", file=sys.stderr)
         return 1
-    print(
-        f"Planned {sum(r.custom for r in plan.run.resources)} resources in"
-        f" {sum(not r.custom for r in plan.run.resources)} components. {NOTICE.split(':')[0]}."
-    )
+    print("\n" + preview_view.summary(plan.run.resources))
+    print(f"\n{NOTICE.split(':')[0]}: nothing was created.")
     return 0
