@@ -2,14 +2,18 @@
 
 It reads the stack's wave config (stacks/Pulumi.<stack>.yaml) for the vault and the machines, then the vault
 through the Site Recovery SDK (same environment and credentials as the dynamic providers, docs/asr-client.md):
-fabrics -> protection containers -> protected items, and the vault's jobs. Per machine it prints the phase set
-in config, the phase ASR's state shows, replication health, RPO and the last job, as a table. A progress line
-on stderr counts what has been read. `--watch` polls again until no job runs on the wave's machines.
+the jobs of this wave's items and recovery plan, then fabrics -> protection containers -> protected items. Per
+machine the board shows the phase set in config, the stage it is in (`STAGES`: not ready, replicating n%,
+ready to test, test running, tested, ready for cutover, cutover running, failed over, migrated, prepared for
+DR, failed with the reason...), protection state, replication health, RPO and the last job, then a count per
+stage. A progress line on stderr counts what has been read. `--watch` refreshes the board until no job runs on
+the wave; `--json` prints the same for scripts; `--outputs` reads the stack outputs for "prepared for DR".
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -18,66 +22,175 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from azure.identity import CredentialUnavailableError
 
-from components.asr.arm import site_recovery_client
+from components.asr.arm import AsrSettingsError, site_recovery_client
 from components.asr.jobs import RUNNING_STATES
 from components.config import CONFIG_PATH, WaveConfig, parse_wave
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-COLUMNS = ("machine", "config phase", "ASR phase", "health", "RPO", "last job")
+COLUMNS = ("machine", "config phase", "stage", "protection", "health", "RPO", "last job")
+STAGES = (
+    "not ready", "enabling replication", "replicating", "ready to test", "test running", "tested",
+    "cleanup running", "ready for cutover", "cutover running", "failed over", "completing", "migrated",
+    "prepared for DR", "failed",
+)  # fmt: skip
+"""The board's stages, in the order a machine passes them (docs/lifecycle.md); `failed` carries the reason."""
+STAGE_WIDTH = 60
+# A running job's scenario -> the stage it puts the machine in (scenario names of ReplicationJobs_Get.json).
+RUNNING_STAGE = {
+    "testfailover": "test running",
+    "testfailovercleanup": "cleanup running",
+    "cleanuptestfailover": "cleanup running",
+    "unplannedfailover": "cutover running",
+    "commitfailover": "cutover running",
+    "disabledr": "completing",
+    "enabledr": "enabling replication",
+}
+COMPLETED_MIGRATION = {"disabledr"}
+
+
+@dataclass(frozen=True)
+class LastJob:
+    name: str
+    scenario: str
+    state: str
+    start_time: str
+    error: str
+
+    def text(self) -> str:
+        return f"{self.name}: {self.state}" + (f" ({self.start_time[11:16]} UTC)" if self.start_time else "")
 
 
 @dataclass(frozen=True)
 class MachineStatus:
     machine: str
     config_phase: str
-    asr_phase: str
+    stage: str
+    protection: str
     health: str
-    rpo: str
-    last_job: str
+    rpo_seconds: int | None
+    last_job: LastJob | None
     job_running: bool
 
+    @property
+    def stage_name(self) -> str:
+        """The stage without its detail ('replicating 40%' -> 'replicating'), for the summary."""
+        return next(s for s in sorted(STAGES, key=len, reverse=True) if self.stage.startswith(s))
+
     def row(self) -> tuple[str, ...]:
-        return (self.machine, self.config_phase, self.asr_phase, self.health, self.rpo, self.last_job)
+        job = self.last_job.text() if self.last_job else "-"
+        shown = self.stage if len(self.stage) <= STAGE_WIDTH else self.stage[: STAGE_WIDTH - 1] + "…"  # whole in --json
+        return (self.machine, self.config_phase, shown, self.protection, self.health, _rpo(self.rpo_seconds), job)
+
+    def as_json(self) -> dict[str, Any]:
+        job = self.last_job
+        return {
+            "machine": self.machine,
+            "configPhase": self.config_phase,
+            "stage": self.stage_name,
+            "stageDetail": self.stage,
+            "protection": self.protection,
+            "health": self.health,
+            "rpoSeconds": self.rpo_seconds,
+            "lastJob": None
+            if job is None
+            else {
+                "name": job.name,
+                "scenario": job.scenario,
+                "state": job.state,
+                "startTime": job.start_time,
+                "error": job.error,
+            },
+        }
 
 
-def asr_phase(item: Any) -> str:
-    """The lifecycle phase an item's live state shows (`not protected` when the vault has no item)."""
-    if item is None:
-        return "not protected"
-    properties = item.properties
-    if (properties.active_location or "") == "Recovery":
-        return "cutover"
-    if (properties.test_failover_state or "None") not in ("None", ""):
-        return "test"
-    if properties.last_successful_test_failover_time is not None:
-        return "tested"
-    return "replicate"
-
-
-def _rpo(item: Any) -> str:
-    if item is None:
-        return "-"
-    details = item.properties.provider_specific_details
-    seconds = getattr(details, "last_rpo_in_seconds", None) or getattr(details, "rpo_in_seconds", None)
+def _rpo(seconds: int | None) -> str:
     if seconds is None:
         return "-"
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def read_status(wave: WaveConfig, progress: Callable[[str], None]) -> list[MachineStatus]:
-    """Read the vault once; `progress` gets a line after each step."""
+def _rpo_seconds(item: Any) -> int | None:
+    if item is None:
+        return None
+    details = item.properties.provider_specific_details
+    seconds = getattr(details, "last_rpo_in_seconds", None) or getattr(details, "rpo_in_seconds", None)
+    return int(seconds) if seconds is not None else None
+
+
+def _replication_percent(item: Any) -> int | None:
+    """Initial replication (modernized) or resync (classic) progress while it is under 100%."""
+    details = item.properties.provider_specific_details
+    for name in ("initial_replication_progress_percentage", "resync_progress_percentage"):
+        value = getattr(details, name, None)
+        if value is not None and value < 100:
+            return int(value)
+    return None
+
+
+def stage(item: Any, job: LastJob | None, dr_ready: bool) -> str:
+    """Where a machine is, from its live item (None when the vault has none), its last job and the stack outputs."""
+    if job is not None and job.state in RUNNING_STATES:
+        return RUNNING_STAGE.get(job.scenario.lower(), f"{job.name} running")
+    if job is not None and job.state not in ("Succeeded", "Skipped"):
+        return f"failed: {job.error}" if job.error else f"failed: {job.name} {job.state}"
+    if item is None:
+        if job is not None and job.scenario.lower() in COMPLETED_MIGRATION:
+            return "prepared for DR" if dr_ready else "migrated"
+        return "prepared for DR" if dr_ready else "not ready"
+    properties = item.properties
+    if (properties.active_location or "") == "Recovery":
+        return "failed over"
+    if (properties.test_failover_state or "None") not in ("None", ""):
+        return "tested"
+    percent = _replication_percent(item)
+    if percent is not None:
+        return f"replicating {percent}%"
+    if (properties.protection_state or "") != "Protected":
+        return "replicating"
+    if properties.last_successful_test_failover_time is not None:
+        return "ready for cutover"
+    return "ready to test"
+
+
+def _last_job(job: Any) -> LastJob:
+    properties = job.properties
+    error = ""
+    for detail in properties.errors or []:
+        service = getattr(detail, "service_error_details", None)
+        provider = getattr(detail, "provider_error_details", None)
+        error = (getattr(service, "message", None) or getattr(provider, "error_message", None) or "").strip()
+        if error:
+            break
+    start = properties.start_time.strftime("%Y-%m-%dT%H:%M:%SZ") if properties.start_time is not None else ""
+    return LastJob(
+        properties.friendly_name or properties.scenario_name or job.name,
+        properties.scenario_name or "",
+        properties.state or "",
+        start,
+        error,
+    )
+
+
+def read_status(
+    wave: WaveConfig, progress: Callable[[str], None], dr_ready: frozenset[str] = frozenset()
+) -> list[MachineStatus]:
+    """Read the vault once: this wave's jobs, then its items; `progress` gets a line after each step."""
     rg, vault = wave.azure.resource_group, wave.azure.vault
+    names = {m.name.lower() for m in wave.machines}
+    plan = f"{wave.name}-plan"
     items: dict[str, Any] = {}
     jobs: dict[str, Any] = {}
     with site_recovery_client() as client:
         # Jobs first: a job that has ended has changed its item, so the items read next show where it led (read
         # the other way round, a job ending in between shows "Succeeded" beside the item's old state).
-        listed: list[Any] = list(client.replication_jobs.list(rg, vault))
-        for job in listed:
+        for job in client.replication_jobs.list(rg, vault):
             target = (job.properties.target_object_name or "").lower() if job.properties is not None else ""
-            if target and _job_time(job) >= _job_time(jobs.get(target)):
-                jobs[target] = job
+            if target in names | {plan} and _job_time(job) >= _job_time(jobs.get(target)):
+                jobs[target] = job  # only this wave's items and recovery plan: a vault may serve several waves
+        progress(f"jobs of this wave {len(jobs)}")
         fabrics: list[Any] = list(client.replication_fabrics.list(rg, vault))
         for f_index, fabric in enumerate(fabrics, 1):
             containers: list[Any] = list(
@@ -92,23 +205,26 @@ def read_status(wave: WaveConfig, progress: Callable[[str], None]) -> list[Machi
                 for item in found:
                     items[(item.properties.friendly_name or item.name).lower()] = item
                     items.setdefault(item.name.lower(), item)
-            progress(f"fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
-        progress(f"fabrics {len(fabrics)}/{len(fabrics)}, protected items {len(items)}, jobs read")
+            progress(f"jobs of this wave {len(jobs)}, fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
     phases = {m.name: m.phase or wave.lifecycle.phase for m in wave.machines}
     result = []
     for machine in wave.machines:
         live: Any = items.get(machine.name.lower())
-        last: Any = jobs.get(machine.name.lower())
-        state = last.properties.state if last is not None else None
+        own, of_plan = jobs.get(machine.name.lower()), jobs.get(plan)
+        raw_job = max((j for j in (own, of_plan) if j is not None), key=_job_time, default=None)
+        last = _last_job(raw_job) if raw_job is not None else None
         result.append(
             MachineStatus(
                 machine=machine.name,
                 config_phase=phases[machine.name],
-                asr_phase=asr_phase(live),
+                stage=stage(live, last, machine.name in dr_ready),
+                protection=(live.properties.protection_state_description or live.properties.protection_state or "-")
+                if live is not None
+                else "-",
                 health=(live.properties.replication_health or "-") if live is not None else "-",
-                rpo=_rpo(live),
-                last_job=f"{last.properties.friendly_name or last.properties.scenario_name}: {state}" if last else "-",
-                job_running=state in RUNNING_STATES,
+                rpo_seconds=_rpo_seconds(live),
+                last_job=last,
+                job_running=last is not None and last.state in RUNNING_STATES,
             )
         )
     return result
@@ -119,6 +235,12 @@ def _job_time(job: Any) -> float:
     return start.timestamp() if start is not None else 0.0
 
 
+def summary(rows: list[MachineStatus]) -> str:
+    counts = {name: sum(r.stage_name == name for r in rows) for name in STAGES}
+    parts = [f"{count} {name}" for name, count in counts.items() if count]
+    return f"{len(rows)} machines: " + ", ".join(parts)
+
+
 def render_table(rows: list[MachineStatus]) -> str:
     cells = [COLUMNS, *(row.row() for row in rows)]
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
@@ -126,7 +248,15 @@ def render_table(rows: list[MachineStatus]) -> str:
         "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip() for line in cells
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join([*lines, "", summary(rows)])
+
+
+def dr_ready_machines(outputs_path: Path | None) -> frozenset[str]:
+    """Machines the stack outputs (`pulumi stack output --json`) mark drReady."""
+    if outputs_path is None:
+        return frozenset()
+    outputs = json.loads(outputs_path.read_text())
+    return frozenset(m["name"] for m in outputs.get("machines") or [] if isinstance(m, dict) and m.get("drReady"))
 
 
 def load_wave(stack: str, stacks_dir: Path | None) -> WaveConfig:
@@ -144,13 +274,18 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         "stack", nargs="?", default="wave1", help="stack name: stacks/Pulumi.<stack>.yaml (default: wave1)"
     )
     parser.add_argument("--stacks-dir", type=Path, help="folder of Pulumi.<stack>.yaml files (default: stacks/)")
-    parser.add_argument("--watch", action="store_true", help="poll until no job runs on the wave's machines")
+    parser.add_argument("--watch", action="store_true", help="refresh the board until no job runs on the wave")
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between polls with --watch (default 30)")
     parser.add_argument("--max-polls", type=int, default=240, help="stop watching after this many polls (default 240)")
+    parser.add_argument("--json", action="store_true", help="print the board as JSON, for scripts")
+    parser.add_argument(
+        "--outputs", type=Path, help="the stack's `pulumi stack output --json`, to show machines prepared for DR"
+    )
     args = parser.parse_args(argv)
     try:
         wave = load_wave(args.stack, args.stacks_dir)
-    except (FileNotFoundError, ValueError) as error:
+        dr_ready = dr_ready_machines(args.outputs)
+    except (FileNotFoundError, ValueError, KeyError, TypeError) as error:
         print(f"status: {error}", file=err)
         return 2
     polls = 0
@@ -161,15 +296,37 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             err.write(f"\rreading vault {wave.azure.vault} (poll {poll}): {line}")
             err.flush()
 
-        rows = read_status(wave, progress)
+        try:
+            rows = read_status(wave, progress, dr_ready)
+        except (AsrSettingsError, ClientAuthenticationError, CredentialUnavailableError) as error:
+            print(f"\nstatus: cannot read the vault: {_first_line(error)} (see docs/asr-client.md)", file=err)
+            return 2
+        except (HttpResponseError, ServiceRequestError) as error:
+            print(f"\nstatus: vault {wave.azure.vault} in {wave.azure.resource_group}: {_first_line(error)}", file=err)
+            return 2
         err.write("\n")
         running = [row.machine for row in rows if row.job_running]
         if not args.watch or not running or polls >= args.max_polls:
             break
+        if not args.json:
+            print(f"poll {polls} at {time.strftime('%H:%M:%S')}:\n{render_table(rows)}\n", file=out)
         err.write(f"jobs running on {', '.join(running)}; polling again in {args.interval:g} s\n")
         time.sleep(args.interval)
-    print(render_table(rows), file=out)
+    if args.json:
+        board = {
+            "wave": wave.name,
+            "vault": wave.azure.vault,
+            "machines": [row.as_json() for row in rows],
+            "summary": {name: n for name in STAGES if (n := sum(r.stage_name == name for r in rows))},
+        }
+        print(json.dumps(board, indent=2), file=out)
+    else:
+        print(render_table(rows), file=out)
     return 0
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 if __name__ == "__main__":

@@ -79,7 +79,8 @@ def grouped(resources: list[PlannedResource]) -> list[tuple[PlannedResource, int
 def render_table(resources: list[PlannedResource], project: str, stack: str) -> str:
     """The `pulumi preview` table: symbol, type under its parent, name, plan."""
     rows = grouped(resources)
-    types, open_levels = [], []
+    types: list[str] = []
+    open_levels: list[bool] = []
     for _resource, depth, last in rows:
         open_levels[depth:] = [not last]
         prefix = "".join("│  " if still_open else "   " for still_open in open_levels[:depth])

@@ -271,6 +271,34 @@ class FakeArm:
         }
         return self.put_resource(self.item_path(fabric, container, item), {**defaults, **properties})
 
+    def add_job(
+        self,
+        target_name: str,
+        scenario: str,
+        friendly_name: str,
+        *,
+        state: str = "Succeeded",
+        running: bool = False,
+        errors: list[dict[str, Any]] | None = None,
+        rg: str = RESOURCE_GROUP,
+        vault: str = VAULT,
+    ) -> None:
+        """A job in the vault's history (a running one never ends), for views that read jobs without starting any."""
+        path = self.vault_path(rg, vault)
+        job = Job(
+            name=str(uuid.uuid4()),
+            scenario=scenario,
+            friendly_name=friendly_name,
+            target_path="",
+            target_name=target_name,
+            created=time.monotonic() + (10**6 if running else -(10**6)),  # NotStarted for ever, or long over
+            vault_id=path,
+            final_state=state,
+            final_description=state,
+            errors=errors or [],
+        )
+        self.jobs[f"{path.lower()}/{job.name}"] = job
+
     def add_recovery_point(self, fabric: str, container: str, item: str, name: str, when: str, kind: str) -> None:
         self.put_resource(
             f"{self.item_path(fabric, container, item)}/recoveryPoints/{name}",
