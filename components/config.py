@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -29,6 +29,7 @@ Architecture = Literal["modernized", "classic"]
 OsType = Literal["windows", "linux"]
 Phase = Literal["replicate", "test", "tested", "cutover", "complete"]
 """The migration lifecycle's phases, in order (docs/lifecycle.md has the state machine)."""
+PHASES: tuple[str, ...] = get_args(Phase)
 
 
 def _rule(check: Callable[[str], str | None]) -> AfterValidator:

@@ -27,9 +27,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components.asr import plan_actions, wave_actions
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
-from components.config import MachineConfig, WaveConfig
+from components.config import PHASES, MachineConfig, WaveConfig
 
-PHASES = ("replicate", "test", "tested", "cutover", "complete")
 PHASE_RECORD_VERSION = "1"
 AZURE_FABRIC = "Microsoft Azure"  # the recovery fabric of a physical-to-Azure recovery plan
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.config import WaveConfig
+from migrate_tool.offline import runbook_steps
 
 _CLASSIC_WARNING = (
     "> **Classic architecture.** New vaults cannot use it since 15 Nov 2022 and its support ended on"
@@ -16,7 +17,8 @@ _CLASSIC_WARNING = (
 # The lifecycle's ASR actions (components/asr/actions.py) and what each does to a machine, for the runbook.
 _ACTIONS = {
     "WaveTestFailover": "test failover into the isolated test network",
-    "WaveTestFailoverCleanup": "test failover cleanup (deletes the test VMs; finds nothing to do if there are none)",
+    "WaveTestFailoverCleanup": "test failover cleanup: deletes the test VMs if any are up, else finds nothing"
+    " and sends nothing (on a never-tested wave it only reads)",
     "WaveFailover": "FAILOVER to Azure (EC2 sources stopped first when shutdownSource is set)",
     "WaveCompleteMigration": "complete migration (replication removed, billing stops)",
     "PlanTestFailover": "recovery-plan test failover of the whole wave",
@@ -37,6 +39,33 @@ def _actions(plan: dict[str, Any]) -> list[tuple[str, str]]:
             names = list(machines) if isinstance(machines, dict) else [m.get("machine_name") for m in machines]
             found.append((kind, f"{resource['name']} ({', '.join(map(str, names))})" if names else resource["name"]))
     return found
+
+
+def _preflight(wave: WaveConfig) -> list[str]:
+    """What must hold in Azure and AWS before the first `pulumi up` of the wave."""
+    installers = (
+        f"- [ ] Mobility installers copied from the appliance to `{wave.aws.mobility_installer_s3_uri}`"
+        " (SSM installs and registers the agent from there)"
+        if wave.aws.mobility_installer_s3_uri
+        else "- [ ] **No `aws.mobilityInstallerS3Uri`**: install and register the Mobility service on every machine"
+        " by hand, or copy the installers from the appliance to S3 and set it"
+    )
+    return [
+        f"- [ ] Azure: Contributor on the subscription (or on resource group `{wave.azure.resource_group}`) in"
+        f" `{wave.azure.location}`, for the landing zone, vault and ASR actions; ARM_* / AZURE_* credentials",
+        f"- [ ] AWS: in `{wave.aws.region}`, rights to run EC2 instances and manage security groups in"
+        f" `{wave.aws.vpc_id}`, create IAM roles and instance profiles (iam:PassRole), Secrets Manager secrets,"
+        " SSM documents, associations and parameters, tag and stop the source instances",
+        "- [ ] Every source instance runs the SSM Agent and has an instance profile with AmazonSSMManagedInstanceCore,"
+        " plus s3:GetObject on the installers and ssm:GetParameter (with kms:Decrypt) on the wave's passphrase"
+        " parameter",
+        installers,
+        f"- [ ] Network: the sources reach the appliance in `{wave.aws.subnet_id}` on TCP 443 and 9443; the appliance"
+        " reaches Azure on TCP 443 (directly or through your proxy)",
+        f"- [ ] Admin network `{wave.aws.admin_cidr}` is the only RDP source you intend to allow",
+        f"- [ ] Names are free: storage account `{wave.azure.storage_account}` (global), vault `{wave.azure.vault}` in"
+        f" `{wave.azure.resource_group}`",
+    ]
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -60,12 +89,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         f"- [ ] **Move `{key}` out of plain text**: `pulumi config set --secret {key} <value>`"
         for key in secrets["plaintextInStackFile"]
     ]
-    preflight += [
-        f"- [ ] Azure: Contributor on the subscription for location `{wave.azure.location}`; ARM_* / AZURE_* credentials",
-        f"- [ ] AWS: credentials for account owning `{wave.aws.vpc_id}` in `{wave.aws.region}`",
-        f"- [ ] Admin network `{wave.aws.admin_cidr}` is the only RDP source you intend to allow",
-        f"- [ ] Storage account name `{wave.azure.storage_account}` is free (names are global)",
-    ]
+    preflight += _preflight(wave)
     sections = [
         f"# Runbook: migration wave `{wave.name}`",
         f"_{plan['notice']}_",
@@ -87,7 +111,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         *([_CLASSIC_WARNING] if wave.architecture == "classic" else []),
         "## Machines",
         _table(
-            ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size", "Lifecycle phase"],
+            ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size", "Lifecycle phase", "Test failover"],
             [
                 [
                     m.name,
@@ -96,10 +120,17 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                     m.os,
                     m.vm_size or "chosen by ASR",
                     m.phase or wave.lifecycle.phase,
+                    f"skipped: {m.skip_test_failover}" if m.skip_test_failover else "required before cutover",
                 ]
                 for m in wave.machines
             ],
         ),
+        "## Where the machines are",
+        runbook_steps.mermaid(wave),
+        f"Cutover uses recovery point `{wave.lifecycle.recovery_point}`; a test failover counts for"
+        f" {wave.lifecycle.test_failover_max_age_days} days. After each `pulumi up`, `pulumi stack output lifecycle`"
+        " holds the audit trail: per machine and action the job, its start and end, the result, the recovery point"
+        " used, the skip reason and the cleanup notes.",
         "## Lifecycle actions declared",
         _table(["Action", "Resource", "What it does"], [[kind, name, _ACTIONS[kind]] for kind, name in actions])
         + "\n\nEach action runs once: on later `pulumi up`s it is only kept as the audit trail."
@@ -128,14 +159,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         if plan["policy"]
         else "No policy violations.",
         "## Steps",
-        "\n".join(
-            [
-                f"1. `pulumi preview -s {plan['stack']}` and compare with this runbook.",
-                f"2. `pulumi up -s {plan['stack']}`.",
-                "3. Watch the appliance host register with the vault (Azure portal > vault > Site Recovery infrastructure).",
-                "4. Record the stack outputs in the change ticket.",
-            ]
-        ),
+        runbook_steps.render_steps(wave, plan["stack"], secrets["missing"]),
         "## Rollback",
         "The vault and resource group are protected: removing them from config does not delete them."
         + (
