@@ -349,25 +349,31 @@ class WaveLifecycle(pulumi.ComponentResource):
         args = self._args
         items = pulumi.Output.from_input(args.protected_items)
         plan_name = f"{args.wave.name}-plan"
-        plan = rs.ReplicationRecoveryPlan(
-            f"{name}-plan",
-            resource_group_name=args.wave.azure.resource_group,
-            resource_name_=args.wave.azure.vault,
-            recovery_plan_name=plan_name,
-            properties=rs.CreateRecoveryPlanInputPropertiesArgs(
-                primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
-                recovery_fabric_id=AZURE_FABRIC,
-                failover_deployment_model="ResourceManager",
-                groups=[
-                    rs.RecoveryPlanGroupArgs(
-                        group_type="Boot",
-                        replication_protected_items=[
-                            rs.RecoveryPlanProtectedItemArgs(id=_item_id(items, m.name)) for m in machines
-                        ],
-                    )
-                ],
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[after]),
+        # After `complete` ASR has removed the plan's items: the plan is no longer declared (retain_on_delete: Pulumi
+        # forgets it, the vault keeps it), so a refresh and the next up never PUT it again with items that are gone.
+        plan = (
+            None
+            if phase == "complete"
+            else rs.ReplicationRecoveryPlan(
+                f"{name}-plan",
+                resource_group_name=args.wave.azure.resource_group,
+                resource_name_=args.wave.azure.vault,
+                recovery_plan_name=plan_name,
+                properties=rs.CreateRecoveryPlanInputPropertiesArgs(
+                    primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
+                    recovery_fabric_id=AZURE_FABRIC,
+                    failover_deployment_model="ResourceManager",
+                    groups=[
+                        rs.RecoveryPlanGroupArgs(
+                            group_type="Boot",
+                            replication_protected_items=[
+                                rs.RecoveryPlanProtectedItemArgs(id=_item_id(items, m.name)) for m in machines
+                            ],
+                        )
+                    ],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[after], retain_on_delete=True),
+            )
         )
         inputs = {
             **{k: v for k, v in base.items() if k != "max_concurrency"},
@@ -385,8 +391,8 @@ class WaveLifecycle(pulumi.ComponentResource):
             ],
         }
         wanted = actions_for_phase(phase, all(m.skip_test_failover for m in machines))
-        last: pulumi.Resource = plan
-        records: dict[str, Any] = {"name": plan_name, "id": plan.id}
+        last: pulumi.Resource = plan or after
+        records: dict[str, Any] = {"name": plan_name, **({"id": plan.id} if plan is not None else {})}
         vm_ids: dict[str, Any] = {}
         for key, wanted_here, cls in (
             ("testFailover", wanted.test_failover, plan_actions.PlanTestFailover),

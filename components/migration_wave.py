@@ -170,4 +170,4 @@ class MigrationWave(pulumi.ComponentResource):
 
 def _item_field(items: pulumi.Output[dict[str, dict[str, Any]]], machine: str, key: str) -> pulumi.Output[Any]:
     """One value of one machine's protected item, from `WaveReplication.protected_items`."""
-    return items.apply(lambda all_items: all_items[machine][key])
+    return items.apply(lambda all_items: (all_items.get(machine) or {}).get(key))  # none once migration is complete

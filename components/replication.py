@@ -63,16 +63,26 @@ def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.I
 
 
 def item_options(
-    machine: MachineConfig, parent: pulumi.Resource, depends_on: list[pulumi.Resource]
+    machine: MachineConfig, phase: str, parent: pulumi.Resource, depends_on: list[pulumi.Resource]
 ) -> pulumi.ResourceOptions:
     """Removing a machine from config never purges its replication (docs/replication.md, "Removing a machine").
 
     `protect` makes `pulumi up` refuse to delete the item until the machine is marked `retire: true`;
     `retain_on_delete` means that even then Pulumi only forgets it: azure-native's delete is the DELETE (purge).
+    From `cutover` on the item is no longer protected, so that `complete`, which stops declaring it, only forgets it.
     """
-    return pulumi.ResourceOptions(
-        parent=parent, depends_on=depends_on, protect=not machine.retire, retain_on_delete=True
-    )
+    protect = not machine.retire and phase not in ("cutover", "complete")
+    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on, protect=protect, retain_on_delete=True)
+
+
+def declares_item(machine: MachineConfig, phase: str) -> bool:
+    """Whether the wave declares the machine's protected item: not once it is in `complete`.
+
+    Complete migration removes the item in ASR, so a `pulumi refresh` drops it from the state; were it still
+    declared, the next `pulumi up` would create it again, which is enable replication. Not declaring it (it is
+    retained on delete, so Pulumi only forgets it) makes refresh and up after `complete` change nothing in ASR.
+    """
+    return phase != "complete"
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ class WaveReplication(pulumi.ComponentResource):
     """Replication of one wave's machines to Azure.
 
     Outputs: `fabric_name`, `container_name`, `policy_id`, `container_mapping_id`, and `protected_items`
-    (machine name -> {"id", "protectionState", "replicationHealth"} as known at the last update).
+    (machine name -> {"id", "protectionState", "replicationHealth"} as known at the last update; machines in
+    `complete` have none, see `declares_item`).
     """
 
     def __init__(self, name: str, args: WaveReplicationArgs, opts: pulumi.ResourceOptions | None = None):
@@ -167,6 +178,9 @@ class WaveReplication(pulumi.ComponentResource):
             found_ids = discovered.machine_ids  # type: ignore[attr-defined]
         items: dict[str, rs.ReplicationProtectedItem] = {}
         for machine in wave.machines:
+            phase = machine.phase or wave.lifecycle.phase
+            if not declares_item(machine, phase):
+                continue
             subnet = machine.subnet or first_subnet
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
             if wave.architecture == "classic":
@@ -215,15 +229,18 @@ class WaveReplication(pulumi.ComponentResource):
                 protection_container_name=registration.container_name,
                 replicated_protected_item_name=machine.name,
                 properties=properties,
-                opts=item_options(machine, self, [mapping, discovered]),
+                opts=item_options(machine, phase, self, [mapping, discovered]),
             )
 
         self.fabric_name = registration.fabric_name
         self.container_name = registration.container_name
         self.policy_id = policy.id
         self.container_mapping_id = mapping.id
-        self.protected_items: pulumi.Output[dict[str, dict[str, Any]]] = pulumi.Output.all(
-            **{machine: _item_state(item) for machine, item in items.items()}
+        # Output.all() of nothing is a list: once every machine is complete there is no item, so say {} outright.
+        self.protected_items: pulumi.Output[dict[str, dict[str, Any]]] = (
+            pulumi.Output.all(**{machine: _item_state(item) for machine, item in items.items()})
+            if items
+            else pulumi.Output.from_input({})
         )
         self.register_outputs(
             {

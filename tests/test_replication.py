@@ -183,3 +183,14 @@ def test_outputs_carry_each_machines_item_and_state(modernized: ProgramRun) -> N
         "offline-plan",
         "offline-plan",
     )
+
+
+def test_from_cutover_the_item_is_unprotected_and_in_complete_it_is_no_longer_declared() -> None:
+    raw = wave(lifecycle={"phase": "cutover"})
+    raw["machines"][1]["phase"] = "complete"
+    run = run_wave(raw)
+    items = _by_name(run, ITEM)
+    assert list(items) == ["wave1-replication-web01"], "a completed machine's item would come back after a refresh"
+    assert items["wave1-replication-web01"].protect is False  # so that `complete` only forgets it (retained)
+    machines = {m["name"]: m for m in run.outputs["machines"]}
+    assert machines["db01"]["protectedItemId"] is None and machines["web01"]["protectedItemId"]

@@ -128,6 +128,16 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
     rerun = engine.up(raw)  # nothing left to do
     assert posts(fake, since) == [] and [op for op, _ in rerun.ops("")] == []
 
+    # Refresh after `complete` (ASR has removed the items), then up: nothing in ASR changes, no item comes back.
+    read = engine.refresh()
+    assert not [s for s in read if s.op == "delete"], "no completed item is left in the state for refresh to drop"
+    since = len(fake.requests)
+    after_refresh = engine.up(raw)
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    assert [(r.method, r.path) for r in fake.requests[since:] if r.method != "GET"] == []
+    assert [op for op, _ in after_refresh.ops("")] == []
+    assert not [s for s in engine.state.values() if s.type.endswith("ReplicationProtectedItem")]
+
 
 @pytest.mark.parametrize(
     ("architecture", "orchestration"),
