@@ -160,6 +160,14 @@ class AzureConfig(_Model):
     replication_policy: ReplicationPolicyConfig
     registration_timeout_minutes: int = Field(default=60, ge=1, le=1440)
     """How long `pulumi up` waits for the appliance / configuration server to register with the vault."""
+    existing_vault_resource_group: ResourceGroupName | None = None
+    """The resource group of a vault that already exists: the stack then uses vault `vault` there and never
+    creates, changes or deletes it. Required for `classic`, which only a vault that already runs it accepts."""
+
+    @property
+    def vault_resource_group(self) -> str:
+        """Where the vault is: an existing vault's resource group, or the wave's, where the stack creates it."""
+        return self.existing_vault_resource_group or self.resource_group
 
 
 GP3_MAX_GIB = 16384
@@ -444,6 +452,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
             if problem:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
+    problems += _vault_problems(raw)
     if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is not None:
         problems.append(
             ConfigProblem(
@@ -458,6 +467,34 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
         problem = naming.tag_rule(str(key), str(value))
         if problem:
             problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
+    return problems
+
+
+CLASSIC_DEPRECATION = "https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation"
+
+
+def _vault_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Classic only on a vault that already exists; an existing vault outside the landing zone's resource group."""
+    azure = _mapping(raw.get("azure"))
+    existing = azure.get("existingVaultResourceGroup")
+    problems = []
+    if raw.get("architecture") == "classic" and existing is None:
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.architecture",
+                "classic",
+                "needs a vault that already uses it (set azure.existingVaultResourceGroup): vaults created after"
+                f" 15 Nov 2022 refuse the classic architecture ({CLASSIC_DEPRECATION}); a new wave uses modernized",
+            )
+        )
+    if isinstance(existing, str) and existing == azure.get("resourceGroup"):
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.azure.existingVaultResourceGroup",
+                existing,
+                "must differ from azure.resourceGroup, which the stack creates for the landing zone",
+            )
+        )
     return problems
 
 

@@ -252,7 +252,7 @@ class WaveLifecycle(pulumi.ComponentResource):
         # The vault by name from config: an action's identity is known at preview time, so a change upstream
         # (an output not known yet) never shows as a replacement of an action that ran.
         base = {
-            "resource_group_name": wave.azure.resource_group,
+            "resource_group_name": wave.azure.vault_resource_group,
             "vault_name": wave.azure.vault,
             "architecture": wave.architecture,
             "recovery_point": settings.recovery_point,
@@ -356,7 +356,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             if phase == "complete"
             else rs.ReplicationRecoveryPlan(
                 f"{name}-plan",
-                resource_group_name=args.wave.azure.resource_group,
+                resource_group_name=args.wave.azure.vault_resource_group,
                 resource_name_=args.wave.azure.vault,
                 recovery_plan_name=plan_name,
                 properties=rs.CreateRecoveryPlanInputPropertiesArgs(

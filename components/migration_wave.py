@@ -71,7 +71,7 @@ class MigrationWave(pulumi.ComponentResource):
             f"{name}-replication",
             WaveReplicationArgs(
                 wave=wave,
-                resource_group_name=self.landing_zone.name,
+                resource_group_name=self.vault.resource_group_name,
                 resource_group_id=self.landing_zone.resource_id,
                 vault_name=self.vault.name,
                 storage_account_id=self.landing_zone.storage_account_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import recoveryservices
+from pulumi_azure_native import authorization, recoveryservices
 
 from components.asr.vault_setting import VaultSetting, VaultSettingArgs
 from components.config import WaveConfig
@@ -20,7 +20,10 @@ class RecoveryVaultArgs:
 class RecoveryVault(pulumi.ComponentResource):
     """A Recovery Services vault in the wave's region, soft delete on, architecture selected.
 
-    Outputs: `name`, `resource_id`, `location`.
+    Outputs: `name`, `resource_id`, `location`, `resource_group_name`.
+
+    With `azure.existingVaultResourceGroup` the vault already exists (the only way to use classic today): it is
+    referred to by name and id, and no resource of this stack creates, changes or deletes it.
 
     The modernized architecture needs a new, dedicated vault (replication-appliance-support-matrix.md);
     the classic one is selected on the vault with `replicationVaultSettings/default`
@@ -31,10 +34,45 @@ class RecoveryVault(pulumi.ComponentResource):
     def __init__(self, name: str, args: RecoveryVaultArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:azure:RecoveryVault", name, None, opts)
         wave = args.wave
-        vault = recoveryservices.Vault(
+        existing_group = wave.azure.existing_vault_resource_group
+        if existing_group is None:
+            vault = self._new_vault(name, wave, args.resource_group_name)
+            self.name, self.resource_id, self.location = vault.name, vault.id, vault.location
+            self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+            after: list[pulumi.Resource] = [vault]
+        else:
+            subscription = authorization.get_client_config_output().subscription_id
+            self.name = pulumi.Output.from_input(wave.azure.vault)
+            self.resource_group_name = pulumi.Output.from_input(existing_group)
+            self.location = pulumi.Output.from_input(wave.azure.location)
+            self.resource_id = pulumi.Output.concat(
+                "/subscriptions/", subscription, "/resourceGroups/", existing_group,
+                "/providers/Microsoft.RecoveryServices/vaults/", wave.azure.vault,
+            )  # fmt: skip
+            after = []
+        VaultSetting(
+            f"{name}-setting",
+            VaultSettingArgs(
+                resource_group_name=self.resource_group_name,
+                vault_name=self.name,
+                architecture=wave.architecture,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        )
+        self.register_outputs(
+            {
+                "name": self.name,
+                "resource_id": self.resource_id,
+                "location": self.location,
+                "resource_group_name": self.resource_group_name,
+            }
+        )
+
+    def _new_vault(self, name: str, wave: WaveConfig, resource_group_name: pulumi.Input[str]) -> recoveryservices.Vault:
+        return recoveryservices.Vault(
             f"{name}-vault",
             vault_name=wave.azure.vault,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=resource_group_name,
             location=wave.azure.location,
             sku=recoveryservices.SkuArgs(name=recoveryservices.SkuName.RS0, tier="Standard"),
             properties=recoveryservices.VaultPropertiesArgs(
@@ -48,16 +86,3 @@ class RecoveryVault(pulumi.ComponentResource):
             tags=wave.all_tags,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        VaultSetting(
-            f"{name}-setting",
-            VaultSettingArgs(
-                resource_group_name=args.resource_group_name,
-                vault_name=vault.name,
-                architecture=wave.architecture,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[vault]),
-        )
-        self.name = vault.name
-        self.resource_id = vault.id
-        self.location = vault.location
-        self.register_outputs({"name": self.name, "resource_id": self.resource_id, "location": self.location})

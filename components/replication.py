@@ -117,7 +117,7 @@ class WaveReplication(pulumi.ComponentResource):
         registration = ApplianceRegistration(
             f"{name}-registration",
             ApplianceRegistrationArgs(
-                resource_group_name=wave.azure.resource_group,
+                resource_group_name=wave.azure.vault_resource_group,
                 vault_name=wave.azure.vault,
                 architecture=wave.architecture,
                 appliance_ip=args.appliance_private_ip,
@@ -154,7 +154,7 @@ class WaveReplication(pulumi.ComponentResource):
             discovered: pulumi.Resource = ProtectableMachines(
                 f"{name}-discovery",
                 ProtectableMachinesArgs(
-                    resource_group_name=wave.azure.resource_group,
+                    resource_group_name=wave.azure.vault_resource_group,
                     vault_name=wave.azure.vault,
                     fabric_name=registration.fabric_name,
                     container_name=registration.container_name,

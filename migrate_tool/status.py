@@ -178,7 +178,7 @@ def read_status(
     wave: WaveConfig, progress: Callable[[str], None], dr_ready: frozenset[str] = frozenset()
 ) -> list[MachineStatus]:
     """Read the vault once: this wave's jobs, then its items; `progress` gets a line after each step."""
-    rg, vault = wave.azure.resource_group, wave.azure.vault
+    rg, vault = wave.azure.vault_resource_group, wave.azure.vault
     names = {m.name.lower() for m in wave.machines}
     plan = f"{wave.name}-plan"
     items: dict[str, Any] = {}
@@ -302,7 +302,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             print(f"\nstatus: cannot read the vault: {_first_line(error)} (see docs/asr-client.md)", file=err)
             return 2
         except (HttpResponseError, ServiceRequestError) as error:
-            print(f"\nstatus: vault {wave.azure.vault} in {wave.azure.resource_group}: {_first_line(error)}", file=err)
+            print(
+                f"\nstatus: vault {wave.azure.vault} in {wave.azure.vault_resource_group}: {_first_line(error)}",
+                file=err,
+            )
             return 2
         err.write("\n")
         running = [row.machine for row in rows if row.job_running]

@@ -62,6 +62,7 @@ WAVE: dict[str, Any] = {
 def classic_wave() -> dict[str, Any]:
     raw = copy.deepcopy(WAVE)
     raw["architecture"] = "classic"
+    raw["azure"]["existingVaultResourceGroup"] = "rg-classic-vault"  # only an existing vault runs classic
     raw["aws"]["region"] = "us-east-2"
     raw["aws"]["configServer"] = {"name": "asr-config-server", "osDiskGb": 100, "dataDiskGb": 700, "keyName": "ops-key"}
     return raw

@@ -124,3 +124,21 @@ def test_a_secret_under_an_unknown_key_is_never_echoed() -> None:
         f"{W}.vaultRegistrationKey: (value not shown) is not a known key (see the README's config reference)",
     ]
     assert not any("s3cr3t" in p or "hunter2" in p for p in problems)
+
+
+def test_classic_on_a_vault_the_stack_creates_is_refused_naming_the_date_and_the_page() -> None:
+    raw = wave(architecture="classic")
+    del raw["azure"]["existingVaultResourceGroup"]
+    [problem] = problems_of(raw)
+    assert problem.startswith(f"{W}.architecture: 'classic' needs a vault that already uses it")
+    assert "15 Nov 2022" in problem and "vmware-physical-azure-classic-deprecation" in problem
+    assert parse_wave(wave(architecture="classic")).azure.vault_resource_group == "rg-classic-vault"
+
+
+def test_an_existing_vault_lives_outside_the_landing_zones_resource_group() -> None:
+    raw = wave()
+    raw["azure"]["existingVaultResourceGroup"] = raw["azure"]["resourceGroup"]
+    assert problems_of(raw) == [
+        f"{W}.azure.existingVaultResourceGroup: 'migrationRG' must differ from azure.resourceGroup, which the stack"
+        " creates for the landing zone"
+    ]

@@ -194,3 +194,21 @@ def test_from_cutover_the_item_is_unprotected_and_in_complete_it_is_no_longer_de
     assert items["wave1-replication-web01"].protect is False  # so that `complete` only forgets it (retained)
     machines = {m["name"]: m for m in run.outputs["machines"]}
     assert machines["db01"]["protectedItemId"] is None and machines["web01"]["protectedItemId"]
+
+
+def test_an_existing_vault_is_used_where_it_is_and_never_declared() -> None:
+    run = run_wave(wave(architecture="classic"))
+    assert of_type(run, "azure-native:recoveryservices:Vault") == []
+    setting = one(run, "pulumi-python:dynamic/asr:VaultSetting")
+    assert (setting.inputs["resource_group_name"], setting.inputs["vault_name"]) == ("rg-classic-vault", "myVault")
+    registration = one(run, "pulumi-python:dynamic/asr:ApplianceRegistration")
+    assert registration.inputs["resource_group_name"] == "rg-classic-vault"
+    for item in of_type(run, ITEM):
+        assert item.inputs["resourceGroupName"] == "rg-classic-vault"
+        # Replicas still land in the wave's own resource group.
+        assert item.inputs["properties"]["providerSpecificDetails"]["targetAzureV2ResourceGroupId"].endswith(
+            "/resourceGroups/migrationRG"
+        )
+    assert run.outputs["vaultId"].endswith(
+        "/resourceGroups/rg-classic-vault/providers/Microsoft.RecoveryServices/vaults/myVault"
+    )

@@ -206,6 +206,13 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "architecture": "x86_64",
                 "platform": "windows",
             }, []
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": OFFLINE_SUBSCRIPTION,
+                "tenantId": OFFLINE_SUBSCRIPTION,
+                "clientId": OFFLINE_SUBSCRIPTION,
+                "objectId": OFFLINE_SUBSCRIPTION,
+            }, []
         raise NotImplementedError(f"the offline plan does not answer {args.token}")
 
 

@@ -139,3 +139,11 @@ class Cloud:
                 "groups": properties["groups"],
             },
         )
+
+
+class FakeSubscriptionMocks(PlanMocks):
+    """The offline plan's answers to invokes, in the fake's subscription (as `Cloud.apply` does for resources)."""
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        answer, failures = super().call(args)
+        return json.loads(json.dumps(answer).replace(OFFLINE_SUBSCRIPTION, SUBSCRIPTION)), failures

@@ -36,8 +36,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from migrate_tool.offline.engine import PlanMocks, PlannedResource, ProgramRun, RecordingMonitor, dependencies_of
-from tests.engine.cloud import PROTECTED_ITEM, Cloud
+from migrate_tool.offline.engine import PlannedResource, ProgramRun, RecordingMonitor, dependencies_of
+from tests.engine.cloud import PROTECTED_ITEM, Cloud, FakeSubscriptionMocks
 from tests.engine.plugin import DynamicProviderPlugin
 from tests.program import run_wave
 
@@ -120,7 +120,7 @@ class EngineMonitor(RecordingMonitor):
     """The resource monitor the program talks to: every registration becomes an engine step."""
 
     def __init__(self, engine: Engine, preview: bool) -> None:
-        super().__init__(PlanMocks())
+        super().__init__(FakeSubscriptionMocks())
         self.engine = engine
         self.preview = preview
         self.registered: set[str] = set()
