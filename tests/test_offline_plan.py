@@ -109,6 +109,7 @@ def test_runbook_is_written_for_a_change_board(example) -> None:
     assert "Classic architecture" not in runbook  # the tutorial runs on today's Azure
 
 
+@pytest.mark.slow  # a whole `migrate.py plan` process or two: CI's second stage
 def test_plan_is_reproducible(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -152,6 +153,7 @@ def test_unknown_stack_is_a_clear_error(tmp_path: Path) -> None:
     assert "no stack file" in result.stderr and "Pulumi.nosuchwave.yaml" in result.stderr
 
 
+@pytest.mark.slow  # a whole `migrate.py plan` process or two: CI's second stage
 def test_plaintext_secrets_in_a_stack_never_reach_the_plan(tmp_path: Path) -> None:
     write_stack(tmp_path / "stacks", "leaky", wave(architecture="classic"), extra=SECRETS)
     out = tmp_path / "out"
@@ -164,6 +166,7 @@ def test_plaintext_secrets_in_a_stack_never_reach_the_plan(tmp_path: Path) -> No
     assert "[secret]" in (out / "plan.json").read_text()
 
 
+@pytest.mark.slow  # a whole `migrate.py plan` process or two: CI's second stage
 def test_the_runbook_calls_out_irreversible_lifecycle_steps(tmp_path: Path) -> None:
     raw = wave()
     raw["lifecycle"] = {"phase": "cutover"}

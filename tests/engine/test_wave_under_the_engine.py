@@ -139,6 +139,7 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
     assert not [s for s in engine.state.values() if s.type.endswith("ReplicationProtectedItem")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("architecture", "orchestration"),
     [("modernized", "recoveryPlan"), ("classic", "perMachine")],
@@ -227,6 +228,7 @@ def test_refresh_then_up_changes_nothing_in_asr(
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.requests[since:] if r.method != "GET"] == []
 
 
+@pytest.mark.slow
 def test_destroy_stops_at_protected_resources_and_undoes_nothing_in_asr(
     make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
 ) -> None:

@@ -140,6 +140,7 @@ def test_the_example_wave_plans_without_violations(tmp_path: Path) -> None:
     assert _plan_verdicts(tmp_path, raw) == []
 
 
+@pytest.mark.slow  # a whole `migrate.py plan` process or two: CI's second stage
 def test_a_violating_wave_fails_the_offline_plan_command_with_the_policys_message(tmp_path: Path) -> None:
     # Config validation already refuses names Azure would refuse; a stricter organisation convention,
     # made mandatory in the pack config, is what this valid wave breaks.
