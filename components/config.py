@@ -11,6 +11,7 @@ mistakes until the others were fixed.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
@@ -150,6 +151,41 @@ class ReplicationPolicyConfig(_Model):
     """How often app-consistent points are taken; 0 turns them off. Default: modernized 0, classic 60."""
 
 
+DiskType = Literal["Premium_LRS", "StandardSSD_LRS", "Standard_LRS"]
+LicenseType = Literal["NoLicenseType", "WindowsServer", "LinuxServer"]
+
+
+def _arm_id_rule(kind: str, what: str) -> Callable[[str], str | None]:
+    def rule(value: str) -> str | None:
+        pattern = rf"/subscriptions/[0-9a-fA-F-]{{36}}/resourceGroups/[^/]+/providers/Microsoft\.Compute/{kind}/[^/]+"
+        if re.fullmatch(pattern, value):
+            return None
+        return f"must be the ARM id of {what} (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/{kind}/<name>)"
+
+    return rule
+
+
+class TargetVmConfig(_Model):
+    """Settings of a replica VM in Azure; `azure.targetDefaults` for the wave, `machines[].target` per machine.
+
+    A machine's own value wins over the wave's default, which wins over the rule in `components/target_vm.py`."""
+
+    disk_type: DiskType | None = None
+    """Replica managed disks: Premium_LRS (Premium SSD), StandardSSD_LRS or Standard_LRS (Standard HDD).
+    Default: Premium SSD for a VM size that takes it (an `s` size such as Standard_E8s_v5), else Standard SSD."""
+    license_type: LicenseType | None = None
+    """NoLicenseType (pay as you go, the default), WindowsServer (Azure Hybrid Benefit, windows machines) or
+    LinuxServer (RHEL / SLES bring-your-own-subscription, linux machines, modernized only)."""
+    availability_zone: int | None = Field(default=None, ge=1, le=3)
+    availability_set_id: Annotated[str, _rule(_arm_id_rule("availabilitySets", "an availability set"))] | None = None
+    disk_encryption_set_id: (
+        Annotated[str, _rule(_arm_id_rule("diskEncryptionSets", "a disk encryption set"))] | None
+    ) = None
+    """Encrypt the replica disks with your key (a disk encryption set in the target region)."""
+    boot_diagnostics: bool | None = None
+    """Boot diagnostics into the wave's cache storage account; default on for modernized (classic cannot)."""
+
+
 class AzureConfig(_Model):
     location: AzureLocation
     resource_group: ResourceGroupName
@@ -160,6 +196,8 @@ class AzureConfig(_Model):
     replication_policy: ReplicationPolicyConfig
     registration_timeout_minutes: int = Field(default=60, ge=1, le=1440)
     """How long `pulumi up` waits for the appliance / configuration server to register with the vault."""
+    target_defaults: TargetVmConfig = Field(default_factory=TargetVmConfig)
+    """The wave's replica VM settings; each machine's `target` may override them."""
     existing_vault_resource_group: ResourceGroupName | None = None
     """The resource group of a vault that already exists: the stack then uses vault `vault` there and never
     creates, changes or deletes it. Required for `classic`, which only a vault that already runs it accepts."""
@@ -223,6 +261,8 @@ class MachineConfig(_Model):
         Annotated[str, _rule(lambda v: None if len(v.strip()) >= 3 else "must say why the test failover is skipped")]
         | None
     ) = None
+    target: TargetVmConfig = Field(default_factory=TargetVmConfig)
+    """This machine's replica VM settings, over `azure.targetDefaults`."""
     """Why this machine may cut over without a recent test failover; recorded in the failover's outputs."""
 
 
@@ -453,6 +493,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
     problems += _vault_problems(raw)
+    problems += _target_problems(raw)
     if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is not None:
         problems.append(
             ConfigProblem(
@@ -468,6 +509,44 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
         if problem:
             problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
     return problems
+
+
+def _target_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Replica settings that only fit some machines: a licence for the other OS, features classic lacks."""
+    problems = []
+    classic = raw.get("architecture") == "classic"
+    defaults = _mapping(_mapping(raw.get("azure")).get("targetDefaults"))
+    for index, machine in enumerate(_mappings(raw.get("machines"))):
+        own = _mapping(machine.get("target"))
+        merged = {**defaults, **{k: v for k, v in own.items() if v is not None}}
+
+        def where(key: str, index: int = index, own: Mapping[str, Any] = own) -> str:
+            base = f"{CONFIG_PATH}.machines[{index}].target" if key in own else f"{CONFIG_PATH}.azure.targetDefaults"
+            return f"{base}.{key}"
+
+        license_type, os = merged.get("licenseType"), machine.get("os")
+        if (license_type, os) in (("WindowsServer", "linux"), ("LinuxServer", "windows")):
+            problems.append(
+                ConfigProblem(
+                    where("licenseType"),
+                    license_type,
+                    f"does not fit {machine.get('name')!r}, a {os} machine (WindowsServer is for windows, LinuxServer"
+                    " for linux)",
+                )
+            )
+        if classic and license_type == "LinuxServer":
+            problems.append(ConfigProblem(where("licenseType"), license_type, "needs the modernized architecture"))
+        if classic and merged.get("bootDiagnostics") is True:
+            problems.append(ConfigProblem(where("bootDiagnostics"), True, "needs the modernized architecture"))
+        if merged.get("availabilityZone") is not None and merged.get("availabilitySetId") is not None:
+            problems.append(
+                ConfigProblem(
+                    where("availabilitySetId"),
+                    merged.get("availabilitySetId"),
+                    "cannot be combined with an availabilityZone: a VM is in a zone or in a set",
+                )
+            )
+    return list({str(p): p for p in problems}.values())  # a wave default's mistake once, not once per machine
 
 
 CLASSIC_DEPRECATION = "https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation"

@@ -15,6 +15,7 @@ from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMach
 from components.asr.discovery import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
 from components.config import MachineConfig, WaveConfig
+from components.target_vm import TargetVm, resolve
 
 AZURE_CONTAINER = "Microsoft Azure"
 """The recovery-side container of an on-premises-to-Azure mapping, as PowerShell's `Constants.AzureContainer`."""
@@ -24,8 +25,6 @@ POLICY_DEFAULTS: dict[str, dict[str, int]] = {
     "modernized": {"recovery_point_history": 3 * 24 * 60, "crash_consistent": 5, "app_consistent": 0},
     "classic": {"recovery_point_history": 24 * 60, "crash_consistent": 5, "app_consistent": 60, "rpo_threshold": 60},
 }
-DISK_TYPE = "Standard_LRS"
-"""Managed disk type of replicas: the portal's default ("Standard HDD"), physical-server-enable-replication.md."""
 
 
 def policy_settings(wave: WaveConfig) -> dict[str, int]:
@@ -182,6 +181,8 @@ class WaveReplication(pulumi.ComponentResource):
             if not declares_item(machine, phase):
                 continue
             subnet = machine.subnet or first_subnet
+            target = resolve(wave, machine)
+            tags = _tags(target)
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
             if wave.architecture == "classic":
                 properties = rs.EnableProtectionInputPropertiesArgs(
@@ -199,7 +200,14 @@ class WaveReplication(pulumi.ComponentResource):
                         target_azure_subnet_id=subnet,
                         target_azure_vm_name=machine.name,
                         target_vm_size=machine.vm_size,
-                        disk_type=DISK_TYPE,
+                        disk_type=target.disk_type,
+                        disk_encryption_set_id=target.disk_encryption_set_id,
+                        license_type=target.license_type,
+                        target_availability_zone=target.availability_zone,
+                        target_availability_set_id=target.availability_set_id,
+                        target_vm_tags=target.tags,
+                        target_managed_disk_tags=target.tags,
+                        target_nic_tags=target.tags,
                     ),
                 )
             else:
@@ -217,8 +225,20 @@ class WaveReplication(pulumi.ComponentResource):
                         target_vm_name=machine.name,
                         target_vm_size=machine.vm_size,
                         disks_default=rs.InMageRcmDisksDefaultInputArgs(
-                            disk_type=DISK_TYPE, log_storage_account_id=args.storage_account_id
+                            disk_type=target.disk_type,
+                            log_storage_account_id=args.storage_account_id,
+                            disk_encryption_set_id=target.disk_encryption_set_id,
                         ),
+                        license_type=None if machine.os == "linux" else target.license_type,
+                        linux_license_type=target.license_type if machine.os == "linux" else None,
+                        target_availability_zone=target.availability_zone,
+                        target_availability_set_id=target.availability_set_id,
+                        target_boot_diagnostics_storage_account_id=args.storage_account_id
+                        if target.boot_diagnostics
+                        else None,
+                        target_vm_tags=tags,
+                        target_managed_disk_tags=tags,
+                        target_nic_tags=tags,
                     ),
                 )
             items[machine.name] = rs.ReplicationProtectedItem(
@@ -251,6 +271,11 @@ class WaveReplication(pulumi.ComponentResource):
                 "protected_items": self.protected_items,
             }
         )
+
+
+def _tags(target: TargetVm) -> list[rs.UserCreatedResourceTagArgs]:
+    """InMageRcm takes tags as a list of {tagName, tagValue}; InMageAzureV2 as a plain map (`target.tags`)."""
+    return [rs.UserCreatedResourceTagArgs(tag_name=k, tag_value=v) for k, v in sorted(target.tags.items())]
 
 
 def _item_state(item: rs.ReplicationProtectedItem) -> pulumi.Output[dict[str, Any]]:

@@ -62,6 +62,11 @@ def test_wave1_is_a_mixed_wave_of_at_least_five_machines() -> None:
     assert len(config.machines) >= 5
     assert {m.os for m in config.machines} == {"windows", "linux"}
     assert config.architecture == "modernized"
+    # Each tier in its own subnet, and the replica settings a real wave would set.
+    subnets = {m.name: m.subnet for m in config.machines}
+    assert all(subnets.values()) and subnets["orders-db01"] == "snet-data" and subnets["orders-web01"] == "snet-web"
+    assert config.azure.target_defaults.availability_zone == 1
+    assert {m.target.license_type for m in config.machines if m.os == "windows"} == {"WindowsServer"}
 
 
 def test_tutorial_reproduces_the_seed() -> None:

@@ -142,3 +142,44 @@ def test_an_existing_vault_lives_outside_the_landing_zones_resource_group() -> N
         f"{W}.azure.existingVaultResourceGroup: 'migrationRG' must differ from azure.resourceGroup, which the stack"
         " creates for the landing zone"
     ]
+
+
+@pytest.mark.parametrize(
+    ("target", "where", "message"),
+    [
+        (
+            {"licenseType": "WindowsServer"},
+            "machines[1].target.licenseType: 'WindowsServer'",
+            "does not fit 'db01', a linux machine",
+        ),
+        ({"availabilityZone": 4}, "machines[1].target.availabilityZone: 4", "must be less than or equal to 3"),
+        ({"availabilityZone": "1"}, "machines[1].target.availabilityZone: '1'", "must be a valid integer"),
+        ({"diskType": "Premium_ZRS"}, "machines[1].target.diskType: 'Premium_ZRS'", "must be 'Premium_LRS'"),
+        ({"diskEncryptionSetId": "des-1"}, "machines[1].target.diskEncryptionSetId: 'des-1'", "must be the ARM id of a disk encryption set"),
+        (
+            {
+                "availabilityZone": 1,
+                "availabilitySetId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/availabilitySets/as1",
+            },
+            "machines[1].target.availabilitySetId:",
+            "cannot be combined with an availabilityZone",
+        ),
+    ],
+)
+def test_bad_target_settings_are_refused_naming_the_machine(target: dict, where: str, message: str) -> None:
+    raw = wave()
+    raw["machines"][1]["target"] = target
+    [problem] = problems_of(raw)
+    assert problem.startswith(f"{W}.{where}") and message in problem, problem
+
+
+def test_a_wave_default_that_fits_no_machine_is_reported_once_where_it_is_written() -> None:
+    raw = wave(machines=4)  # two windows, two linux machines
+    raw["azure"]["targetDefaults"] = {"licenseType": "LinuxServer"}
+    problems = problems_of(raw)
+    assert len(problems) == 2 and all(
+        p.startswith(f"{W}.azure.targetDefaults.licenseType: 'LinuxServer'") for p in problems
+    )
+    raw = wave(architecture="classic")
+    raw["azure"]["targetDefaults"] = {"bootDiagnostics": True}
+    assert problems_of(raw) == [f"{W}.azure.targetDefaults.bootDiagnostics: True needs the modernized architecture"]

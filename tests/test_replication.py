@@ -82,12 +82,18 @@ def test_modernized_protects_every_machine_with_the_inmagercm_input(modernized: 
         "targetVmName": "db01",
         "targetVmSize": "Standard_E4s_v5",
         "disksDefault": {
-            "diskType": "Standard_LRS",
+            "diskType": "Premium_LRS",  # an `s` size takes Premium SSD
             "logStorageAccountId": f"{ARM}/providers/Microsoft.Storage/storageAccounts/awsmigrated2017",
         },
+        "linuxLicenseType": "NoLicenseType",
+        "targetBootDiagnosticsStorageAccountId": f"{ARM}/providers/Microsoft.Storage/storageAccounts/awsmigrated2017",
+        "targetVmTags": WAVE_TAGS,
+        "targetManagedDiskTags": WAVE_TAGS,
+        "targetNicTags": WAVE_TAGS,
     }
     web = items["wave1-replication-web01"].inputs["properties"]["providerSpecificDetails"]
     assert (web["targetSubnetName"], "targetVmSize" in web) == ("default", False)
+    assert (web["disksDefault"]["diskType"], web["licenseType"]) == ("StandardSSD_LRS", "NoLicenseType")
     assert discovered.name == "wave1-replication-discovery"  # one lookup for the wave, not one per machine
     assert discovered.inputs["physical_site_id"] == registration.state["physical_site_id"]
     assert discovered.inputs["machines"] == {"web01": "172.31.10.11", "db01": "172.31.10.12"}
@@ -113,9 +119,47 @@ def test_classic_discovers_each_machine_then_enables_inmageazurev2(classic: Prog
         "targetAzureNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork",
         "targetAzureSubnetId": "default",
         "targetAzureVmName": "web01",
-        "diskType": "Standard_LRS",
+        "diskType": "StandardSSD_LRS",  # no VM size given: Standard SSD, never the portal's Standard HDD
+        "licenseType": "NoLicenseType",
+        "targetVmTags": TAGS,
+        "targetManagedDiskTags": TAGS,
+        "targetNicTags": TAGS,
     }
     assert of_type(classic, "pulumi-python:dynamic/asr:DiscoveredMachines") == []
+
+
+TAGS = {"owner": "platform-team", "costCenter": "4711", "migration-wave": "wave1", "managed-by": "pulumi-asr-migration"}
+WAVE_TAGS = [{"tagName": k, "tagValue": v} for k, v in sorted(TAGS.items())]
+
+
+def test_target_settings_reach_the_item_with_machine_over_wave_defaults() -> None:
+    raw = wave()
+    des = f"{ARM}/providers/Microsoft.Compute/diskEncryptionSets/des-wave1"
+    raw["azure"]["targetDefaults"] = {"availabilityZone": 2, "diskEncryptionSetId": des, "bootDiagnostics": False}
+    raw["machines"][0]["target"] = {"licenseType": "WindowsServer", "diskType": "Standard_LRS"}
+    raw["machines"][1]["target"] = {"licenseType": "LinuxServer", "availabilityZone": 3}
+    items = _by_name(run_wave(raw), ITEM)
+    web = items["wave1-replication-web01"].inputs["properties"]["providerSpecificDetails"]
+    db = items["wave1-replication-db01"].inputs["properties"]["providerSpecificDetails"]
+    assert (web["licenseType"], web["disksDefault"]["diskType"], web["targetAvailabilityZone"]) == (
+        "WindowsServer",
+        "Standard_LRS",
+        "2",
+    )
+    assert (db["linuxLicenseType"], db["targetAvailabilityZone"], "licenseType" in db) == ("LinuxServer", "3", False)
+    assert web["disksDefault"]["diskEncryptionSetId"] == des == db["disksDefault"]["diskEncryptionSetId"]
+    assert "targetBootDiagnosticsStorageAccountId" not in web
+
+
+def test_classic_target_settings_use_the_inmageazurev2_fields() -> None:
+    raw = wave(architecture="classic")
+    raw["machines"][0]["target"] = {"licenseType": "WindowsServer", "availabilityZone": 1}
+    web = _by_name(run_wave(raw), ITEM)["wave1-replication-web01"].inputs["properties"]["providerSpecificDetails"]
+    assert (web["licenseType"], web["targetAvailabilityZone"], web["diskType"]) == (
+        "WindowsServer",
+        "1",
+        "StandardSSD_LRS",
+    )
 
 
 def test_classic_policy_defaults(classic: ProgramRun) -> None:
