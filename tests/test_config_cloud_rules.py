@@ -155,7 +155,11 @@ def test_an_existing_vault_lives_outside_the_landing_zones_resource_group() -> N
         ({"availabilityZone": 4}, "machines[1].target.availabilityZone: 4", "must be less than or equal to 3"),
         ({"availabilityZone": "1"}, "machines[1].target.availabilityZone: '1'", "must be a valid integer"),
         ({"diskType": "Premium_ZRS"}, "machines[1].target.diskType: 'Premium_ZRS'", "must be 'Premium_LRS'"),
-        ({"diskEncryptionSetId": "des-1"}, "machines[1].target.diskEncryptionSetId: 'des-1'", "must be the ARM id of a disk encryption set"),
+        (
+            {"diskEncryptionSetId": "des-1"},
+            "machines[1].target.diskEncryptionSetId: 'des-1'",
+            "must be the ARM id of a disk encryption set",
+        ),
         (
             {
                 "availabilityZone": 1,
