@@ -17,6 +17,7 @@ from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.replication import WaveReplication, WaveReplicationArgs
 from components.secrets import WaveSecrets
 from components.source_prep import SourcePreparation, SourcePreparationArgs
+from components.stages import machines_can_replicate, pending_steps
 
 
 @dataclass(frozen=True)
@@ -65,37 +66,45 @@ class MigrationWave(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
-        # After the vault (its architecture setting) and the sources' preparation: modernized machines are
-        # only discovered once SSM installed their Mobility agent.
-        self.replication = WaveReplication(
-            f"{name}-replication",
-            WaveReplicationArgs(
-                wave=wave,
-                resource_group_name=self.vault.resource_group_name,
-                resource_group_id=self.landing_zone.resource_id,
-                vault_name=self.vault.name,
-                storage_account_id=self.landing_zone.storage_account_id,
-                network_id=self.landing_zone.network_id,
-                test_network_id=self.landing_zone.test_network_id,
-                appliance_private_ip=self.appliance.private_ip,
-                after=(self.vault, self.source_prep),
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )
-        # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
-        self.lifecycle = WaveLifecycle(
-            f"{name}-lifecycle",
-            WaveLifecycleArgs(
-                wave=wave,
-                vault_id=self.vault.resource_id,
-                test_network_id=self.landing_zone.test_network_id,
-                fabric_name=self.replication.fabric_name,
-                container_name=self.replication.container_name,
-                protected_items=self.replication.protected_items,
-                replication=self.replication,
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )
+        # A new modernized wave stops here until the appliance is registered and its passphrase set
+        # (components/stages.py): without it no machine can register, so nothing replicates yet.
+        self.pending_steps = pending_steps(wave, args.secrets)
+        for step in self.pending_steps:
+            pulumi.log.warn(f"wave {wave.name} waits for you: {step}", self)
+        self.replication: WaveReplication | None = None
+        self.lifecycle: WaveLifecycle | None = None
+        if machines_can_replicate(wave, args.secrets):
+            # After the vault (its architecture setting) and the sources' preparation: modernized machines are
+            # only discovered once SSM installed their Mobility agent.
+            self.replication = WaveReplication(
+                f"{name}-replication",
+                WaveReplicationArgs(
+                    wave=wave,
+                    resource_group_name=self.vault.resource_group_name,
+                    resource_group_id=self.landing_zone.resource_id,
+                    vault_name=self.vault.name,
+                    storage_account_id=self.landing_zone.storage_account_id,
+                    network_id=self.landing_zone.network_id,
+                    test_network_id=self.landing_zone.test_network_id,
+                    appliance_private_ip=self.appliance.private_ip,
+                    after=(self.vault, self.source_prep),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
+            self.lifecycle = WaveLifecycle(
+                f"{name}-lifecycle",
+                WaveLifecycleArgs(
+                    wave=wave,
+                    vault_id=self.vault.resource_id,
+                    test_network_id=self.landing_zone.test_network_id,
+                    fabric_name=self.replication.fabric_name,
+                    container_name=self.replication.container_name,
+                    protected_items=self.replication.protected_items,
+                    replication=self.replication,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
         self.name = pulumi.Output.from_input(wave.name)
         self.resource_id = self.vault.resource_id
         self._contract = self._build_contract()
@@ -106,7 +115,8 @@ class MigrationWave(pulumi.ComponentResource):
         return self._contract
 
     def _build_contract(self) -> dict[str, Any]:
-        lz, wave, items = self.landing_zone, self.wave, self.replication.protected_items
+        lz, wave, replication, lifecycle = self.landing_zone, self.wave, self.replication, self.lifecycle
+        items = replication.protected_items if replication else pulumi.Output.from_input({})
         return {
             "outputsVersion": OUTPUTS_VERSION,
             "wave": wave.name,
@@ -125,17 +135,20 @@ class MigrationWave(pulumi.ComponentResource):
             "appliancePrivateIp": self.appliance.private_ip,
             "sourcePreparation": self.source_prep.preparations,
             "replication": {
-                "fabricName": self.replication.fabric_name,
-                "containerName": self.replication.container_name,
-                "policyId": self.replication.policy_id,
+                "fabricName": replication.fabric_name if replication else None,
+                "containerName": replication.container_name if replication else None,
+                "policyId": replication.policy_id if replication else None,
             },
-            "lifecycle": {"phases": self.lifecycle.phases, "audit": self.lifecycle.audit},
+            "lifecycle": {"phases": lifecycle.phases, "audit": lifecycle.audit}
+            if lifecycle
+            else {"phases": {}, "audit": {}},
             "machines": [self._machine_entry(m, items) for m in wave.machines],
+            "pendingSteps": self.pending_steps,
         }
 
     def _machine_entry(self, machine: MachineConfig, items: pulumi.Output[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         """Contract v2 entry (components/contract.py) plus the machine's replication state."""
-        prep = self.lifecycle.preparations.get(machine.name)
+        prep = self.lifecycle.preparations.get(machine.name) if self.lifecycle else None
         migrated = (
             {}
             if prep is None

@@ -5,10 +5,15 @@ a log). Which ones a wave needs depends on the architecture:
 
 | key (namespace `migration`) | modernized | classic | what it is |
 |---|---|---|---|
-| `vaultRegistrationKey` | yes | yes | modernized: the appliance registration key generated in the vault; classic: the contents of the vault credentials file |
-| `appliancePassphrase` | yes | yes | the passphrase Mobility agents use to register with the appliance or configuration server |
+| `vaultRegistrationKey` | optional | yes | modernized: the appliance key generated in the vault (pasted into the appliance by hand; kept in the appliance secret if set); classic: the contents of the vault credentials file |
+| `appliancePassphrase` | staged | yes | the passphrase Mobility agents use to register with the appliance or configuration server |
 | `mysqlRootPassword` | no | yes | classic configuration server's MySQL root password |
 | `mysqlUserPassword` | no | yes | classic configuration server's MySQL user password |
+
+*Staged* (components/stages.py): the modernized passphrase only exists once the appliance that the first
+`pulumi up` creates is registered, so the first `up` needs no secret at all and stops before replication; the
+next `up`, after `pulumi config set --secret`, carries on. Classic runs only on a vault that already exists,
+whose credentials file and configuration server secrets can be had before the first `up`.
 """
 
 from __future__ import annotations
@@ -22,20 +27,35 @@ from components.config import MISSING, ConfigProblem, WaveConfigError
 NAMESPACE = "migration"
 COMMON_SECRETS = ("vaultRegistrationKey", "appliancePassphrase")
 CLASSIC_SECRETS = ("mysqlRootPassword", "mysqlUserPassword")
+STAGED_SECRETS = ("appliancePassphrase",)
+"""Modernized secrets that exist only after the first `pulumi up` (and the appliance's registration)."""
+
+
+def known_secret_keys(architecture: str) -> tuple[str, ...]:
+    """Every secret the architecture reads when it is set."""
+    return COMMON_SECRETS + (CLASSIC_SECRETS if architecture == "classic" else ())
 
 
 def required_secret_keys(architecture: str) -> tuple[str, ...]:
-    return COMMON_SECRETS + (CLASSIC_SECRETS if architecture == "classic" else ())
+    """The secrets without which nothing is planned: classic's all; modernized none (one optional, one staged)."""
+    return known_secret_keys(architecture) if architecture == "classic" else ()
+
+
+def staged_secret_keys(architecture: str) -> tuple[str, ...]:
+    return STAGED_SECRETS if architecture == "modernized" else ()
 
 
 @dataclass(frozen=True)
 class WaveSecrets:
-    """Secret config values as secret Outputs; `values` maps the config key to its Output."""
+    """Secret config values as secret Outputs; `values` maps each config key that is set to its Output."""
 
     values: dict[str, pulumi.Output[str]]
 
     def get(self, key: str) -> pulumi.Output[str]:
         return self.values[key]
+
+    def has(self, key: str) -> bool:
+        return key in self.values
 
 
 def load_secrets(architecture: str, config: pulumi.Config | None = None) -> WaveSecrets:
@@ -55,4 +75,5 @@ def load_secrets(architecture: str, config: pulumi.Config | None = None) -> Wave
                 for key in missing
             ]
         )
-    return WaveSecrets({key: config.require_secret(key) for key in keys})
+    present = [key for key in known_secret_keys(architecture) if config.get_secret(key) is not None]
+    return WaveSecrets({key: config.require_secret(key) for key in present})

@@ -278,7 +278,8 @@ class SourcePreparation(pulumi.ComponentResource):
             for machine in local:
                 applied[machine.name].append("local-account-policy")
 
-        if args.mobility_installer_s3_uri is not None:
+        # The passphrase is staged (components/stages.py): until it is set, no agent can register, so none is installed.
+        if args.mobility_installer_s3_uri is not None and args.secrets.has("appliancePassphrase"):
             parameter_name = f"/migration/{wave.name}/appliance-passphrase"
             parameter = aws.ssm.Parameter(
                 f"{name}-appliance-passphrase",

@@ -25,11 +25,12 @@ First `pulumi preview -s wave1`, and compare it with this runbook.
 ### Machines in `replicate`: web01, db01
 
 Before `pulumi up`:
-- [ ] Set `migration:appliancePassphrase`: `pulumi config set --secret migration:appliancePassphrase <value>`.
-- [ ] Register the replication appliance by hand while `pulumi up` waits (up to 60 min, `azure.registrationTimeoutMinutes`): in the portal, vault `rsv-wave1` > Site Recovery infrastructure > ASR replication appliances > Add, generate the appliance key and keep it in `migration:vaultRegistrationKey`; RDP to the appliance host `asr-appliance-01` (from `203.0.113.0/24`), open the appliance configuration manager and paste the key (Microsoft documents no unattended registration).
+- [ ] A new wave needs no secret for its first `pulumi up`: it creates the landing zone, the vault and the appliance host, and stops before replication with the next steps (stack output `pendingSteps`).
+- [ ] Then register the replication appliance by hand: in the portal, vault `rsv-wave1` > Site Recovery infrastructure > ASR replication appliances > Add, generate the appliance key; RDP to the appliance host `asr-appliance-01` (from `203.0.113.0/24`), open the appliance configuration manager and paste the key (Microsoft documents no unattended registration).
+- [ ] Copy the appliance's passphrase into `pulumi config set --secret migration:appliancePassphrase <value>`; the next `pulumi up` then prepares, discovers and replicates the machines.
 
 `pulumi up -s wave1` will:
-- Create or keep the landing zone, vault, replication policy and appliance host; wait for the appliance to register with the vault.
+- Create or keep the landing zone, vault, replication policy and appliance host; once the passphrase is set, wait (up to 60 min) for the appliance to be registered.
 - Enable replication of `web01`, `db01` (initial replication then runs in ASR, outside `pulumi up`).
 - Clean up a test failover only if one is still up (after a move back from `test`); on a wave never tested the cleanup finds nothing and sends nothing.
 
@@ -101,7 +102,7 @@ def test_the_steps_are_those_of_the_phase(phase: str) -> None:
     # Nothing of another phase leaks in: at cutover nobody is told to watch the appliance register.
     for other in set(PHASES) - {phase}:
         assert f"### Machines in `{other}`" not in steps
-    assert ("Register the replication appliance" in steps) == (phase == "replicate")
+    assert ("register the replication appliance" in steps) == (phase == "replicate")
     assert ("IRREVERSIBLE" in steps) == (phase in ("cutover", "complete"))
 
 
@@ -119,7 +120,7 @@ def test_a_mixed_wave_gets_each_group_its_own_steps_and_the_skip_reason_in_words
 def test_classic_registers_itself_and_a_source_left_running_is_said() -> None:
     raw = wave(architecture="classic", lifecycle={"phase": "cutover", "shutdownSource": False})
     replicate = runbook_steps.render_steps(parse_wave(wave(architecture="classic")), "t", [])
-    assert "registers itself with the vault credentials" in replicate and "Register the replication" not in replicate
+    assert "registers itself with the vault credentials" in replicate and "register the replication" not in replicate
     cutover = runbook_steps.render_steps(parse_wave(raw), "t", [])
     assert "leave the EC2 sources running (`lifecycle.shutdownSource: false`)" in cutover
 

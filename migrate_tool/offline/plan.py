@@ -20,7 +20,7 @@ import yaml
 from pulumi.runtime.rpc import is_rpc_secret
 
 from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wave
-from components.secrets import NAMESPACE, required_secret_keys
+from components.secrets import NAMESPACE, required_secret_keys, staged_secret_keys
 from migrate_tool.offline import preview_view, runbook
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
 from migrate_tool.policy_check import Verdict, evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
@@ -91,7 +91,7 @@ def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], l
             continue
         config[key] = value if isinstance(value, str) else json.dumps(value)
     secret_keys, missing = [], []
-    for short in required_secret_keys(wave.architecture):
+    for short in required_secret_keys(wave.architecture) + staged_secret_keys(wave.architecture):
         key = f"{NAMESPACE}:{short}"
         secret_keys.append(key)
         if key in stack.config and key not in stack.encrypted_secrets:
@@ -239,11 +239,20 @@ def main(
     print(preview_view.render_details(plan.run.resources, key_properties))
     print("\nOutputs (whole values in plan.json):")
     print(preview_view.render_outputs(plan.run.outputs, set(plan.run.secret_outputs), SECRET))
+    staged = {f"{NAMESPACE}:{k}" for k in staged_secret_keys(plan.wave.architecture)}
     for key in plan.missing_secrets:
-        print(
-            f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
-            f" `pulumi config set --secret {key} <value>` (the plan used a placeholder)."
-        )
+        if key in staged:
+            print(
+                f"\nnote: staged secret {key} is not set, so the first `pulumi up` creates the landing zone, vault and"
+                " appliance host and stops before replication; it prints what to do next (stack output"
+                f" pendingSteps), then `pulumi config set --secret {key} <value>` and `pulumi up` carry on. This plan"
+                " shows the wave with it set (placeholder)."
+            )
+        else:
+            print(
+                f"\nnote: secret {key} is not set in the stack; `pulumi up` will stop until you run"
+                f" `pulumi config set --secret {key} <value>` (the plan used a placeholder)."
+            )
     for key in plan.plaintext_secrets:
         print(f"\nwarning: {key} is stored in plain text in the stack file; re-set it with --secret.")
     print("\n" + format_verdicts(plan.verdicts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config import PHASES, WaveConfig
+from components.secrets import NAMESPACE, staged_secret_keys
 
 IRREVERSIBLE = "**IRREVERSIBLE**"
 
@@ -23,15 +24,24 @@ class PhaseSteps:
 
 def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
     """Steps only a new wave needs: secrets, and the appliance's registration with the vault."""
-    steps = [f"Set `{key}`: `pulumi config set --secret {key} <value>`." for key in missing_secrets]
+    staged = {f"{NAMESPACE}:{k}" for k in staged_secret_keys(wave.architecture)}
+    steps = [
+        f"Set `{key}`: `pulumi config set --secret {key} <value>`." for key in missing_secrets if key not in staged
+    ]
     if wave.architecture == "modernized":
         steps.append(
-            "Register the replication appliance by hand while `pulumi up` waits (up to"
-            f" {wave.azure.registration_timeout_minutes} min, `azure.registrationTimeoutMinutes`): in the portal,"
-            f" vault `{wave.azure.vault}` > Site Recovery infrastructure > ASR replication appliances > Add, generate"
-            " the appliance key and keep it in `migration:vaultRegistrationKey`; RDP to the appliance host"
-            f" `{wave.aws.config_server.name}` (from `{wave.aws.admin_cidr}`), open the appliance configuration"
-            " manager and paste the key (Microsoft documents no unattended registration)."
+            "A new wave needs no secret for its first `pulumi up`: it creates the landing zone, the vault and the"
+            " appliance host, and stops before replication with the next steps (stack output `pendingSteps`)."
+        )
+        steps.append(
+            f"Then register the replication appliance by hand: in the portal, vault `{wave.azure.vault}` > Site"
+            " Recovery infrastructure > ASR replication appliances > Add, generate the appliance key; RDP to the"
+            f" appliance host `{wave.aws.config_server.name}` (from `{wave.aws.admin_cidr}`), open the appliance"
+            " configuration manager and paste the key (Microsoft documents no unattended registration)."
+        )
+        steps.append(
+            "Copy the appliance's passphrase into `pulumi config set --secret migration:appliancePassphrase <value>`;"
+            " the next `pulumi up` then prepares, discovers and replicates the machines."
         )
     else:
         steps.append(
@@ -50,8 +60,8 @@ def phase_steps(wave: WaveConfig, phase: str, machines: list[str], missing_secre
         return PhaseSteps(
             before=_first_up(wave, missing_secrets),
             up=[
-                "Create or keep the landing zone, vault, replication policy and appliance host; wait for the appliance"
-                " to register with the vault.",
+                "Create or keep the landing zone, vault, replication policy and appliance host; once the passphrase is"
+                f" set, wait (up to {wave.azure.registration_timeout_minutes} min) for the appliance to be registered.",
                 f"Enable replication of {names} (initial replication then runs in ASR, outside `pulumi up`).",
                 "Clean up a test failover only if one is still up (after a move back from `test`); on a wave never"
                 " tested the cleanup finds nothing and sends nothing.",

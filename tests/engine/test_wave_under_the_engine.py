@@ -139,6 +139,36 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
     assert not [s for s in engine.state.values() if s.type.endswith("ReplicationProtectedItem")]
 
 
+def test_a_new_modernized_wave_needs_no_secret_and_carries_on_once_the_passphrase_is_set(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    raw["aws"]["mobilityInstallerS3Uri"] = "s3://wave1-asr-agents/mobility/"
+    first = engine.up(raw, secrets={})  # a new stack: nothing set yet
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    created = {name for op, name in first.ops("") if op == "create"}
+    assert {"wave1-lz-rg", "wave1-rsv-vault", "wave1-appliance-instance"} <= created
+    assert not [n for n in created if "replication" in n or "lifecycle" in n or "mobility" in n or "passphrase" in n]
+    pending = first.outputs["pendingSteps"]
+    assert len(pending) == 2 and "vault 'myVault'" in pending[0] and "asr-appliance-01" in pending[0]
+    assert "pulumi config set --secret migration:appliancePassphrase" in pending[1]
+    assert [r for r in fake.requests if r.method != "GET"] == []  # nothing asked of ASR yet
+
+    passphrase = "Kx91-staged-passphrase"
+    second = engine.up(raw, secrets={"migration:appliancePassphrase": passphrase})
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    ops = dict((name, op) for op, name in second.ops(""))
+    assert ops["wave1-replication-registration"] == "create" and ops["wave1-replication-web01"] == "create"
+    assert ops["wave1-source-prep-mobility-agent"] == "create" and ops["wave1-lifecycle-phases"] == "create"
+    assert not [name for name, op in ops.items() if op == "replace"]
+    assert second.outputs["pendingSteps"] == []
+    assert {m["name"] for m in second.outputs["machines"] if m["protectedItemId"]} == {"web01", "db01"}
+    for stored in engine.state.values():  # the staged secret is as secret as the others: only under secret keys
+        visible = {k: v for k, v in {**stored.inputs, **stored.outputs}.items() if k not in stored.secret_keys}
+        assert passphrase not in json.dumps(visible), stored.urn
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("architecture", "orchestration"),
