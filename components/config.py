@@ -238,7 +238,9 @@ class AwsConfig(_Model):
     mobility_installer_s3_uri: (
         Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None
     ) = None
-    """Where the Mobility agent installers copied from the appliance live; without it, no agent is installed by SSM."""
+    """Where the Mobility agent installers copied from the appliance or configuration server live; SSM installs and
+    registers the agent from there. Required for classic (nothing relies on push install); for modernized,
+    without it the agents are installed by hand."""
 
 
 class MachineConfig(_Model):
@@ -494,12 +496,13 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 
     problems += _vault_problems(raw)
     problems += _target_problems(raw)
-    if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is not None:
+    if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is None:
         problems.append(
             ConfigProblem(
                 f"{CONFIG_PATH}.aws.mobilityInstallerS3Uri",
-                _mapping(raw.get("aws")).get("mobilityInstallerS3Uri"),
-                "applies to the modernized architecture only (classic push-installs the agent from the process server)",
+                MISSING,
+                "is required for classic: the Mobility service is installed through SSM from the configuration"
+                " server's installers copied to S3 (push install is not supported for AWS sources)",
             )
         )
     problems += _policy_problems(raw)

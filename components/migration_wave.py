@@ -51,8 +51,8 @@ class MigrationWave(pulumi.ComponentResource):
             ApplianceHostArgs(wave=wave, secrets=args.secrets),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
-        # Classic pushes the Mobility agent from the process server at enable-replication time;
-        # modernized needs it installed on the sources, which SSM does when installers are given.
+        # Both architectures install the Mobility agent on the sources through SSM (no push install: Microsoft
+        # does not support it for AWS sources, and the appliance's security group opens no path to them).
         self.source_prep = SourcePreparation(
             f"{name}-source-prep",
             SourcePreparationArgs(
@@ -60,9 +60,7 @@ class MigrationWave(pulumi.ComponentResource):
                 appliance_private_ip=self.appliance.private_ip,
                 secrets=args.secrets,
                 local_account_machines=[m.name for m in wave.machines if m.local_account],
-                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri
-                if wave.architecture == "modernized"
-                else None,
+                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )

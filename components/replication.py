@@ -192,7 +192,7 @@ class WaveReplication(pulumi.ComponentResource):
                         instance_type="InMageAzureV2",
                         process_server_id=registration.process_server_id,
                         master_target_id=registration.master_target_id,
-                        run_as_account_id=registration.run_as_account_ids.apply(lambda ids: ids[0] if ids else None),
+                        # No run-as account: it serves push install, and the agents come through SSM instead.
                         log_storage_account_id=args.storage_account_id,
                         target_azure_v2_resource_group_id=args.resource_group_id,
                         target_azure_network_id=args.network_id,

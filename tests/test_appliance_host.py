@@ -63,6 +63,7 @@ def classic_wave() -> dict[str, Any]:
     raw = copy.deepcopy(WAVE)
     raw["architecture"] = "classic"
     raw["azure"]["existingVaultResourceGroup"] = "rg-classic-vault"  # only an existing vault runs classic
+    raw["aws"]["mobilityInstallerS3Uri"] = "s3://classic-asr-agents/repository/"  # agents through SSM
     raw["aws"]["region"] = "us-east-2"
     raw["aws"]["configServer"] = {"name": "asr-config-server", "osDiskGb": 100, "dataDiskGb": 700, "keyName": "ops-key"}
     return raw

@@ -239,12 +239,18 @@ def test_sources_are_prepared_through_ssm_for_the_modernized_wave() -> None:
     }
 
 
-def test_classic_waves_install_no_agent_through_ssm() -> None:
+def test_classic_waves_install_the_agent_through_ssm_never_by_push() -> None:
     raw = wave(architecture="classic")
     run = run_wave(raw)
-    assert of_type(run, "aws:ssm/association:Association") == []
-    raw["aws"]["mobilityInstallerS3Uri"] = "s3://agents-bucket/asr/"
-    with pytest.raises(pulumi.RunError, match="applies to the modernized architecture only"):
+    [mobility] = [
+        a for a in of_type(run, "aws:ssm/association:Association") if "mobility" in a.inputs["associationName"]
+    ]
+    assert mobility.inputs["parameters"]["CsType"] == "CSLegacy"
+    assert mobility.inputs["parameters"]["InstallerS3Uri"] == raw["aws"]["mobilityInstallerS3Uri"]
+    for item in of_type(run, "azure-native:recoveryservices:ReplicationProtectedItem"):
+        assert "runAsAccountId" not in item.inputs["properties"]["providerSpecificDetails"]  # no push install account
+    del raw["aws"]["mobilityInstallerS3Uri"]
+    with pytest.raises(pulumi.RunError, match="is required for classic: the Mobility service is installed through SSM"):
         run_wave(raw)
 
 

@@ -113,7 +113,6 @@ def test_classic_discovers_each_machine_then_enables_inmageazurev2(classic: Prog
         "instanceType": "InMageAzureV2",
         "processServerId": registration.state["process_server_id"],
         "masterTargetId": registration.state["master_target_id"],
-        "runAsAccountId": registration.state["run_as_account_ids"][0],
         "logStorageAccountId": f"{ARM}/providers/Microsoft.Storage/storageAccounts/awsmigrated2017",
         "targetAzureV2ResourceGroupId": ARM,
         "targetAzureNetworkId": f"{ARM}/providers/Microsoft.Network/virtualNetworks/myMigrationNetwork",

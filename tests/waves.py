@@ -37,6 +37,8 @@ EXAMPLE_WAVE: dict[str, Any] = {
 CLASSIC_VAULT_GROUP = "rg-classic-vault"
 """Where the test waves' classic vault already exists (classic is refused on a vault the stack creates)."""
 
+CLASSIC_INSTALLERS = "s3://classic-asr-agents/repository/"
+
 SECRETS = {
     "migration:vaultRegistrationKey": "vault-key-Zq83-DO-NOT-LEAK",
     "migration:appliancePassphrase": "passphrase-Kx91-DO-NOT-LEAK",
@@ -59,6 +61,7 @@ def wave(machines: int | None = None, **overrides: Any) -> dict[str, Any]:
             for n in range(machines)
         ]
     raw.update(overrides)
-    if raw.get("architecture") == "classic":  # only a vault that already runs classic accepts it
+    if raw.get("architecture") == "classic":  # only a vault that already runs classic accepts it,
         raw["azure"].setdefault("existingVaultResourceGroup", CLASSIC_VAULT_GROUP)
+        raw["aws"].setdefault("mobilityInstallerS3Uri", CLASSIC_INSTALLERS)  # and agents come through SSM
     return raw
