@@ -273,9 +273,10 @@ def test_destroy_stops_at_protected_resources_and_undoes_nothing_in_asr(
     assert "wave1-lifecycle-failover" in forgotten  # its Delete ran in the plugin: it only forgets the record
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("architecture", "orchestration"),
-    [("modernized", "perMachine"), pytest.param("classic", "recoveryPlan", marks=pytest.mark.slow)],
+    [("modernized", "perMachine"), ("classic", "recoveryPlan")],
 )
 def test_a_plugin_killed_mid_failover_is_followed_by_exactly_one_failover(
     make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str], architecture: str, orchestration: str
