@@ -35,7 +35,7 @@ def venv_python() -> Path:
 
 
 def _pip_install(python: str) -> list[str]:
-    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--root-user-action=ignore"]
 
 
 def find_uv() -> str | None:
