@@ -7,7 +7,8 @@ machine the board shows the phase set in config, the stage it is in (`STAGES`: n
 ready to test, test running, tested, ready for cutover, cutover running, failed over, migrated, prepared for
 DR, failed with the reason...), protection state, replication health, RPO and the last job, then a count per
 stage. A progress line on stderr counts what has been read. `--watch` refreshes the board until no job runs on
-the wave; `--json` prints the same for scripts; `--outputs` reads the stack outputs for "prepared for DR".
+the wave; `--json` prints the same for scripts; `--outputs` reads the stack outputs for "prepared for DR" and for the steps a
+new wave waits for (`pendingSteps`), printed above the board.
 """
 
 from __future__ import annotations
@@ -251,12 +252,13 @@ def render_table(rows: list[MachineStatus]) -> str:
     return "\n".join([*lines, "", summary(rows)])
 
 
-def dr_ready_machines(outputs_path: Path | None) -> frozenset[str]:
-    """Machines the stack outputs (`pulumi stack output --json`) mark drReady."""
+def read_outputs(outputs_path: Path | None) -> tuple[frozenset[str], list[str]]:
+    """From the stack outputs (`pulumi stack output --json`): the machines marked drReady, and the pending steps."""
     if outputs_path is None:
-        return frozenset()
+        return frozenset(), []
     outputs = json.loads(outputs_path.read_text())
-    return frozenset(m["name"] for m in outputs.get("machines") or [] if isinstance(m, dict) and m.get("drReady"))
+    ready = frozenset(m["name"] for m in outputs.get("machines") or [] if isinstance(m, dict) and m.get("drReady"))
+    return ready, [str(step) for step in outputs.get("pendingSteps") or []]
 
 
 def load_wave(stack: str, stacks_dir: Path | None) -> WaveConfig:
@@ -279,12 +281,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     parser.add_argument("--max-polls", type=int, default=240, help="stop watching after this many polls (default 240)")
     parser.add_argument("--json", action="store_true", help="print the board as JSON, for scripts")
     parser.add_argument(
-        "--outputs", type=Path, help="the stack's `pulumi stack output --json`, to show machines prepared for DR"
+        "--outputs",
+        type=Path,
+        help="the stack's `pulumi stack output --json`: machines prepared for DR, and the steps a new wave waits for",
     )
     args = parser.parse_args(argv)
     try:
         wave = load_wave(args.stack, args.stacks_dir)
-        dr_ready = dr_ready_machines(args.outputs)
+        dr_ready, pending = read_outputs(args.outputs)
     except (FileNotFoundError, ValueError, KeyError, TypeError) as error:
         print(f"status: {error}", file=err)
         return 2
@@ -321,10 +325,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             "vault": wave.azure.vault,
             "machines": [row.as_json() for row in rows],
             "summary": {name: n for name in STAGES if (n := sum(r.stage_name == name for r in rows))},
+            "pendingSteps": pending,
         }
         print(json.dumps(board, indent=2), file=out)
     else:
-        print(render_table(rows), file=out)
+        for number, step in enumerate(pending, 1):
+            print(f"Waiting for you ({number}/{len(pending)}): {step}", file=out)
+        print(("\n" if pending else "") + render_table(rows), file=out)
     return 0
 
 

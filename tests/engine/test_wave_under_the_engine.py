@@ -140,7 +140,7 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
 
 
 def test_a_new_modernized_wave_needs_no_secret_and_carries_on_once_the_passphrase_is_set(
-    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = make_engine()
     raw = _raw("modernized", "perMachine", ec2)
@@ -152,6 +152,8 @@ def test_a_new_modernized_wave_needs_no_secret_and_carries_on_once_the_passphras
     assert not [n for n in created if "replication" in n or "lifecycle" in n or "mobility" in n or "passphrase" in n]
     pending = first.outputs["pendingSteps"]
     assert len(pending) == 2 and "vault 'myVault'" in pending[0] and "asr-appliance-01" in pending[0]
+    # The preview (and the up) says it where the operator looks: as the engine's warnings.
+    assert f"wave wave1 waits for you: {pending[1]}" in caplog.text
     assert "pulumi config set --secret migration:appliancePassphrase" in pending[1]
     assert [r for r in fake.requests if r.method != "GET"] == []  # nothing asked of ASR yet
 

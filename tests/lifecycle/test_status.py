@@ -137,6 +137,22 @@ def test_the_board_shows_every_stage_a_machine_passes(
     assert {r.method for r in fake_arm.requests} == {"GET"}
 
 
+def test_a_new_wave_shows_the_steps_it_waits_for_above_the_board(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, tmp_path: Path
+) -> None:
+    steps = ["Register the replication appliance on EC2 instance 'asr-appliance-01' ...", "Copy the passphrase ..."]
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"machines": [], "pendingSteps": steps}))
+    out = io.StringIO()
+    assert (
+        main(["w", "--stacks-dir", str(_stack(tmp_path, machines=2)), "--outputs", str(outputs)], out, io.StringIO())
+        == 0
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == [f"Waiting for you (1/2): {steps[0]}", f"Waiting for you (2/2): {steps[1]}"]
+    assert lines[-1] == "2 machines: 2 not ready"
+
+
 def test_json_gives_the_same_board_for_scripts(
     fake_arm: FakeArm, arm_env: StaticTokenCredential, tmp_path: Path
 ) -> None:
