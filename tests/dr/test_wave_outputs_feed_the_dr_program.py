@@ -42,7 +42,7 @@ def test_a_planned_waves_outputs_are_what_the_dr_program_reads() -> None:
     [db] = [m for m in outputs["machines"] if m["name"] == "db01"]
     assert db["drReady"] and db["vmResourceId"] and db["protectedItemId"] is None  # migrated, prepared, item gone
 
-    dr, mocks = run_dr({**DR_CONFIG, "primaryLocation": outputs["location"]}, outputs)
+    dr, _mocks = run_dr({**DR_CONFIG, "primaryLocation": outputs["location"]}, outputs)
     assert dr.outputs["protectedMachines"] == ["db01"]
     assert dr.outputs["notReadyMachines"] == ["web01"]
     [item] = [r for r in dr.resources if r.type == ITEM]
