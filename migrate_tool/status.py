@@ -26,9 +26,10 @@ import yaml
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.identity import CredentialUnavailableError
 
-from components.asr.arm import AsrSettingsError, site_recovery_client
+from components.asr.arm import site_recovery_client
 from components.asr.jobs import RUNNING_STATES
 from components.config import CONFIG_PATH, WaveConfig, parse_wave
+from components.settings import AsrSettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("machine", "config phase", "stage", "protection", "health", "RPO", "last job")

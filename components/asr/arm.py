@@ -49,6 +49,7 @@ from azure.mgmt.core.tools import get_arm_endpoints
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr.retry import AsrRetryPolicy
+from components.settings import AsrSettingsError, count, seconds
 
 # az CLI cloud name -> (azure-core cloud, Entra ID authority host)
 CLOUDS: dict[str, tuple[AzureClouds, str]] = {
@@ -56,17 +57,6 @@ CLOUDS: dict[str, tuple[AzureClouds, str]] = {
     "AzureUSGovernment": (AzureClouds.AZURE_US_GOVERNMENT, AzureAuthorityHosts.AZURE_GOVERNMENT),
     "AzureChinaCloud": (AzureClouds.AZURE_CHINA_CLOUD, AzureAuthorityHosts.AZURE_CHINA),
 }
-
-
-class AsrSettingsError(ValueError):
-    """A setting of the ASR client layer is missing or invalid; the message names variable, value and rule."""
-
-    def __init__(self, variable: str, value: str | None, rule: str) -> None:
-        shown = "(missing)" if value is None else repr(value)
-        super().__init__(f"{variable}: {shown} {rule}")
-        self.variable = variable
-        self.value = value
-        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -111,12 +101,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> ArmSettings:
         authority=env.get("AZURE_AUTHORITY_HOST") or default_authority,
         endpoint=endpoint,
         credential_scopes=tuple(endpoints["credential_scopes"]),
-        http_timeout=_seconds(env, "ASR_HTTP_TIMEOUT_SECONDS", 60),
-        retry_total=_count(env, "ASR_RETRY_TOTAL", 6),
-        retry_backoff=_seconds(env, "ASR_RETRY_BACKOFF_SECONDS", 2),
-        retry_backoff_max=_seconds(env, "ASR_RETRY_BACKOFF_MAX_SECONDS", 60),
-        job_timeout=_seconds(env, "ASR_JOB_TIMEOUT_SECONDS", 3 * 3600),
-        job_poll_interval=_seconds(env, "ASR_JOB_POLL_SECONDS", 30),
+        http_timeout=seconds("ASR_HTTP_TIMEOUT_SECONDS", 60, env),
+        retry_total=count("ASR_RETRY_TOTAL", 6, env),
+        retry_backoff=seconds("ASR_RETRY_BACKOFF_SECONDS", 2, env),
+        retry_backoff_max=seconds("ASR_RETRY_BACKOFF_MAX_SECONDS", 60, env),
+        job_timeout=seconds("ASR_JOB_TIMEOUT_SECONDS", 3 * 3600, env),
+        job_poll_interval=seconds("ASR_JOB_POLL_SECONDS", 30, env),
     )
 
 
@@ -245,25 +235,3 @@ def _endpoint(value: str) -> str:
             "ASR_ARM_ENDPOINT", value, "may use plain http only for a loopback host (127.0.0.0/8, ::1, localhost)"
         )
     return value.rstrip("/")
-
-
-def _seconds(env: Mapping[str, str], variable: str, default: float) -> float:
-    raw = env.get(variable)
-    if raw is None or raw == "":
-        return float(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise AsrSettingsError(variable, raw, "must be a positive number of seconds")
-    return value
-
-
-def _count(env: Mapping[str, str], variable: str, default: int) -> int:
-    raw = env.get(variable)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or int(raw) > 100:
-        raise AsrSettingsError(variable, raw, "must be a whole number from 0 to 100")
-    return int(raw)

@@ -31,7 +31,6 @@ its own Compute client (`components.asr.arm.compute_client`) for the VM's subscr
 
 from __future__ import annotations
 
-import os as _os
 import re
 import time
 from collections.abc import Mapping
@@ -44,7 +43,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import ComputeManagementClient, models
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
-from components.asr.arm import AsrSettingsError, compute_client
+from components import settings
+from components.asr.arm import compute_client
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
 
@@ -426,19 +426,6 @@ def _restart_and_wait(
 
 def _timing() -> _Timing:
     return _Timing(
-        ready_timeout=_seconds("ASR_VM_READY_TIMEOUT_SECONDS", 1200),
-        poll_interval=_seconds("ASR_VM_POLL_SECONDS", 15),
+        ready_timeout=settings.seconds("ASR_VM_READY_TIMEOUT_SECONDS", 1200),
+        poll_interval=settings.seconds("ASR_VM_POLL_SECONDS", 15),
     )
-
-
-def _seconds(variable: str, default: float) -> float:
-    raw = _os.environ.get(variable)
-    if raw is None or raw == "":
-        return float(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise AsrSettingsError(variable, raw, "must be a positive number of seconds")
-    return value

@@ -29,7 +29,6 @@ is pickled into the stack's state).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +37,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
-from components.asr.arm import AsrSettingsError, resolve_subscription_id, site_recovery_client
+from components import settings
+from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
 from components.asr.provider import DeclaredInputsProvider
 
@@ -223,16 +223,7 @@ def wait_for_registration(props: dict[str, Any], *, progress: Callable[[str], No
 
 def poll_seconds() -> float:
     """`ASR_REGISTRATION_POLL_SECONDS` (default 30), read at call time."""
-    raw = os.environ.get("ASR_REGISTRATION_POLL_SECONDS")
-    if raw is None:
-        return DEFAULT_POLL_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise AsrSettingsError("ASR_REGISTRATION_POLL_SECONDS", raw, "must be a positive number of seconds")
-    return value
+    return settings.seconds("ASR_REGISTRATION_POLL_SECONDS", DEFAULT_POLL_SECONDS)
 
 
 def _look_once(props: dict[str, Any]) -> tuple[Registration | None, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
+
+from components import settings
 
 
 class SourceStopError(RuntimeError):
@@ -32,9 +33,9 @@ def stop_source_instances(instance_ids: list[str], region: str) -> dict[str, Any
         raise SourceStopError(f"EC2 instances {missing} were not found in {region}; the sources cannot be stopped")
     to_stop = [i for i in instance_ids if before.get(i) in ("pending", "running", "stopping")]
     if to_stop:
+        delay = settings.seconds("ASR_SOURCE_STOP_POLL_SECONDS", 15)  # a bad value stops us before any request
+        attempts = max(1, int(settings.seconds("ASR_SOURCE_STOP_TIMEOUT_SECONDS", 900) / delay))
         ec2.stop_instances(InstanceIds=to_stop)
-        delay = float(os.environ.get("ASR_SOURCE_STOP_POLL_SECONDS", "15"))
-        attempts = max(1, int(float(os.environ.get("ASR_SOURCE_STOP_TIMEOUT_SECONDS", "900")) / max(delay, 0.01)))
         try:
             ec2.get_waiter("instance_stopped").wait(
                 InstanceIds=to_stop, WaiterConfig={"Delay": delay, "MaxAttempts": attempts}

@@ -239,6 +239,16 @@ def test_failover_is_not_started_when_the_source_cannot_be_found(
     assert _posts(fake_arm) == []
 
 
+def test_a_bad_stop_setting_stops_the_failover_before_the_source_or_asr_is_touched(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, ec2: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _item(fake_arm, **_tested())
+    monkeypatch.setenv("ASR_SOURCE_STOP_TIMEOUT_SECONDS", "fifteen minutes")
+    with pytest.raises(Exception, match="ASR_SOURCE_STOP_TIMEOUT_SECONDS: 'fifteen minutes' must be a positive number"):
+        create(FailoverAction(), _props(shutdown_source=True, instance_id=ec2[0]))
+    assert ec2_state(ec2[0]) == "running" and _posts(fake_arm) == []
+
+
 # ---- complete migration ------------------------------------------------------------------------------------
 
 
