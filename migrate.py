@@ -85,8 +85,7 @@ def ensure_venv() -> Path:
 
 def pytest_arguments(argv: list[str]) -> list[str]:
     """`test` runs in parallel unless the caller chose the workers (-n) or turned xdist off."""
-    chosen = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) for a in argv)
-    chosen = chosen or "no:xdist" in argv
+    chosen = "no:xdist" in argv or any(a.startswith(("-n", "--numprocesses", "--dist")) for a in argv)
     workers = min(os.cpu_count() or 1, MAX_TEST_WORKERS)
     return argv if chosen or workers < 2 else ["-n", str(workers), *argv]
 

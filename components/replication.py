@@ -182,7 +182,6 @@ class WaveReplication(pulumi.ComponentResource):
                 continue
             subnet = machine.subnet or first_subnet
             target = resolve(wave, machine)
-            tags = _tags(target)
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
             if wave.architecture == "classic":
                 properties = rs.EnableProtectionInputPropertiesArgs(
@@ -211,6 +210,7 @@ class WaveReplication(pulumi.ComponentResource):
                     ),
                 )
             else:
+                tags = _tags(target)
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(

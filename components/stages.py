@@ -1,4 +1,4 @@
-"""Where a new wave stands before its machines can replicate, and the operator's next step (issue: first real wave).
+"""Where a new wave stands before its machines can replicate, and the operator's next step.
 
 A modernized wave needs the appliance passphrase before any machine can register its Mobility agent, and the
 passphrase only exists once the appliance that the first `pulumi up` creates has been registered by hand. So the

@@ -237,10 +237,13 @@ def _job_time(job: Any) -> float:
     return start.timestamp() if start is not None else 0.0
 
 
+def stage_counts(rows: list[MachineStatus]) -> dict[str, int]:
+    """How many machines are in each stage, in the stages' order, leaving out the empty ones."""
+    return {name: n for name in STAGES if (n := sum(r.stage_name == name for r in rows))}
+
+
 def summary(rows: list[MachineStatus]) -> str:
-    counts = {name: sum(r.stage_name == name for r in rows) for name in STAGES}
-    parts = [f"{count} {name}" for name, count in counts.items() if count]
-    return f"{len(rows)} machines: " + ", ".join(parts)
+    return f"{len(rows)} machines: " + ", ".join(f"{n} {name}" for name, n in stage_counts(rows).items())
 
 
 def render_table(rows: list[MachineStatus]) -> str:
@@ -325,7 +328,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             "wave": wave.name,
             "vault": wave.azure.vault,
             "machines": [row.as_json() for row in rows],
-            "summary": {name: n for name in STAGES if (n := sum(r.stage_name == name for r in rows))},
+            "summary": stage_counts(rows),
             "pendingSteps": pending,
         }
         print(json.dumps(board, indent=2), file=out)
