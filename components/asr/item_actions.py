@@ -230,7 +230,7 @@ class ItemAction:
         try:
             name = start_job(
                 client, self.begin(client), *coordinates, self.body(props, extra),
-                get_item=get_item, match=match, what=what,
+                get_item=get_item, match=match, what=what, watcher=watcher,
             )  # fmt: skip
         except ActionStartedError as error:
             raise LifecycleActionError(f"{what}: {error}") from error

@@ -9,7 +9,8 @@ recommended actions, so this module tracks the job:
   the last segment of `Location` when present (what Azure PowerShell reads), else the last segment of
   `Azure-AsyncOperation` (what the official 2025-08-01 examples carry), else
   `properties.currentScenario.jobId` of the answer's body or of the item read back; whichever names it, the
-  job is followed only once a GET shows it is this action's (`JobMatch`: scenario and target). An answer
+  job is followed only once ASR shows it is this action's (`JobMatch`: scenario and target), in a GET or,
+  when many jobs start at once, in a `JobWatcher` listing sent after the action was answered. An answer
   that leaves open whether the action took effect (5xx, a lost answer) is never replayed blindly: the item
   is read again and its job attached to.
 * `wait_for_job` polls `replicationJobs/{job}` at the server's `Retry-After` (else a configured interval)
@@ -210,6 +211,7 @@ def start_job(
     get_item: Callable[[], Any] | None = None,
     match: JobMatch | None = None,
     what: str = "the ASR action",
+    watcher: JobWatcher | None = None,
     **kwargs: Any,
 ) -> str:
     """Send an ASR action once and return the name of the ASR job running it.
@@ -218,7 +220,8 @@ def start_job(
     `client.replication_protected_items.begin_test_failover`); it is called as
     `begin(resource_group_name, vault_name, *args, polling=False, **kwargs)`. `get_item` reads the item or
     plan the action works on; `match` says which jobs belong to the action (checked before a job is
-    followed, whichever header or body named it).
+    followed, whichever header or body named it). With a `watcher`, the job is read from the watcher's next
+    listing instead of a GET of its own (a wave's hundreds of starts then cost one list, not a GET each).
 
     The request is never re-sent while it may have taken effect. When the answer is lost (connection dropped
     after sending, read timeout) or is a 5xx (`AsrRetryPolicy` retries neither for a POST), the item is read
@@ -254,20 +257,30 @@ def start_job(
                 " started it and shows no job for it on the item. Nothing was sent again. Rerunning `pulumi up`"
                 " is safe: the action reads the item first and attaches to the job if one started."
             ) from error
-        return _job_from_answer(client, resource_group_name, vault_name, captured, get_item, match)
+        return _job_from_answer(_job_reader(client, resource_group_name, vault_name, watcher), vault_name,
+                                captured, get_item, match)  # fmt: skip
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
+def _job_reader(
+    client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, watcher: JobWatcher | None
+) -> Callable[[str], Any]:
+    """How a just-answered action's job is read: its own GET, or the watcher's first listing sent from now on."""
+    if watcher is None:
+        return lambda name: client.replication_jobs.get(resource_group_name, vault_name, name)
+    answered = time.monotonic()
+    return lambda name: watcher.job_listed_after(name, answered)
+
+
 def _job_from_answer(
-    client: SiteRecoveryManagementClient,
-    resource_group_name: str,
+    read: Callable[[str], Any],
     vault_name: str,
     captured: list[PipelineResponse[Any, Any]],
     get_item: Callable[[], Any] | None,
     match: JobMatch | None,
 ) -> str:
     """The job an accepted action started: from `Location`, `Azure-AsyncOperation`, the body or the item,
-    the first that names a job of this action."""
+    the first that names a job of this action. `read` reads a job by name (raises `ResourceNotFoundError`)."""
     if not captured:
         raise AsrJobNotFoundError("the ASR action returned no response to read a job from")
     response = captured[-1].http_response
@@ -279,12 +292,12 @@ def _job_from_answer(
     ]
     try:
         for name in dict.fromkeys(c for c in candidates if c):
-            if _job_belongs(client, resource_group_name, vault_name, name, match):
+            if _job_belongs(read, name, match):
                 return name
         if get_item is not None:
-            job, _idle = _job_of_item(client, resource_group_name, vault_name, get_item, match, running_only=False)
-            if job is not None:
-                return job
+            current = job_name_from_item(get_item())
+            if current is not None and _job_belongs(read, current, match):
+                return current
     except (HttpResponseError, DeserializationError) as error:
         raise ActionStartedError(
             f"ASR accepted the action ({response.status_code}), but reading its job failed ({error}). The action"
@@ -346,7 +359,8 @@ class JobWatcher:
     (`$filter=startTime eq '<time>'`, the query Azure PowerShell's `Get-AzRecoveryServicesAsrJob -StartTime`
     sends) every `ASR_JOB_POLL_SECONDS` while anyone waits (a paged list carries no `Retry-After` to follow), and
     reads a job the list does not show with a GET; if the vault refuses the list, every job is read with its own
-    GET from then on. `wait` has `wait_for_job`'s outcomes and errors.
+    GET from then on. `wait` has `wait_for_job`'s outcomes and errors. `job_listed_after` lets `start_job` confirm
+    each job it started from the next listing, so a wave's burst of starts is one POST per machine.
     """
 
     def __init__(self, client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str) -> None:
@@ -365,35 +379,49 @@ class JobWatcher:
         deadline = time.monotonic() + timeout
         seen = -1.0
         while True:
-            job, seen = self._job(job_name, seen)
+            job, seen = self._job(job_name, seen)  # waits for the next listing after the first read
             status = job_status(job)
             if progress is not None:
                 progress(status)
             if _ended(status, self.resource_group_name, self.vault_name):
                 return status
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if time.monotonic() >= deadline:
                 raise AsrJobTimeoutError(status, self.vault_name, timeout)
-            time.sleep(min(max(0.01, self._taken_at + self._interval - time.monotonic()), remaining))
 
-    def _job(self, job_name: str, seen: float) -> tuple[Any, float]:
-        """The job from a snapshot newer than `seen` (listing again when due), else from its own GET."""
-        with self._lock:
-            if self._taken_at <= seen and self._listing:
-                try:
-                    jobs = self.client.replication_jobs.list(
-                        self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
-                    )
-                    self._snapshot = {str(job.name): job for job in jobs}
-                except HttpResponseError:  # a vault that refuses the filter: follow each job with its own GET
-                    self._listing, self._snapshot = False, {}
-                self._taken_at = time.monotonic()
-            elif not self._listing and self._taken_at <= seen:
-                self._taken_at = time.monotonic()
-            job, taken_at = self._snapshot.get(job_name), self._taken_at
+    def job_listed_after(self, job_name: str, after: float) -> Any:
+        """The job as the first listing sent after `after` (a `time.monotonic()`) shows it, else its own GET
+        (raises `ResourceNotFoundError` when ASR has no such job): how `start_job` confirms a job it started."""
+        return self._job(job_name, after)[0]
+
+    def _job(self, job_name: str, newer_than: float) -> tuple[Any, float]:
+        """(the job, when its listing was sent): from the first listing sent after `newer_than`, waiting for it
+        (one list per interval, shared by every caller), else from the job's own GET."""
+        while True:
+            with self._lock:
+                if self._taken_at > newer_than:
+                    job, taken_at = self._snapshot.get(job_name), self._taken_at
+                    break
+                due = self._taken_at + self._interval
+                if time.monotonic() >= due:
+                    self._list()
+                    continue
+            time.sleep(max(0.01, due - time.monotonic()))
         if job is None:
             job = self.client.replication_jobs.get(self.resource_group_name, self.vault_name, job_name)
         return job, taken_at
+
+    def _list(self) -> None:
+        """Take a new snapshot of the vault's jobs (under the lock); stamped with when its request was sent."""
+        sent = time.monotonic()
+        if self._listing:
+            try:
+                jobs = self.client.replication_jobs.list(
+                    self.resource_group_name, self.vault_name, filter=f"startTime eq '{self.since}'"
+                )
+                self._snapshot = {str(job.name): job for job in jobs}
+            except HttpResponseError:  # a vault that refuses the filter: follow each job with its own GET
+                self._listing, self._snapshot = False, {}
+        self._taken_at = sent
 
 
 def _ended(status: JobStatus, resource_group_name: str, vault_name: str) -> bool:
@@ -462,10 +490,8 @@ def _job_of_item(
     vault_name: str,
     get_item: Callable[[], Any] | None,
     match: JobMatch | None,
-    *,
-    running_only: bool = True,
 ) -> tuple[str | None, bool]:
-    """(the job of this action on the item, or None; whether the item shows no job at all)."""
+    """(the running job of this action on the item, or None; whether the item shows no job at all)."""
     if get_item is None:
         return None, False
     name = job_name_from_item(get_item())
@@ -475,7 +501,7 @@ def _job_of_item(
     if match is not None and not match.accepts(job):
         return None, False
     running = job.properties is not None and job.properties.state in RUNNING_STATES
-    return (name if running or not running_only else None), False
+    return (name if running else None), False
 
 
 def _recent_job_of_vault(
@@ -524,11 +550,9 @@ def _with_headers(pipeline_response: PipelineResponse[Any, Any], job: Any, _head
     return job, pipeline_response.http_response.headers
 
 
-def _job_belongs(
-    client: SiteRecoveryManagementClient, resource_group_name: str, vault_name: str, name: str, match: JobMatch | None
-) -> bool:
+def _job_belongs(read: Callable[[str], Any], name: str, match: JobMatch | None) -> bool:
     try:
-        job = client.replication_jobs.get(resource_group_name, vault_name, name)
+        job = read(name)
     except ResourceNotFoundError:
         return False
     return match is None or match.accepts(job)

@@ -40,7 +40,7 @@ def item(fake_arm: FakeArm) -> str:
     return fake_arm.item_path("fabric1", "container1", "web01")
 
 
-def _test_failover(client: SiteRecoveryManagementClient) -> str:
+def _test_failover(client: SiteRecoveryManagementClient, item: str = "web01", watcher: JobWatcher | None = None) -> str:
     body = models.TestFailoverInput(
         properties=models.TestFailoverInputProperties(
             failover_direction="PrimaryToRecovery",
@@ -56,10 +56,11 @@ def _test_failover(client: SiteRecoveryManagementClient) -> str:
         VAULT,
         "fabric1",
         "container1",
-        "web01",
+        item,
         body,
-        get_item=lambda: client.replication_protected_items.get(RG, VAULT, "fabric1", "container1", "web01"),
-        match=JobMatch(frozenset({"testfailover"}), ("web01",)),
+        get_item=lambda: client.replication_protected_items.get(RG, VAULT, "fabric1", "container1", item),
+        match=JobMatch(frozenset({"testfailover"}), (item,)),
+        watcher=watcher,
     )
 
 
@@ -134,13 +135,14 @@ def test_job_found_from_location_first(fake_arm: FakeArm, arm_env: StaticTokenCr
     ]
 
 
+@pytest.mark.parametrize("watched", [False, True], ids=["own GET", "watcher's listing"])
 def test_a_header_naming_an_unrelated_job_is_not_followed(
-    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str, watched: bool
 ) -> None:
     """As in the official example: Azure-AsyncOperation names a job of another scenario and target."""
     fake_arm.action_headers = "async-unrelated"
     with arm.site_recovery_client() as client:
-        job = _test_failover(client)
+        job = _test_failover(client, watcher=JobWatcher(client, RG, VAULT) if watched else None)
     [own] = [j for j in fake_arm.jobs.values() if j.scenario == "TestFailover"]
     assert job == own.name
     assert len(fake_arm.jobs) == 2  # the unrelated job exists, and was not taken for this one
@@ -426,3 +428,24 @@ def test_a_watcher_follows_many_jobs_with_one_list_per_poll_and_falls_back_to_ge
         since = len(fake_arm.requests)
         assert JobWatcher(client, RG, VAULT).wait(names[0]).state == "Succeeded"
         assert [r.path.rsplit("/", 1)[-1] for r in fake_arm.requests[since:]] == ["replicationJobs", names[0]]
+
+
+def test_a_watcher_confirms_each_started_job_from_a_listing_sent_after_its_answer(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+) -> None:
+    """A wave's burst of starts costs one POST per machine: each job is confirmed from the watcher's next
+    listing (never one sent before the POST was answered, which cannot show it), not from a GET of its own."""
+    for machine in ("web02", "web03"):
+        fake_arm.add_protected_item("fabric1", "container1", machine)
+    with arm.site_recovery_client() as client:
+        watcher = JobWatcher(client, RG, VAULT)
+        names = [_test_failover(client, machine, watcher) for machine in ("web01", "web02", "web03")]
+        assert [watcher.wait(name).state for name in names] == ["Succeeded"] * 3
+    assert sorted(names) == sorted(j.name for j in fake_arm.jobs.values())
+    calls = [(method, path.rsplit("/", 1)[-1]) for method, path in fake_arm.calls()]
+    assert calls[:6] == [
+        ("POST", "testFailover"), ("GET", "replicationJobs"),
+        ("POST", "testFailover"), ("GET", "replicationJobs"),
+        ("POST", "testFailover"), ("GET", "replicationJobs"),
+    ]  # fmt: skip
+    assert set(calls[6:]) == {("GET", "replicationJobs")}  # following them: lists only, no GET per job
