@@ -165,15 +165,16 @@ def compute_client(
     *,
     credential: TokenCredential | None = None,
     polling_interval: float | None = None,
+    pool_size: int | None = None,
 ) -> ComputeManagementClient:
-    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts."""
+    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts;
+    `pool_size` as for `site_recovery_client`."""
     settings = load_settings()
     credential = credential or default_credential(settings)
-    return ComputeManagementClient(
-        credential,
-        resolve_subscription_id(subscription_id),
-        **_client_options(settings, credential, polling_interval),
-    )
+    options = _client_options(settings, credential, polling_interval)
+    if pool_size is not None:
+        options["transport"] = _pooled_transport(pool_size, settings.endpoint)
+    return ComputeManagementClient(credential, resolve_subscription_id(subscription_id), **options)
 
 
 class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):

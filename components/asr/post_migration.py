@@ -10,8 +10,9 @@ section 7), run per machine once its migration is complete, through the Compute 
    servers). Hyper-V machines never had it: skipped. Through Azure Run Command, as administrator/root:
    Windows `MsiExec.exe /qn /x {275197FC-14FD-4560-A5EB-38217F80CBD1} /L+*V
    "C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log"`, Linux `uninstall.sh -Y` in
-   `/usr/local/ASR` (the seed prints `/user/local/ASR`, a typo). A detection script runs first (nothing is
-   uninstalled twice) and again afterwards to verify the service is gone.
+   `/usr/local/ASR` (the seed prints `/user/local/ASR`, a typo). One Run Command per VM detects the service
+   first (nothing is uninstalled twice), uninstalls it only if it is there, and detects again to verify it
+   is gone (Azure runs one Run Command at a time per VM, each with its own start-up cost).
 3. **Restart the VM** and wait, bounded, until it runs and its agent is Ready again.
 
 Every step reads live state first, so running the resource again (a retry after a failure, or a
@@ -25,13 +26,14 @@ Settings (environment, read at call time; the client layer's variables in docs/a
   `ASR_VM_READY_TIMEOUT_SECONDS` (default 1200): how long to wait for the VM after the restart.
   `ASR_VM_POLL_SECONDS` (default 15): instance-view and Compute operation polling interval.
 
-The provider object is pickled into the stack's state, so it holds nothing but code: each method builds
-its own Compute client (`components.asr.arm.compute_client`) for the VM's subscription.
+The provider object is pickled into the stack's state, so it holds nothing but code: each call builds one
+Compute client (`components.asr.arm.compute_client`) per subscription, shared by its threads.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -64,28 +66,32 @@ LINUX_UNINSTALL_COMMAND = "uninstall.sh -Y"
 MSI_SUCCESS_CODES = (0, 3010, 1605)
 
 _PRESENT, _ABSENT = "MOBILITY_SERVICE=present", "MOBILITY_SERVICE=absent"
-_SCRIPTS: dict[str, dict[str, list[str]]] = {
-    "windows": {
-        "detect": [
-            f"$keys = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}',"
-            f" 'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}'",
-            f"if ($keys | Where-Object {{ Test-Path $_ }}) {{ '{_PRESENT}' }} else {{ '{_ABSENT}' }}",
-        ],
+_STILL_THERE, _GONE = "MOBILITY_SERVICE_AFTER=present", "MOBILITY_SERVICE_AFTER=absent"
+_WINDOWS_KEYS = (
+    f"$keys = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}',"
+    f" 'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{MOBILITY_PRODUCT_CODE}'"
+)
+REMOVAL_SCRIPTS: dict[str, list[str]] = {
+    # One Run Command per VM (Azure runs one at a time, each with its own start-up cost): detect, and only if
+    # the service is there uninstall it and detect again. The markers that decide come last, so the 4096 bytes
+    # of output Run Command returns always hold them.
+    "windows": [
+        _WINDOWS_KEYS,
+        "function Test-Mobility { [bool]($keys | Where-Object { Test-Path $_ }) }",
+        f"if (-not (Test-Mobility)) {{ '{_ABSENT}'; exit 0 }}",
+        f"'{_PRESENT}'",
         # PowerShell would parse a bare {GUID} as a script block, so msiexec gets the seed's arguments verbatim.
-        "uninstall": [
-            f"$p = Start-Process -FilePath 'MsiExec.exe' -ArgumentList '{MSI_UNINSTALL_ARGUMENTS}' -Wait -PassThru",
-            "'EXIT_CODE=' + $p.ExitCode",
-        ],
-    },
-    "linux": {
-        "detect": [
-            f"if [ -e {LINUX_ASR_FOLDER}/uninstall.sh ]; then echo {_PRESENT}; else echo {_ABSENT}; fi",
-        ],
-        "uninstall": [
-            f"cd {LINUX_ASR_FOLDER} && ./{LINUX_UNINSTALL_COMMAND}",
-            'echo "EXIT_CODE=$?"',
-        ],
-    },
+        f"$p = Start-Process -FilePath 'MsiExec.exe' -ArgumentList '{MSI_UNINSTALL_ARGUMENTS}' -Wait -PassThru",
+        "'EXIT_CODE=' + $p.ExitCode",
+        f"if (Test-Mobility) {{ '{_STILL_THERE}' }} else {{ '{_GONE}' }}",
+    ],
+    "linux": [
+        f"if [ ! -e {LINUX_ASR_FOLDER}/uninstall.sh ]; then echo {_ABSENT}; exit 0; fi",
+        f"echo {_PRESENT}",
+        f"(cd {LINUX_ASR_FOLDER} && ./{LINUX_UNINSTALL_COMMAND})",
+        'echo "EXIT_CODE=$?"',
+        f"if [ -e {LINUX_ASR_FOLDER}/uninstall.sh ]; then echo {_STILL_THERE}; else echo {_GONE}; fi",
+    ],
 }
 _COMMAND_IDS = {"windows": "RunPowerShellScript", "linux": "RunShellScript"}
 _REPLACING_INPUTS = ("vm_resource_id", "os", "source_type")
@@ -219,71 +225,94 @@ def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[st
     if not names:
         return {}
     workers = max(1, min(int(props.get("max_concurrency") or 10), len(names)))
+    clients: dict[str, ComputeManagementClient] = {}
+    lock = threading.Lock()
+
+    def client_for(vm_resource_id: str) -> ComputeManagementClient | None:
+        match = _VM_ID.match(vm_resource_id)
+        if match is None:
+            return None  # prepare() says what is wrong with it
+        with lock:
+            if match["sub"] not in clients:
+                clients[match["sub"]] = compute_client(
+                    match["sub"], polling_interval=_timing().poll_interval, pool_size=workers
+                )
+            return clients[match["sub"]]
 
     def one(name: str) -> dict[str, Any]:
         try:
-            return prepare({"machine": name, "source_type": "physical", **machines[name]})
+            props = {"machine": name, "source_type": "physical", **machines[name]}
+            return prepare(props, client_for(str(props.get("vm_resource_id"))))
         except Exception as error:  # recorded; the others go on (see the provider's docstring)
             pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
             return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
 
-    with ThreadPoolExecutor(workers) as pool:
-        return dict(zip(names, pool.map(one, names), strict=True))
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return dict(zip(names, pool.map(one, names), strict=True))
+    finally:
+        for client in clients.values():
+            client.close()
 
 
 # --- the steps ------------------------------------------------------------------------------------
 
 
-def prepare(props: dict[str, Any]) -> dict[str, Any]:
+def prepare(props: dict[str, Any], client: ComputeManagementClient | None = None) -> dict[str, Any]:
     """Run the three steps for one VM (`machine`, `vm_resource_id`, `os`, `source_type`); return each step's result,
-    the VM's managed disk ids and `dr_ready`. The restart always runs: a rerun after a failed wait must restart."""
+    the VM's managed disk ids and `dr_ready`. The restart always runs: a rerun after a failed wait must restart.
+    `client`: a Compute client for the VM's subscription to share (one is made and closed otherwise)."""
     timing = _timing()
     match = _VM_ID.match(props["vm_resource_id"])
     if match is None:  # check() refuses it; this guards a direct call
         raise PostMigrationError(f"vm_resource_id: {props['vm_resource_id']!r} is not a virtual machine's ARM id")
+    if client is None:
+        with compute_client(match["sub"], polling_interval=timing.poll_interval) as own:
+            return prepare(props, own)
     rg, vm, machine, os_type = match["rg"], match["vm"], props["machine"], props["os"]
-    with compute_client(match["sub"], polling_interval=timing.poll_interval) as client:
-        view = client.virtual_machines.instance_view(rg, vm)
-        power = power_state(view)
-        if power != "PowerState/running":
-            raise PostMigrationError(
-                f"{machine}: VM {vm} (resource group {rg}) is not running ({power or 'no power state'}); the VM"
-                f" agent and Run Command need a running VM. Start it (`az vm start -g {rg} -n {vm}`) and run"
-                " `pulumi up` again."
-            )
-        agent = agent_result(os_type, view)
-        if agent["status"] != "ok":
-            remediation = WINDOWS_AGENT_REMEDIATION if os_type == "windows" else LINUX_AGENT_REMEDIATION
-            raise PostMigrationError(f"{machine}: VM {vm}: {agent['detail']}. {remediation}")
+    model = client.virtual_machines.get(rg, vm, expand="instanceView")  # disks and live state in one read
+    view = model.instance_view
+    power = power_state(view)
+    if power != "PowerState/running":
+        raise PostMigrationError(
+            f"{machine}: VM {vm} (resource group {rg}) is not running ({power or 'no power state'}); the VM"
+            f" agent and Run Command need a running VM. Start it (`az vm start -g {rg} -n {vm}`) and run"
+            " `pulumi up` again."
+        )
+    agent = agent_result(os_type, view)
+    if agent["status"] != "ok":
+        remediation = WINDOWS_AGENT_REMEDIATION if os_type == "windows" else LINUX_AGENT_REMEDIATION
+        raise PostMigrationError(f"{machine}: VM {vm}: {agent['detail']}. {remediation}")
 
-        mobility = _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
-        restart = _restart_and_wait(client, rg, vm, machine, timing)
-        disks = managed_disk_ids(client.virtual_machines.get(rg, vm))
+    mobility = _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
+    restart = _restart_and_wait(client, rg, vm, machine, timing)
     return {
         "vm_resource_id": props["vm_resource_id"],
         "agent": agent,
         "mobility_service": mobility,
         "restart": restart,
-        "managed_disk_ids": disks,
+        "managed_disk_ids": managed_disk_ids(model),
         "dr_ready": True,
     }
 
 
 def power_state(view: Any) -> str:
     """The instance view's `PowerState/...` code, or "" when it reports none."""
-    return next((s.code for s in (view.statuses or []) if (s.code or "").startswith("PowerState/")), "")
+    statuses = (view.statuses if view is not None else None) or []
+    return next((s.code for s in statuses if (s.code or "").startswith("PowerState/")), "")
 
 
 def agent_status(view: Any) -> tuple[str, str]:
     """(displayStatus, message) of the VM agent, for example ("Ready", "Guest Agent is running")."""
-    statuses = list((view.vm_agent.statuses if view.vm_agent is not None else None) or [])
+    agent = view.vm_agent if view is not None else None
+    statuses = list((agent.statuses if agent is not None else None) or [])
     if not statuses:
         return "", ""
     return statuses[0].display_status or "", statuses[0].message or ""
 
 
 def agent_version(view: Any) -> tuple[int, ...] | None:
-    raw = view.vm_agent.vm_agent_version if view.vm_agent is not None else None
+    raw = view.vm_agent.vm_agent_version if view is not None and view.vm_agent is not None else None
     if not raw or not re.fullmatch(r"\d+(\.\d+)*", raw):
         return None  # Azure reports "Unknown" when no agent answers
     return tuple(int(part) for part in raw.split("."))
@@ -291,7 +320,7 @@ def agent_version(view: Any) -> tuple[int, ...] | None:
 
 def agent_result(os_type: str, view: Any) -> dict[str, Any]:
     """Step 1's verdict: status "ok" or "failed", with the version and status the VM reported."""
-    raw_version = (view.vm_agent.vm_agent_version if view.vm_agent is not None else None) or ""
+    raw_version = (view.vm_agent.vm_agent_version if view is not None and view.vm_agent is not None else None) or ""
     status, message = agent_status(view)
     seen = f"agent version {raw_version or 'none'}, status {status or 'none'}" + (f" ({message})" if message else "")
     result: dict[str, Any] = {"version": raw_version, "agentStatus": status}
@@ -329,10 +358,17 @@ def _remove_mobility_service(
     command = WINDOWS_UNINSTALL_COMMAND if os_type == "windows" else f"{LINUX_ASR_FOLDER}/{LINUX_UNINSTALL_COMMAND}"
     if source_type == "hyperv":
         return {"status": "skipped", "detail": "Hyper-V sources never had the Mobility service"}
-    if not _mobility_present(client, rg, vm, machine, os_type):
-        return {"status": "absent", "detail": "the Mobility service is not installed"}
-    stdout, stderr = _run(client, rg, vm, os_type, "uninstall")
+    stdout, stderr = _run(client, rg, vm, os_type)
     code = _exit_code(stdout)
+    if code is None and _ABSENT in stdout:
+        return {"status": "absent", "detail": "the Mobility service is not installed"}
+    if code is None:
+        raise PostMigrationError(
+            f"{machine}: could not tell whether the Mobility service was removed from VM {vm}: the removal script"
+            f" printed {stdout.strip()[-300:]!r}"
+            + (f" (stderr: {stderr.strip()[-300:]})" if stderr.strip() else "")
+            + ". Check that Run Command works on the VM (its agent must be Ready), then run `pulumi up` again."
+        )
     accepted = MSI_SUCCESS_CODES if os_type == "windows" else (0,)
     where = (
         "its log C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log on the VM"
@@ -341,12 +377,11 @@ def _remove_mobility_service(
     )
     if code not in accepted:
         raise PostMigrationError(
-            f"{machine}: removing the Mobility service from VM {vm} failed: `{command}` exited with"
-            f" {code if code is not None else 'no exit code'}"
+            f"{machine}: removing the Mobility service from VM {vm} failed: `{command}` exited with {code}"
             + (f"; stderr: {stderr.strip()}" if stderr.strip() else "")
             + f". Check {where}, uninstall it by hand if needed, then run `pulumi up` again."
         )
-    if _mobility_present(client, rg, vm, machine, os_type):
+    if _GONE not in stdout:
         raise PostMigrationError(
             f"{machine}: `{command}` on VM {vm} exited with {code}, but the Mobility service is still installed."
             f" Check {where}, uninstall it by hand, then run `pulumi up` again."
@@ -354,31 +389,18 @@ def _remove_mobility_service(
     return {"status": "removed", "detail": f"`{command}` exited with {code}; verified absent", "exitCode": code}
 
 
-def _mobility_present(client: ComputeManagementClient, rg: str, vm: str, machine: str, os_type: str) -> bool:
-    stdout, stderr = _run(client, rg, vm, os_type, "detect")
-    if _PRESENT in stdout:
-        return True
-    if _ABSENT in stdout:
-        return False
-    raise PostMigrationError(
-        f"{machine}: could not tell whether the Mobility service is installed on VM {vm}: the detection script"
-        f" printed {stdout.strip()!r}"
-        + (f" (stderr: {stderr.strip()})" if stderr.strip() else "")
-        + ". Check that Run Command works on the VM (its agent must be Ready), then run `pulumi up` again."
-    )
-
-
-def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str, script: str) -> tuple[str, str]:
-    """Run one script through Run Command (administrator/SYSTEM on Windows, root on Linux); (stdout, stderr)."""
-    command = models.RunCommandInput(command_id=_COMMAND_IDS[os_type], script=_SCRIPTS[os_type][script])
+def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str) -> tuple[str, str]:
+    """Run the removal script through Run Command (administrator/SYSTEM on Windows, root on Linux); (stdout,
+    stderr)."""
+    command = models.RunCommandInput(command_id=_COMMAND_IDS[os_type], script=REMOVAL_SCRIPTS[os_type])
     try:
         result = client.virtual_machines.begin_run_command(rg, vm, command).result()
     except HttpResponseError as error:  # the run command failed as a long-running operation, or was refused
         code = getattr(error.error, "code", None) or error.status_code
         raise PostMigrationError(
-            f"VM {vm} (resource group {rg}): Run Command {_COMMAND_IDS[os_type]} ({script} script) failed:"
-            f" {code}: {error.message}. Run Command needs a running VM whose agent is Ready and no other run"
-            f" command in progress; check `az vm run-command list -g {rg} --vm-name {vm}` and the VM's agent"
+            f"VM {vm} (resource group {rg}): Run Command {_COMMAND_IDS[os_type]} (Mobility service removal)"
+            f" failed: {code}: {error.message}. Run Command needs a running VM whose agent is Ready and no other"
+            f" run command in progress; check `az vm run-command list -g {rg} --vm-name {vm}` and the VM's agent"
             " status, then run `pulumi up` again (the steps skip what is already done)."
         ) from error
     stdout = stderr = ""

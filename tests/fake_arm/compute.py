@@ -4,9 +4,11 @@ It serves what post-migration preparation calls (API 2026-04-01, what azure-mgmt
 handler modelled on an official example in azure-rest-api-specs `specification/compute/.../examples/`
 (named beside the handler):
 
-* GET  `virtualMachines/{vm}`               the VM, for its managed disk ids
+* GET  `virtualMachines/{vm}`               the VM, for its managed disk ids (`$expand=instanceView`: with its
+                                            instance view, as VirtualMachine_Get_WithInstanceView.json)
 * GET  `virtualMachines/{vm}/instanceView`  power state and VM agent (version, Ready / Not Ready)
-* POST `virtualMachines/{vm}/runCommand`    runs the detection and uninstall scripts the fake recognises
+* POST `virtualMachines/{vm}/runCommand`    runs the project's Mobility removal script (detect, uninstall if
+                                            present, detect again), recognised by its exact commands
 * POST `virtualMachines/{vm}/restart`       restarts: the VM starts, then its agent turns Ready
 * GET  `locations/{loc}/operations/{id}`    Compute's async operation status, and with `monitor=true`
                                             the operation's result (the 202's `Location`)
@@ -142,6 +144,7 @@ class FakeCompute(FakeArm):
         vm = self._vm(match)
         if vm is None:
             return 404, _error("ResourceNotFound", f"virtual machine {match['vm']} was not found"), {}
+        expanded = self.requests[-1].query.get("$expand") == "instanceView"  # the request being handled
         return (
             200,
             {
@@ -169,6 +172,7 @@ class FakeCompute(FakeArm):
                             for lun in range(vm.data_disks)
                         ],
                     },
+                    **({"instanceView": self._view(vm)} if expanded else {}),
                 },
             },
             {},
@@ -178,6 +182,9 @@ class FakeCompute(FakeArm):
         vm = self._vm(match)
         if vm is None:
             return 404, _error("ResourceNotFound", f"virtual machine {match['vm']} was not found"), {}
+        return 200, self._view(vm), {}
+
+    def _view(self, vm: FakeVm) -> dict[str, Any]:
         power, ready = self._live_state(vm)
         agent_status = (
             {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready",
@@ -187,20 +194,16 @@ class FakeCompute(FakeArm):
             else {"code": "ProvisioningState/Unavailable", "level": "Warning", "displayStatus": "Not Ready",
                   "message": "VM Agent is unresponsive.", "time": "2026-01-01T00:00:00+00:00"}
         )  # fmt: skip
-        return (
-            200,
-            {
-                "computerName": vm.name,
-                "osName": "Windows Server 2022 Datacenter" if vm.os == "windows" else "ubuntu",
-                "vmAgent": {"vmAgentVersion": vm.agent_version, "statuses": [agent_status], "extensionHandlers": []},
-                "disks": [{"name": f"{vm.name}-osdisk", "statuses": [{"code": "ProvisioningState/succeeded"}]}],
-                "statuses": [
-                    {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"},
-                    {"code": f"PowerState/{power}", "level": "Info", "displayStatus": f"VM {power}"},
-                ],
-            },
-            {},
-        )
+        return {
+            "computerName": vm.name,
+            "osName": "Windows Server 2022 Datacenter" if vm.os == "windows" else "ubuntu",
+            "vmAgent": {"vmAgentVersion": vm.agent_version, "statuses": [agent_status], "extensionHandlers": []},
+            "disks": [{"name": f"{vm.name}-osdisk", "statuses": [{"code": "ProvisioningState/succeeded"}]}],
+            "statuses": [
+                {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"},
+                {"code": f"PowerState/{power}", "level": "Info", "displayStatus": f"VM {power}"},
+            ],
+        }
 
     def _live_state(self, vm: FakeVm) -> tuple[str, bool]:
         """(power, agent ready) now: after a restart the VM starts, then its agent turns Ready."""
@@ -223,13 +226,15 @@ class FakeCompute(FakeArm):
             return 409, _error("OperationNotAllowed", f"{command_id} is not supported on a {vm.os} VM"), {}
         script = "\n".join((body or {}).get("script") or [])
         stdout, stderr = "", ""
-        if "MOBILITY_SERVICE=present" in script:  # the detection script
-            stdout = "MOBILITY_SERVICE=present" if vm.mobility_installed else "MOBILITY_SERVICE=absent"
-        elif self._is_uninstall(vm, script):
-            code = vm.uninstall_exit_code if vm.mobility_installed else (1605 if vm.os == "windows" else 0)
-            if vm.mobility_installed and code in (0, 3010):
+        if self._is_removal(vm, script) and not vm.mobility_installed:
+            stdout = "MOBILITY_SERVICE=absent\n"
+        elif self._is_removal(vm, script):
+            code = vm.uninstall_exit_code
+            if code in (0, 3010):
                 vm.mobility_installed = vm.uninstall_leaves_service
-            stdout, stderr = f"EXIT_CODE={code}\n", vm.uninstall_stderr
+            after = "present" if vm.mobility_installed else "absent"
+            stdout = f"MOBILITY_SERVICE=present\nEXIT_CODE={code}\nMOBILITY_SERVICE_AFTER={after}\n"
+            stderr = vm.uninstall_stderr
         result = {
             "value": [
                 {"code": "ComponentStatus/StdOut/succeeded", "level": "Info",
@@ -241,11 +246,16 @@ class FakeCompute(FakeArm):
         return self._start_operation(match, result, None)
 
     @staticmethod
-    def _is_uninstall(vm: FakeVm, script: str) -> bool:
-        """Only the seed's exact commands count (Windows through Start-Process, Linux in /usr/local/ASR)."""
+    def _is_removal(vm: FakeVm, script: str) -> bool:
+        """Only the seed's exact commands count (Windows through Start-Process, Linux in /usr/local/ASR), each
+        after a detection that ends the script when the service is absent."""
         if vm.os == "windows":
-            return "'MsiExec.exe'" in script and f"-ArgumentList '{MSI_UNINSTALL_ARGUMENTS}'" in script
-        return "cd /usr/local/ASR && ./uninstall.sh -Y" in script
+            uninstall = "'MsiExec.exe'" in script and f"-ArgumentList '{MSI_UNINSTALL_ARGUMENTS}'" in script
+            detect = "if (-not (Test-Mobility)) { 'MOBILITY_SERVICE=absent'; exit 0 }" in script
+        else:
+            uninstall = "(cd /usr/local/ASR && ./uninstall.sh -Y)" in script
+            detect = "if [ ! -e /usr/local/ASR/uninstall.sh ]; then echo MOBILITY_SERVICE=absent; exit 0; fi" in script
+        return uninstall and detect
 
     def _restart(self, match: re.Match[str], _key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
         vm = self._vm(match)

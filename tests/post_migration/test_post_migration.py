@@ -60,22 +60,21 @@ def test_windows_machine_goes_through_every_step_to_dr_ready(
     result = prepare(_props("orders-web01", "windows"))
 
     calls = _vm_calls(fake_compute, "orders-web01")
-    assert calls[:5] == [
-        ("GET", "instanceView"),
-        ("POST", "runCommand"),  # detect
-        ("POST", "runCommand"),  # uninstall
-        ("POST", "runCommand"),  # verify
+    assert calls[:3] == [
+        ("GET", "orders-web01"),  # with its instance view: disks, power state and agent in one read
+        ("POST", "runCommand"),  # detect, uninstall, detect again
         ("POST", "restart"),
     ]
-    assert set(calls[5:-1]) == {("GET", "instanceView")} and calls[-1] == ("GET", "orders-web01")
-    detect, uninstall, verify = fake_compute.run_commands("orders-web01")
-    assert {body["commandId"] for body in (detect, uninstall, verify)} == {"RunPowerShellScript"}
-    assert detect == verify
+    assert set(calls[3:]) == {("GET", "instanceView")}
+    get = next(r for r in fake_compute.requests if r.path.endswith("/orders-web01"))
+    assert get.query.get("$expand") == "instanceView"
+    [removal] = fake_compute.run_commands("orders-web01")
+    assert removal["commandId"] == "RunPowerShellScript"
     assert any(
         "'MsiExec.exe' -ArgumentList '/qn /x {275197FC-14FD-4560-A5EB-38217F80CBD1} /L+*V"
         ' "C:\\ProgramData\\ASRSetupLogs\\UnifiedAgentMSIUninstall.log"\'' in line
-        for line in uninstall["script"]
-    ), uninstall["script"]
+        for line in removal["script"]
+    ), removal["script"]
     assert (vm.mobility_installed, vm.restarts) == (False, 1)
 
     outs = result
@@ -98,10 +97,17 @@ def test_linux_machine_uninstalls_as_root_in_the_asr_folder(
 ) -> None:
     vm = fake_compute.add_vm("orders-api01", "linux", agent_version="2.2.53")
     result = prepare(_props("orders-api01", "linux", source_type="vmware"))
-    _, uninstall, _ = fake_compute.run_commands("orders-api01")
-    assert uninstall == {
+    [removal] = fake_compute.run_commands("orders-api01")
+    assert removal == {
         "commandId": "RunShellScript",
-        "script": ["cd /usr/local/ASR && ./uninstall.sh -Y", 'echo "EXIT_CODE=$?"'],
+        "script": [
+            "if [ ! -e /usr/local/ASR/uninstall.sh ]; then echo MOBILITY_SERVICE=absent; exit 0; fi",
+            "echo MOBILITY_SERVICE=present",
+            "(cd /usr/local/ASR && ./uninstall.sh -Y)",
+            'echo "EXIT_CODE=$?"',
+            "if [ -e /usr/local/ASR/uninstall.sh ]; then echo MOBILITY_SERVICE_AFTER=present;"
+            " else echo MOBILITY_SERVICE_AFTER=absent; fi",
+        ],
     }
     assert (vm.mobility_installed, vm.restarts) == (False, 1)
     assert result["mobility_service"]["status"] == "removed"
@@ -115,7 +121,7 @@ def test_a_second_run_uninstalls_nothing_and_restarts_again(
     prepare(_props("orders-web02", "windows"))
     fake_compute.requests.clear()
     again = prepare(_props("orders-web02", "windows"))  # a rerun after a failed wait: the service is gone
-    assert len(fake_compute.run_commands("orders-web02")) == 1  # detection only
+    assert len(fake_compute.run_commands("orders-web02")) == 1  # its detection ends the script
     assert again["mobility_service"]["status"] == "absent"
     assert vm.restarts == 2  # the seed's restart, whatever an earlier run did
 
@@ -181,7 +187,7 @@ def test_missing_windows_agent_fails_with_the_msi_remediation(
     )
     assert "https://go.microsoft.com/fwlink/?LinkID=394789" in message and "administrator rights" in message
     assert "Mobility service 9.7.0.0 or later installs the agent" in message
-    assert _vm_calls(fake_compute, "orders-files01") == [("GET", "instanceView")]  # nothing touched
+    assert _vm_calls(fake_compute, "orders-files01") == [("GET", "orders-files01")]  # nothing touched
     assert (vm.mobility_installed, vm.restarts) == (True, 0)
 
 
@@ -225,7 +231,7 @@ def test_uninstall_that_leaves_the_service_is_caught_by_the_verification(
     fake_compute.add_vm("orders-worker01", "linux", uninstall_leaves_service=True)
     with pytest.raises(PostMigrationError, match="exited with 0, but the Mobility service is still installed"):
         prepare(_props("orders-worker01", "linux"))
-    assert len(fake_compute.run_commands("orders-worker01")) == 3
+    assert len(fake_compute.run_commands("orders-worker01")) == 1
 
 
 def test_vm_that_never_comes_back_fails_after_the_bounded_wait(
@@ -252,14 +258,14 @@ def test_stopped_vm_is_not_touched(fake_compute: FakeCompute, compute_env: Stati
         prepare(_props("orders-web05", "windows"))
     assert "is not running (PowerState/deallocated)" in str(raised.value)
     assert "az vm start -g rg-wave1 -n orders-web05" in str(raised.value)
-    assert _vm_calls(fake_compute, "orders-web05") == [("GET", "instanceView")]
+    assert _vm_calls(fake_compute, "orders-web05") == [("GET", "orders-web05")]
 
 
 def test_throttled_run_command_is_retried(fake_compute: FakeCompute, compute_env: StaticTokenCredential) -> None:
     fake_compute.add_vm("orders-web06", "windows")
     fake_compute.fail_next("POST", r"/orders-web06/runCommand$", 429)
     assert prepare(_props("orders-web06", "windows"))["dr_ready"] is True
-    assert len(fake_compute.run_commands("orders-web06")) == 4  # the throttled detection, sent again, then 2 more
+    assert len(fake_compute.run_commands("orders-web06")) == 2  # the throttled one, sent again
 
 
 def test_bad_wait_setting_names_variable_value_and_rule(
