@@ -15,12 +15,6 @@ from components.appliance_user_data import DataDisk, render_user_data
 from components.config import WaveConfig
 from components.secrets import WaveSecrets
 
-AMI_NAME_FILTERS = {
-    # replication-appliance-support-matrix.md: Windows Server 2022, English locale.
-    "modernized": "Windows_Server-2022-English-Full-Base-*",
-    # The seed tutorial's configuration server: Windows Server 2012 R2 (physical-manage-configuration-server.md).
-    "classic": "Windows_Server-2012-R2_RTM-English-64Bit-Base-*",
-}
 REPLICATION_PORTS = {443: "control channel orchestration", 9443: "replication data transport"}
 """Ports the source machines' Mobility service opens to the appliance (replication-appliance-support-matrix.md)."""
 RDP_PORT = 3389
@@ -212,7 +206,7 @@ class ApplianceHost(pulumi.ComponentResource):
             owners=["amazon"],
             most_recent=True,
             filters=[
-                aws.ec2.GetAmiFilterArgs(name="name", values=[AMI_NAME_FILTERS[wave.architecture]]),
+                aws.ec2.GetAmiFilterArgs(name="name", values=[wave.profile.host_ami_filter]),
                 aws.ec2.GetAmiFilterArgs(name="platform", values=["windows"]),
             ],
             opts=pulumi.InvokeOutputOptions(parent=self),

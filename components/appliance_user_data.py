@@ -37,6 +37,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from components.architecture import profile
+
 USER_DATA_LIMIT_BYTES = 16 * 1024
 """EC2 accepts at most 16 KB of user data (before base64)."""
 
@@ -193,14 +195,12 @@ def render_user_data(architecture: str, secret_arn: str, region: str, data_disk:
     `secret_arn` and `region` are the only values that vary per wave besides the data disk; no secret
     value is ever an argument, so none can end up in the script.
     """
-    if architecture not in ("modernized", "classic"):
-        raise ValueError(f"architecture: {architecture!r} must be 'modernized' or 'classic'")
+    classic = profile(architecture).is_classic  # a ValueError for anything but modernized or classic
     if not secret_arn.startswith("arn:"):
         raise ValueError(f"secret_arn: {secret_arn!r} must be a Secrets Manager ARN (arn:...)")
     for field, value in (("secret_arn", secret_arn), ("region", region), ("data_disk.label", data_disk.label)):
         if "</powershell" in value.lower() or "<persist" in value.lower():
             raise ValueError(f"{field}: {value!r} must not contain a user-data tag, which would end the script")
-    classic = architecture == "classic"
     parameters = [
         f"$Architecture = {ps_quote(architecture)}",
         f"$SecretArn = {ps_quote(secret_arn)}",

@@ -21,12 +21,12 @@ from pydantic.alias_generators import to_camel
 
 from components import naming
 from components.appliance_sizing import appliance_instance_type_rule
+from components.architecture import MODERNIZED, PROFILES, Architecture, ArchitectureProfile, profile
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
 
 CONFIG_PATH = "migration:wave"
 
-Architecture = Literal["modernized", "classic"]
 OsType = Literal["windows", "linux"]
 Phase = Literal["replicate", "test", "tested", "cutover", "complete"]
 """The migration lifecycle's phases, in order (docs/lifecycle.md has the state machine)."""
@@ -299,7 +299,12 @@ class WaveConfig(_Model):
     @property
     def provider_type(self) -> str:
         """The ASR replication provider `instanceType` the architecture uses."""
-        return "InMageRcm" if self.architecture == "modernized" else "InMageAzureV2"
+        return self.profile.provider_type
+
+    @property
+    def profile(self) -> ArchitectureProfile:
+        """Everything that differs between the architectures (components/architecture.py)."""
+        return profile(self.architecture)
 
     @property
     def all_tags(self) -> dict[str, str]:
@@ -496,7 +501,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 
     problems += _vault_problems(raw)
     problems += _target_problems(raw)
-    if raw.get("architecture") == "classic" and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is None:
+    if _raw_profile(raw).is_classic and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is None:
         problems.append(
             ConfigProblem(
                 f"{CONFIG_PATH}.aws.mobilityInstallerS3Uri",
@@ -517,7 +522,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 def _target_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     """Replica settings that only fit some machines: a licence for the other OS, features classic lacks."""
     problems = []
-    classic = raw.get("architecture") == "classic"
+    classic = _raw_profile(raw).is_classic
     defaults = _mapping(_mapping(raw.get("azure")).get("targetDefaults"))
     for index, machine in enumerate(_mappings(raw.get("machines"))):
         own = _mapping(machine.get("target"))
@@ -555,12 +560,17 @@ def _target_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 CLASSIC_DEPRECATION = "https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation"
 
 
+def _raw_profile(raw: Mapping[str, Any]) -> ArchitectureProfile:
+    """The profile of the raw config's architecture (the default one while the field itself is in error)."""
+    return PROFILES.get(str(raw.get("architecture") or "modernized"), MODERNIZED)
+
+
 def _vault_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     """Classic only on a vault that already exists; an existing vault outside the landing zone's resource group."""
     azure = _mapping(raw.get("azure"))
     existing = azure.get("existingVaultResourceGroup")
     problems = []
-    if raw.get("architecture") == "classic" and existing is None:
+    if not _raw_profile(raw).creates_vault and existing is None:
         problems.append(
             ConfigProblem(
                 f"{CONFIG_PATH}.architecture",
@@ -580,22 +590,16 @@ def _vault_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     return problems
 
 
-# Longest recovery point retention per architecture, in minutes: the modernized portal takes 0-15 days
-# (physical-server-enable-replication.md); classic keeps at most 72 hours on standard storage
-# (physical-azure-disaster-recovery.md).
-MAX_RECOVERY_POINT_HISTORY_MINUTES = {"modernized": 15 * 24 * 60, "classic": 72 * 60}
-
-
 def _policy_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
-    architecture = raw.get("architecture", "modernized")
+    architecture = _raw_profile(raw)
     history = _mapping(_mapping(raw.get("azure")).get("replicationPolicy")).get("recoveryPointHistoryMinutes")
-    limit = MAX_RECOVERY_POINT_HISTORY_MINUTES.get(architecture) if isinstance(architecture, str) else None
-    if isinstance(history, int) and not isinstance(history, bool) and limit is not None and history > limit:
+    limit = architecture.max_recovery_point_history_minutes
+    if isinstance(history, int) and not isinstance(history, bool) and history > limit:
         return [
             ConfigProblem(
                 f"{CONFIG_PATH}.azure.replicationPolicy.recoveryPointHistoryMinutes",
                 history,
-                f"must be at most {limit} for the {architecture} architecture",
+                f"must be at most {limit} for the {architecture.name} architecture",
             )
         ]
     return []

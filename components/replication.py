@@ -20,17 +20,11 @@ from components.target_vm import TargetVm, resolve
 AZURE_CONTAINER = "Microsoft Azure"
 """The recovery-side container of an on-premises-to-Azure mapping, as PowerShell's `Constants.AzureContainer`."""
 
-# Portal defaults per architecture (docs/replication.md, "Replication policy"), in minutes.
-POLICY_DEFAULTS: dict[str, dict[str, int]] = {
-    "modernized": {"recovery_point_history": 3 * 24 * 60, "crash_consistent": 5, "app_consistent": 0},
-    "classic": {"recovery_point_history": 24 * 60, "crash_consistent": 5, "app_consistent": 60, "rpo_threshold": 60},
-}
-
 
 def policy_settings(wave: WaveConfig) -> dict[str, int]:
     """The policy's values: the config's overrides over the architecture's portal defaults."""
     policy = wave.azure.replication_policy
-    settings = dict(POLICY_DEFAULTS[wave.architecture])
+    settings = dict(wave.profile.policy_defaults)
     overrides = {
         "recovery_point_history": policy.recovery_point_history_minutes,
         "crash_consistent": policy.crash_consistent_frequency_minutes,
@@ -43,16 +37,16 @@ def policy_settings(wave: WaveConfig) -> dict[str, int]:
 def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.InMageAzureV2PolicyInputArgs:
     """The architecture-specific input of the replication policy."""
     values = policy_settings(wave)
-    if wave.architecture == "modernized":
+    if not wave.profile.is_classic:
         return rs.InMageRcmPolicyCreationInputArgs(
-            instance_type="InMageRcm",
+            instance_type=wave.profile.provider_type,
             recovery_point_history_in_minutes=values["recovery_point_history"],
             crash_consistent_frequency_in_minutes=values["crash_consistent"],
             app_consistent_frequency_in_minutes=values["app_consistent"],
             enable_multi_vm_sync="True",
         )
     return rs.InMageAzureV2PolicyInputArgs(
-        instance_type="InMageAzureV2",
+        instance_type=wave.profile.provider_type,
         recovery_point_history=values["recovery_point_history"],
         crash_consistent_frequency_in_minutes=values["crash_consistent"],
         app_consistent_frequency_in_minutes=values["app_consistent"],
@@ -149,7 +143,7 @@ class WaveReplication(pulumi.ComponentResource):
 
         first_subnet = wave.azure.network.subnets[0].name
         # One discovery resource for the wave (one wait, one plugin worker), not one per machine.
-        if wave.architecture == "classic":
+        if wave.profile.is_classic:
             discovered: pulumi.Resource = ProtectableMachines(
                 f"{name}-discovery",
                 ProtectableMachinesArgs(
@@ -183,12 +177,12 @@ class WaveReplication(pulumi.ComponentResource):
             subnet = machine.subnet or first_subnet
             target = resolve(wave, machine)
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
-            if wave.architecture == "classic":
+            if wave.profile.is_classic:
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     protectable_item_id=found_id,
                     provider_specific_details=rs.InMageAzureV2EnableProtectionInputArgs(
-                        instance_type="InMageAzureV2",
+                        instance_type=wave.profile.provider_type,
                         process_server_id=registration.process_server_id,
                         master_target_id=registration.master_target_id,
                         # No run-as account: it serves push install, and the agents come through SSM instead.
@@ -214,7 +208,7 @@ class WaveReplication(pulumi.ComponentResource):
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(
-                        instance_type="InMageRcm",
+                        instance_type=wave.profile.provider_type,
                         fabric_discovery_machine_id=found_id,
                         process_server_id=registration.process_server_id,
                         target_resource_group_id=args.resource_group_id,

@@ -22,27 +22,25 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.architecture import profile
 from components.config import MISSING, ConfigProblem, WaveConfigError
 
 NAMESPACE = "migration"
-COMMON_SECRETS = ("vaultRegistrationKey", "appliancePassphrase")
-CLASSIC_SECRETS = ("mysqlRootPassword", "mysqlUserPassword")
-STAGED_SECRETS = ("appliancePassphrase",)
-"""Modernized secrets that exist only after the first `pulumi up` (and the appliance's registration)."""
 
 
 def known_secret_keys(architecture: str) -> tuple[str, ...]:
     """Every secret the architecture reads when it is set."""
-    return COMMON_SECRETS + (CLASSIC_SECRETS if architecture == "classic" else ())
+    return profile(architecture).known_secrets
 
 
 def required_secret_keys(architecture: str) -> tuple[str, ...]:
     """The secrets without which nothing is planned: classic's all; modernized none (one optional, one staged)."""
-    return known_secret_keys(architecture) if architecture == "classic" else ()
+    return profile(architecture).required_secrets
 
 
 def staged_secret_keys(architecture: str) -> tuple[str, ...]:
-    return STAGED_SECRETS if architecture == "modernized" else ()
+    """Secrets that exist only after the first `pulumi up` (modernized: the appliance's passphrase)."""
+    return profile(architecture).staged_secrets
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.architecture import PROFILES
 from components.config import WaveConfig
 from components.secrets import WaveSecrets
 
 WAVE_TAG = "migration-wave"
 INSTALL_DIR_WINDOWS = r"C:\Program Files (x86)\Microsoft Azure Site Recovery"
 INSTALL_DIR_LINUX = "/usr/local/ASR"
-# Modernized agents register with CSType CSPrime, classic ones with CSLegacy (Microsoft Learn,
-# site-recovery/vmware-physical-mobility-service-overview.md, "Install the Mobility service using command prompt").
-CS_TYPES = {"modernized": "CSPrime", "classic": "CSLegacy"}
 
 
 @dataclass(frozen=True)
@@ -189,8 +187,8 @@ def mobility_document() -> dict[str, Any]:
             },
             "CsType": {
                 "type": "String",
-                "description": "CSPrime (modernized) or CSLegacy (classic).",
-                "allowedValues": ["CSPrime", "CSLegacy"],
+                "description": " or ".join(f"{p.agent_cs_type} ({p.name})" for p in PROFILES.values()) + ".",
+                "allowedValues": [p.agent_cs_type for p in PROFILES.values()],
             },
             "InstallerS3Uri": {
                 "type": "String",
@@ -306,7 +304,7 @@ class SourcePreparation(pulumi.ComponentResource):
                 targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave.name])],
                 parameters={
                     "ApplianceIp": args.appliance_private_ip,
-                    "CsType": CS_TYPES[wave.architecture],
+                    "CsType": wave.profile.agent_cs_type,
                     "InstallerS3Uri": args.mobility_installer_s3_uri,
                     "PassphraseParameter": parameter.name,
                 },

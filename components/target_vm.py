@@ -52,6 +52,6 @@ def resolve(wave: WaveConfig, machine: MachineConfig) -> TargetVm:
         availability_zone=str(zone) if zone is not None else None,
         availability_set_id=pick("availability_set_id"),  # type: ignore[arg-type]
         disk_encryption_set_id=pick("disk_encryption_set_id"),  # type: ignore[arg-type]
-        boot_diagnostics=bool(boot) if boot is not None else wave.architecture == "modernized",
+        boot_diagnostics=bool(boot) if boot is not None else wave.profile.boot_diagnostics_default,
         tags=wave.all_tags,
     )

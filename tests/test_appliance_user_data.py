@@ -184,7 +184,7 @@ def test_modernized_says_registration_is_manual_and_reads_no_secret() -> None:
 
 
 def test_unknown_architecture_is_rejected_naming_the_value() -> None:
-    with pytest.raises(ValueError, match=r"architecture: 'hybrid' must be 'modernized' or 'classic'"):
+    with pytest.raises(ValueError, match=r"architecture: 'hybrid' must be one of modernized, classic"):
         render("hybrid")
 
 

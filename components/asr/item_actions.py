@@ -30,6 +30,7 @@ import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from components.architecture import profile
 from components.asr.jobs import (
     RUNNING_STATES,
     ActionStartedError,
@@ -45,7 +46,6 @@ from components.asr.jobs import (
 from components.asr.recovery_points import resolve_item_recovery_point
 from components.aws.ec2 import SourceStopError, stop_source_instances
 
-PROVIDER_TYPES = {"modernized": "InMageRcm", "classic": "InMageAzureV2"}
 NO_TEST_STATES = frozenset({"", "None"})
 DEFAULT_CLEANUP_COMMENTS = "Test failover cleanup by the migration lifecycle"
 
@@ -297,7 +297,7 @@ class TestFailoverAction(ItemAction):
         point_id = extra["recovery_point_used"]["id"]
         specific: Any = (
             models.InMageRcmTestFailoverInput(network_id=props["test_network_id"], recovery_point_id=point_id)
-            if props["architecture"] == "modernized"
+            if not profile(props["architecture"]).is_classic
             else models.InMageAzureV2TestFailoverInput(recovery_point_id=point_id)
         )
         return models.TestFailoverInput(
@@ -386,7 +386,7 @@ class FailoverAction(ItemAction):
             models.InMageRcmUnplannedFailoverInput(
                 perform_shutdown="true" if shutdown else "false", recovery_point_id=point_id
             )
-            if props["architecture"] == "modernized"
+            if not profile(props["architecture"]).is_classic
             else models.InMageAzureV2UnplannedFailoverInput(recovery_point_id=point_id)
         )
         return models.UnplannedFailoverInput(

@@ -23,12 +23,12 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
+from components.architecture import PROVIDER_TYPES, profile
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, one_of
 from components.asr.item_actions import (
     DEFAULT_CLEANUP_COMMENTS,
     NO_TEST_STATES,
-    PROVIDER_TYPES,
     ActionRefusedError,
     LifecycleActionError,
     allowed_operations,
@@ -185,7 +185,7 @@ class PlanActionProvider(DeclaredInputsProvider):
 
     def specific(self, props: dict[str, Any]) -> list[Any]:
         kind = plan_recovery_point_type(props.get("recovery_point") or "latest")
-        if props["architecture"] == "modernized":
+        if not profile(props["architecture"]).is_classic:
             return [models.RecoveryPlanInMageRcmFailoverInput(recovery_point_type=kind)]
         return [models.RecoveryPlanInMageAzureV2FailoverInput(recovery_point_type=kind)]
 

@@ -38,12 +38,12 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components import settings
+from components.architecture import PROFILES, profile
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
 from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "1"
-FABRIC_TYPES = {"modernized": "InMageRcm", "classic": "VMware"}
 DEFAULT_POLL_SECONDS = 30.0
 _REPLACING_INPUTS = ("subscription_id", "resource_group_name", "vault_name", "architecture", "appliance_ip")
 _OUTPUTS = (
@@ -102,7 +102,7 @@ def find_registration(
     fabrics: list[dict[str, Any]], containers: Callable[[str], list[dict[str, Any]]], architecture: str, ip: str
 ) -> tuple[Registration | None, str]:
     """The wave's registration among the vault's fabrics (REST JSON), or None and what is still missing."""
-    fabric_type = FABRIC_TYPES[architecture]
+    fabric_type = profile(architecture).fabric_type
     typed = [f for f in fabrics if _details(f).get("instanceType") == fabric_type]
     if not typed:
         seen = sorted({str(_details(f).get("instanceType")) for f in fabrics}) or ["none"]
@@ -121,7 +121,7 @@ def find_registration(
                 fabric_id=fabric.get("id", ""),
                 container_name=found[0]["name"],
                 process_server_id=str(server.get("id", "")),
-                master_target_id=_master_target(details, ip) if architecture == "classic" else "",
+                master_target_id=_master_target(details, ip) if profile(architecture).is_classic else "",
                 run_as_account_ids=[
                     str(a["accountId"]) for a in details.get("runAsAccounts") or [] if a.get("accountId")
                 ],
@@ -144,7 +144,7 @@ class ApplianceRegistrationProvider(DeclaredInputsProvider):
     replacing = _REPLACING_INPUTS
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        return one_of(news, "architecture", ("classic", "modernized")) + positive_number(news, "timeout_minutes")
+        return one_of(news, "architecture", tuple(PROFILES)) + positive_number(news, "timeout_minutes")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = wait_for_registration(props)
@@ -208,7 +208,7 @@ def wait_for_registration(props: dict[str, Any], *, progress: Callable[[str], No
         if elapsed >= timeout:
             architecture = props["architecture"]
             raise RegistrationTimeoutError(
-                f"The {'replication appliance' if architecture == 'modernized' else 'configuration server'}"
+                f"The {profile(architecture).host_role}"
                 f" {props['appliance_ip']} did not register with vault {props['vault_name']} (resource group"
                 f" {props['resource_group_name']}) within {props['timeout_minutes']} minutes: {missing}."
                 f" {WHERE_TO_LOOK[architecture]} Then run `pulumi up` again; raise"
@@ -247,7 +247,7 @@ def _details(fabric: dict[str, Any]) -> dict[str, Any]:
 
 def _process_server(details: dict[str, Any], architecture: str, ip: str) -> dict[str, Any] | None:
     servers: list[dict[str, Any]] = list(details.get("processServers") or [])
-    if architecture == "modernized":
+    if not profile(architecture).is_classic:
         return next((s for s in servers if ip in (s.get("ipAddresses") or [])), None)
     by_ip = next((s for s in servers if s.get("ipAddress") == ip), None)
     if by_ip is not None:

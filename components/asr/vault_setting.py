@@ -31,12 +31,11 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
+from components.architecture import PROFILES, profile
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of
 from components.asr.provider import DeclaredInputsProvider
 
-ARCHITECTURES = ("classic", "modernized")
-CLASSIC_PROVIDER_TYPE = "Vmware"
 SETTING_NAME = "default"
 PROVIDER_VERSION = "1"
 _REPLACING_INPUTS = ("subscription_id", "resource_group_name", "vault_name", "architecture")
@@ -64,7 +63,7 @@ class VaultSettingProvider(DeclaredInputsProvider):
     replacing = _REPLACING_INPUTS
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        return one_of(news, "architecture", ARCHITECTURES)
+        return one_of(news, "architecture", tuple(PROFILES))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = _apply(props)
@@ -112,22 +111,21 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
     subscription_id = resolve_subscription_id(props.get("subscription_id"))
     with site_recovery_client(subscription_id) as client:
         current = _provider_type(client, resource_group_name, vault_name)
-        if props["architecture"] == "classic":
-            if current != CLASSIC_PROVIDER_TYPE:
+        wanted = profile(props["architecture"]).vault_setting_provider_type
+        if wanted is not None:
+            if current != wanted:
                 setting_input = models.VaultSettingCreationInput(
-                    properties=models.VaultSettingCreationInputProperties(
-                        vmware_to_azure_provider_type=CLASSIC_PROVIDER_TYPE
-                    )
+                    properties=models.VaultSettingCreationInputProperties(vmware_to_azure_provider_type=wanted)
                 )
                 # The API answers 200 with the final setting (the SDK accepts nothing else): no polling needed.
                 written = client.replication_vault_setting.begin_create(
                     resource_group_name, vault_name, SETTING_NAME, setting_input, polling=False
                 ).result()
                 current = _type_of(written)
-                if current != CLASSIC_PROVIDER_TYPE:  # trust only what the service confirmed
+                if current != wanted:  # trust only what the service confirmed
                     raise VaultSettingError(
                         f"vault {vault_name} (resource group {resource_group_name}) answered the classic architecture"
-                        f" setting with vmwareToAzureProviderType {current!r}, not {CLASSIC_PROVIDER_TYPE!r}: the vault"
+                        f" setting with vmwareToAzureProviderType {current!r}, not {wanted!r}: the vault"
                         " did not switch to classic. Vaults created after 15 Nov 2022 cannot use it; use the"
                         " modernized architecture (architecture: modernized)."
                     )

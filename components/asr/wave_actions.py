@@ -36,10 +36,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
+from components.architecture import PROVIDER_TYPES
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, one_of, required_strings
 from components.asr.item_actions import (
-    PROVIDER_TYPES,
     ActionRefusedError,
     CompleteMigrationAction,
     FailoverAction,

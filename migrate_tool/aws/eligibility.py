@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from components.architecture import profile
 from migrate_tool.aws.discovery import Ec2Instance
 
 Severity = Literal["blocker", "warning", "info", "ok"]
@@ -125,7 +126,7 @@ def _version(text: str) -> Version:
 
 def os_support(release: OsRelease, architecture: str) -> tuple[bool, str]:
     """Whether the architecture's support list has the release, and the note that goes with it."""
-    source = SEED_SOURCE if architecture == "classic" else MATRIX_SOURCE
+    source = SEED_SOURCE if profile(architecture).is_classic else MATRIX_SOURCE
     if release.family == "windows":
         listed = SUPPORTED_WINDOWS[architecture]
         if release.version in listed:

@@ -20,6 +20,8 @@ from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.architecture import profile
+
 OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 OFFLINE_AWS_ACCOUNT = "123456789012"
 OFFLINE_STAND_IN = "offline-plan"
@@ -72,7 +74,7 @@ def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str,
     vault = f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.RecoveryServices/vaults/{inputs.get('vault_name')}"
     if typ == "pulumi-python:dynamic/asr:ApplianceRegistration":
         fabric = f"{OFFLINE_STAND_IN}-fabric-{_hex(typ, name, length=8)}"
-        classic = inputs.get("architecture") == "classic"
+        classic = profile(str(inputs.get("architecture"))).is_classic
         return {
             "fabric_name": fabric,
             "fabric_id": f"{vault}/replicationFabrics/{fabric}",

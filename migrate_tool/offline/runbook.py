@@ -108,7 +108,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                 ["Appliance host", wave.aws.config_server.name],
             ],
         ),
-        *([_CLASSIC_WARNING] if wave.architecture == "classic" else []),
+        *([_CLASSIC_WARNING] if wave.profile.is_classic else []),
         "## Machines",
         _table(
             ["Name", "EC2 instance", "Private IP", "OS", "Azure VM size", "Lifecycle phase", "Test failover"],

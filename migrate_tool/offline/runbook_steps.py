@@ -28,7 +28,7 @@ def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
     steps = [
         f"Set `{key}`: `pulumi config set --secret {key} <value>`." for key in missing_secrets if key not in staged
     ]
-    if wave.architecture == "modernized":
+    if not wave.profile.is_classic:
         steps.append(
             "A new wave needs no secret for its first `pulumi up`: it creates the landing zone, the vault and the"
             " appliance host, and stops before replication with the next steps (stack output `pendingSteps`)."

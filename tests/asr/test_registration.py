@@ -208,5 +208,5 @@ def test_provider_round_trips_in_a_fresh_interpreter_without_secrets(
     lines = round_trip(provider, secret, {**_props(), "architecture": "x"})
     assert lines == [
         "components.asr.registration ApplianceRegistrationProvider {}",
-        "[\"architecture: 'x' must be one of classic, modernized\"]",
+        "[\"architecture: 'x' must be one of modernized, classic\"]",
     ]

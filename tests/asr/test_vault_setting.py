@@ -41,7 +41,7 @@ def test_check_accepts_both_architectures() -> None:
 def test_check_names_field_value_and_rule() -> None:
     result = VaultSettingProvider().check({}, {**_props("Classic"), "vault_name": ""})
     assert sorted((failure.property, failure.reason) for failure in result.failures) == [
-        ("architecture", "architecture: 'Classic' must be one of classic, modernized"),
+        ("architecture", "architecture: 'Classic' must be one of modernized, classic"),
         ("vault_name", "vault_name: '' must be a non-empty string"),
     ]
 
@@ -142,7 +142,7 @@ def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
         lines = round_trip(provider, secret, {"resource_group_name": "rg", "vault_name": "v", "architecture": "x"})
     assert lines == [
         "components.asr.vault_setting VaultSettingProvider {}",
-        "[\"architecture: 'x' must be one of classic, modernized\"]",
+        "[\"architecture: 'x' must be one of modernized, classic\"]",
     ]
 
 
