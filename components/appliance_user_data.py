@@ -42,7 +42,6 @@ from components.architecture import profile
 USER_DATA_LIMIT_BYTES = 16 * 1024
 """EC2 accepts at most 16 KB of user data (before base64)."""
 
-LOG_PATH = r"C:\ProgramData\ASRSetup\user-data.log"
 CLASSIC_DOWNLOAD_URL = "https://aka.ms/unifiedsetup"
 MODERNIZED_DOWNLOAD_URL = "https://aka.ms/V2ARcmApplianceCreationPowershellZip"
 MANUAL_REGISTRATION_LINE = (

@@ -2,7 +2,7 @@
 
 `modernized` is the replication appliance (replication provider `InMageRcm`), the only one a new vault
 accepts since 15 Nov 2022; `classic` is the configuration server (`InMageAzureV2`), for a vault that already
-uses it (../shared/docs/asr-api.md, section 1). The components, the dynamic providers, the offline plan and
+uses it (https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation). The components, the dynamic providers, the offline plan and
 the eligibility checks ask `profile(name)` instead of comparing the architecture's name themselves.
 
 The SDK's typed inputs that differ (`InMageRcmTestFailoverInput` or `InMageAzureV2TestFailoverInput`, ...) are

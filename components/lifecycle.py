@@ -28,6 +28,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from components.asr import plan_actions, wave_actions
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
 from components.config import PHASES, MachineConfig, WaveConfig
+from policy.migration_facts import FAILED_RESULTS
 
 PHASE_RECORD_VERSION = "1"
 AZURE_FABRIC = "Microsoft Azure"  # the recovery fabric of a physical-to-Azure recovery plan
@@ -178,7 +179,7 @@ def outcome_problems(results: Any) -> list[str]:
     problems = []
     for action, by_machine in sorted(results.items()):
         for machine, record in sorted((by_machine or {}).items() if isinstance(by_machine, dict) else []):
-            if isinstance(record, dict) and record.get("result") in wave_actions.FAILED:
+            if isinstance(record, dict) and record.get("result") in FAILED_RESULTS:
                 problems.append(
                     f"{machine}: {action} {record['result'].lower()}: {record.get('error')}. Fix the cause and run"
                     " `pulumi up` again: it retries only the machines without a successful record; the others keep"

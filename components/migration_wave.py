@@ -27,7 +27,8 @@ class MigrationWaveArgs:
 
 
 class MigrationWave(pulumi.ComponentResource):
-    """Everything one wave needs before its machines can replicate.
+    """One migration wave: landing zone, vault, appliance host, source preparation, replication of the
+    machines the config's phases allow, and the lifecycle actions those phases ask for.
 
     Outputs: `name`, `resource_id` (the vault's id), and `contract()`, the stack outputs that
     follow-on DR stacks read through a StackReference.

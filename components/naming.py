@@ -14,6 +14,34 @@ import unicodedata
 
 import botocore.session
 
+from policy.migration_facts import (  # the pack's and the program's one copy of Azure's naming rules
+    replication_policy_rule,
+    resource_group_rule,
+    storage_account_rule,
+    subnet_rule,
+    vault_rule,
+    virtual_network_rule,
+    vm_name_rule,
+)
+
+__all__ = [
+    "AZURE_REGIONS",
+    "MAX_USER_TAGS",
+    "aws_region_rule",
+    "aws_regions",
+    "azure_region_rule",
+    "ec2_id_rule",
+    "replication_policy_rule",
+    "resource_group_rule",
+    "storage_account_rule",
+    "subnet_rule",
+    "tag_rule",
+    "vault_rule",
+    "virtual_network_rule",
+    "vm_name_rule",
+    "wave_name_rule",
+]
+
 # Programmatic names of Azure public, US Government and China regions (az account list-locations,
 # 2026). Kept by hand because no Azure SDK ships the list offline.
 AZURE_REGIONS: frozenset[str] = frozenset(
@@ -56,64 +84,6 @@ def aws_region_rule(value: str) -> str | None:
     if value in aws_regions():
         return None
     return "must be a known AWS region name such as 'eu-west-1'"
-
-
-def storage_account_rule(value: str) -> str | None:
-    if re.fullmatch(r"[a-z0-9]{3,24}", value):
-        return None
-    return "must be 3-24 lowercase letters or digits (globally unique in Azure)"
-
-
-def resource_group_rule(value: str) -> str | None:
-    if re.fullmatch(r"[\w.()-]{1,90}", value) and not value.endswith("."):
-        return None
-    return "must be 1-90 letters, digits, underscores, hyphens, periods or parentheses, and must not end with a period"
-
-
-def vault_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,49}", value):
-        return None
-    return "must be 2-50 letters, digits or hyphens and start with a letter"
-
-
-def virtual_network_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?", value) and len(value) >= 2:
-        return None
-    return (
-        "must be 2-64 ASCII letters, digits, underscores, periods or hyphens,"
-        " start with a letter or digit and end with a letter, digit or underscore"
-    )
-
-
-def subnet_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?", value):
-        return None
-    return (
-        "must be 1-80 ASCII letters, digits, underscores, periods or hyphens,"
-        " start with a letter or digit and end with a letter, digit or underscore"
-    )
-
-
-def replication_policy_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", value):
-        return None
-    return "must be 1-64 letters, digits or hyphens and start with a letter"
-
-
-def vm_name_rule(value: str, os: str) -> str | None:
-    """Azure VM name that is also a valid computer name for the guest OS.
-
-    Windows computer names are at most 15 characters (NetBIOS), may not be all digits and may not
-    contain periods; Linux host names may be up to 64. Both: letters, digits and inner hyphens.
-    """
-    limit = 15 if os == "windows" else 64
-    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", value):
-        return "must be letters, digits and hyphens, and start and end with a letter or digit"
-    if len(value) > limit:
-        return f"must be at most {limit} characters for a {os} machine (it becomes the computer name)"
-    if value.isdigit():
-        return "must not be only digits"
-    return None
 
 
 def wave_name_rule(value: str) -> str | None:

@@ -67,7 +67,10 @@ class PlannedResourceLike(Protocol):
 
 @cache
 def load_policies_module(path: Path = POLICIES_FILE) -> ModuleType:
-    """Import policy/policies.py by file path: the pack directory is not a package on sys.path."""
+    """Import policy/policies.py by file path, with the pack's directory on sys.path as the CLI runs it (its
+    `migration_facts` sits beside it)."""
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     spec = importlib.util.spec_from_file_location(_MODULE_NAME, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load the policy pack from {path}")

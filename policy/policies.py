@@ -2,8 +2,8 @@
 
 Every validator compares exact type tokens and the camelCase input names the engine hands over.
 The pack is self-contained (it only needs `pulumi-policy`), so it can also be published to Pulumi
-Cloud and enforced through a policy group; the Azure naming limits below therefore mirror
-`components/naming.py`, and `tests/policy/test_naming_policies.py` checks the two agree.
+Cloud and enforced through a policy group; what it shares with the program (Azure naming rules, region
+pairs, type tokens, result words) lives beside it in `migration_facts.py`, which the program imports.
 
 Stack config. `ResourceValidationArgs` and `StackValidationArgs` (pulumi-policy 1.21.0) carry the
 policy's own config and the stack tags, not the stack's config. The CLI does hand the stack's config
@@ -28,6 +28,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from migration_facts import (  # beside this file: the facts the program imports too
+    ASR_DYNAMIC_PREFIX,
+    AZURE_REGION_PAIRS,
+    DONE_RESULTS,
+    PLAN_TEST_FAILOVER,
+    PLAN_TEST_FAILOVER_CLEANUP,
+    VAULT_SETTING,
+    WAVE_TEST_FAILOVER,
+    WAVE_TEST_FAILOVER_CLEANUP,
+    replication_policy_rule,
+    resource_group_rule,
+    storage_account_rule,
+    subnet_rule,
+    vault_rule,
+    virtual_network_rule,
+    vm_name_rule,
+)
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -63,13 +80,7 @@ EBS_VOLUME = "aws:ebs/volume:Volume"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-ASR_DYNAMIC_PREFIX = "pulumi-python:dynamic/asr:"
-WAVE_TEST_FAILOVER = "pulumi-python:dynamic/asr:WaveTestFailover"
-WAVE_TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:WaveTestFailoverCleanup"
-PLAN_TEST_FAILOVER = "pulumi-python:dynamic/asr:PlanTestFailover"
-PLAN_TEST_FAILOVER_CLEANUP = "pulumi-python:dynamic/asr:PlanTestFailoverCleanup"
 FAILOVER_COMMIT = "pulumi-python:dynamic/asr:FailoverCommit"
-VAULT_SETTING = "pulumi-python:dynamic/asr:VaultSetting"
 
 
 def pulumi_stack_config(key: str) -> object:
@@ -141,61 +152,7 @@ class _Wave:
         return None
 
 
-# --- Azure naming limits (mirror components/naming.py) --------------------------------------------
-
-
-def _storage_account_rule(value: str) -> str | None:
-    if re.fullmatch(r"[a-z0-9]{3,24}", value):
-        return None
-    return "must be 3-24 lowercase letters or digits (globally unique in Azure)"
-
-
-def _resource_group_rule(value: str) -> str | None:
-    if re.fullmatch(r"[\w.()-]{1,90}", value) and not value.endswith("."):
-        return None
-    return "must be 1-90 letters, digits, underscores, hyphens, periods or parentheses, and must not end with a period"
-
-
-def _vault_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,49}", value):
-        return None
-    return "must be 2-50 letters, digits or hyphens and start with a letter"
-
-
-def _virtual_network_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?", value) and len(value) >= 2:
-        return None
-    return (
-        "must be 2-64 ASCII letters, digits, underscores, periods or hyphens,"
-        " start with a letter or digit and end with a letter, digit or underscore"
-    )
-
-
-def _subnet_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?", value):
-        return None
-    return (
-        "must be 1-80 ASCII letters, digits, underscores, periods or hyphens,"
-        " start with a letter or digit and end with a letter, digit or underscore"
-    )
-
-
-def _replication_policy_rule(value: str) -> str | None:
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", value):
-        return None
-    return "must be 1-64 letters, digits or hyphens and start with a letter"
-
-
-def _vm_name_rule(value: str, os: str) -> str | None:
-    """Windows computer names are at most 15 characters (NetBIOS); Linux host names up to 64."""
-    limit = 15 if os == "windows" else 64
-    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", value):
-        return "must be letters, digits and hyphens, and start and end with a letter or digit"
-    if len(value) > limit:
-        return f"must be at most {limit} characters for a {os} machine (it becomes the computer name)"
-    if value.isdigit():
-        return "must not be only digits"
-    return None
+# --- Azure naming limits (migration_facts.py) ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -245,15 +202,15 @@ def _azure_names(resource_type: str, props: Mapping[str, Any], wave: _Wave) -> l
 
 def _name_rule(name: _Name) -> str | None:
     rules: dict[str, Callable[[str], str | None]] = {
-        "resourceGroup": _resource_group_rule,
-        "storageAccount": _storage_account_rule,
-        "vault": _vault_rule,
-        "virtualNetwork": _virtual_network_rule,
-        "subnet": _subnet_rule,
-        "replicationPolicy": _replication_policy_rule,
+        "resourceGroup": resource_group_rule,
+        "storageAccount": storage_account_rule,
+        "vault": vault_rule,
+        "virtualNetwork": virtual_network_rule,
+        "subnet": subnet_rule,
+        "replicationPolicy": replication_policy_rule,
     }
     if name.kind in ("virtualMachine", "computerName"):
-        return _vm_name_rule(name.value, name.os)
+        return vm_name_rule(name.value, name.os)
     return rules[name.kind](name.value)
 
 
@@ -628,30 +585,6 @@ def _single_azure_region(stack_config: StackConfig) -> Callable[[StackValidation
     return validate
 
 
-# Azure region pairs (Microsoft Learn, "Azure region pairs and nonpaired regions"). One-way pairs
-# (for example West US 3 -> East US) are listed from the region that has them.
-AZURE_REGION_PAIRS: dict[str, str] = {
-    "eastus": "westus", "westus": "eastus", "eastus2": "centralus", "centralus": "eastus2",
-    "northcentralus": "southcentralus", "southcentralus": "northcentralus", "westus2": "westcentralus",
-    "westcentralus": "westus2", "westus3": "eastus", "canadacentral": "canadaeast", "canadaeast": "canadacentral",
-    "brazilsouth": "southcentralus", "brazilsoutheast": "brazilsouth", "northeurope": "westeurope",
-    "westeurope": "northeurope", "uksouth": "ukwest", "ukwest": "uksouth", "francecentral": "francesouth",
-    "francesouth": "francecentral", "germanywestcentral": "germanynorth", "germanynorth": "germanywestcentral",
-    "switzerlandnorth": "switzerlandwest", "switzerlandwest": "switzerlandnorth", "norwayeast": "norwaywest",
-    "norwaywest": "norwayeast", "swedencentral": "swedensouth", "swedensouth": "swedencentral",
-    "eastasia": "southeastasia", "southeastasia": "eastasia", "japaneast": "japanwest", "japanwest": "japaneast",
-    "koreacentral": "koreasouth", "koreasouth": "koreacentral", "australiaeast": "australiasoutheast",
-    "australiasoutheast": "australiaeast", "australiacentral": "australiacentral2",
-    "australiacentral2": "australiacentral", "centralindia": "southindia", "southindia": "centralindia",
-    "westindia": "southindia", "jioindiawest": "jioindiacentral", "jioindiacentral": "jioindiawest",
-    "southafricanorth": "southafricawest", "southafricawest": "southafricanorth", "uaenorth": "uaecentral",
-    "uaecentral": "uaenorth", "chinanorth": "chinaeast", "chinaeast": "chinanorth", "chinanorth2": "chinaeast2",
-    "chinaeast2": "chinanorth2", "chinanorth3": "chinaeast3", "chinaeast3": "chinanorth3",
-    "usgovvirginia": "usgovtexas", "usgovtexas": "usgovvirginia", "usgovarizona": "usgovtexas",
-    "usdodcentral": "usdodeast", "usdodeast": "usdodcentral",
-}  # fmt: skip
-
-
 def _dr_regions(args: StackValidationArgs, stack_config: StackConfig) -> tuple[str, str]:
     """(primary, DR) for a DR stack; marks the policy not applicable on a migration wave."""
     dr = _mapping(stack_config(DR_KEY))
@@ -691,11 +624,6 @@ def _dr_region_paired(stack_config: StackConfig) -> Callable[[StackValidationArg
     return validate
 
 
-SUCCEEDED_RESULTS = frozenset({"Succeeded", "Attached", "AlreadyDone"})
-"""Action `result`s that mean the step is done (components/asr/item_actions.py): its job succeeded (`Attached`: a
-job already running when the action started, waited for until it succeeded), or ASR showed it done."""
-
-
 def _succeeded_machines(resource: PolicyResource) -> set[str]:
     """Machines (lower case) an action resource recorded as done: per machine in a wave action's `results`,
     all of `machines[]` for a plan action whose `result` is done."""
@@ -704,9 +632,9 @@ def _succeeded_machines(resource: PolicyResource) -> set[str]:
         return {
             str(name).lower()
             for name, record in results.items()
-            if isinstance(record, Mapping) and record.get("result") in SUCCEEDED_RESULTS
+            if isinstance(record, Mapping) and record.get("result") in DONE_RESULTS
         }
-    if _prop(resource, "result") not in SUCCEEDED_RESULTS:
+    if _prop(resource, "result") not in DONE_RESULTS:
         return set()
     return {str(m.get("machine_name")).lower() for m in _items(_prop(resource, "machines")) if isinstance(m, Mapping)}
 

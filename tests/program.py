@@ -28,8 +28,7 @@ def run_wave(
     """Run __main__.py as `pulumi up` (or `pulumi preview`) would, with `raw` as `migration:wave` and the given
     secrets, against the mock engine or another `monitor` that plays the engine (tests/engine).
 
-    `strip_aliases` drops the aliases azure-native adds to every resource (their URNs dominate a run,
-    ../shared/docs/engineering.md); only for tests that neither rename nor move resources.
+    `strip_aliases` drops the aliases azure-native adds to every resource (their URNs dominate a run); only for tests that neither rename nor move resources.
     """
     secrets = SECRETS if secrets is None else secrets
 

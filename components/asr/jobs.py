@@ -175,7 +175,8 @@ class JobMatch:
 
     `scenarios` are lower-case `scenarioName`s; `targets` the item's or plan's name and friendly name, compared
     case-insensitively with the job's `targetObjectId` and `targetObjectName` (no targets: the scenario decides). An answer's header is not proof:
-    an official example's `Azure-AsyncOperation` names an unrelated job (../shared/docs/asr-api.md, section 4).
+    an official example's `Azure-AsyncOperation` names an unrelated job (azure-rest-api-specs, the
+    recoveryservicessiterecovery 2025-08-01 test failover example).
     """
 
     scenarios: frozenset[str]

@@ -1,7 +1,7 @@
 """`PostMigrationPrep`: make a migrated VM ready for Azure-to-Azure disaster recovery.
 
-Microsoft's "prepare machines for DR after migration" procedure (the seed; /work/shared/docs/asr-api.md
-section 7), run per machine once its migration is complete, through the Compute API only:
+Microsoft's procedure (the seed: Microsoft Docs, "Prepare machines to set up disaster recovery between Azure
+regions after migration to Azure with Site Recovery"), run per machine once its migration is complete, through the Compute API only:
 
 1. **Azure VM agent.** Read the VM's instance view. Windows: the agent must report version 2.6.1198.718
    or later; Linux: a ready agent. Otherwise the machine fails with the seed's remediation. The Site

@@ -52,12 +52,9 @@ from components.asr.item_actions import (
 from components.asr.jobs import JobWatcher
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.recovery_points import recovery_point_rule
+from policy.migration_facts import DONE_RESULTS
 
 PROVIDER_VERSION = "2"
-SUCCEEDED = frozenset({"Succeeded", "Attached", "AlreadyDone", "NothingToCleanUp"})
-"""Results that count as done: the action ran, was attached to, or had nothing left to do."""
-FAILED = frozenset({"Failed", "Refused"})
-"""Results of a machine whose action did not succeed (`WaveOutcome` fails the `pulumi up` on them)."""
 MACHINE_KEYS = ("fabric_name", "container_name", "protected_item_name")
 WAVE_KEYS = (
     "subscription_id", "resource_group_name", "vault_name", "architecture", "recovery_point", "test_network_id",
@@ -68,7 +65,7 @@ WAVE_KEYS = (
 def pending_machines(olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
     """The machines of `machines` without a successful record in the previous `results`."""
     results = olds.get("results") or {}
-    return [name for name in machines if (results.get(name) or {}).get("result") not in SUCCEEDED]
+    return [name for name in machines if (results.get(name) or {}).get("result") not in DONE_RESULTS]
 
 
 def failed_record(error: BaseException) -> dict[str, Any]:

@@ -101,4 +101,3 @@ def test_phase_record_keeps_the_previous_phases() -> None:
     news = {**olds, "phases": {"web01": "tested"}}
     assert provider.diff("id", olds, news).changes
     assert provider.update("id", olds, news).outs["previous_phases"] == {"web01": "test"}
-    assert provider.delete("id", news) is None

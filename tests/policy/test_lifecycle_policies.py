@@ -23,13 +23,12 @@ def _declared_types() -> dict[str, str]:
     }
 
 
-def _test_failover(machine: str, result: str = "Succeeded", cleaned_up: bool = True) -> list[Any]:
+def _test_failover(machine: str, result: str = "Succeeded", cleanup_result: str = "Succeeded") -> list[Any]:
     """The wave's test failover and cleanup resources, with one machine's records as wave_actions records them."""
     types = _declared_types()
     test = stack_resource(
         types["test-failover"], f"{machine}-test-failover", {"results": {machine: {"result": result}}}
     )
-    cleanup_result = "Succeeded" if cleaned_up else "NothingToCleanUp"
     cleanup = stack_resource(
         types["test-failover-cleanup"], f"{machine}-cleanup", {"results": {machine: {"result": cleanup_result}}}
     )
@@ -80,8 +79,18 @@ def test_cutover_without_a_test_failover_fails_per_machine() -> None:
     ]
 
 
+def test_a_cleanup_that_found_nothing_to_clean_up_counts_as_cleaned() -> None:
+    """The cleanup action records `NothingToCleanUp` when ASR shows no test failover pending (the test VM was
+    removed, for example in the portal), and never runs again: the pack must not block the cutover on it."""
+    resources = [*_test_failover("orders-web01", cleanup_result="NothingToCleanUp"), *_test_failover("orders-db01")]
+    assert check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave()) == []
+
+
 def test_failed_or_uncleaned_test_failovers_do_not_count() -> None:
-    resources = [*_test_failover("orders-web01", result="Failed"), *_test_failover("orders-db01", cleaned_up=False)]
+    resources = [
+        *_test_failover("orders-web01", result="Failed"),
+        *_test_failover("orders-db01", cleanup_result="Failed"),
+    ]
     violations = check_stack("test-failover-before-cutover", resources, stack_config=_cutover_wave())
     assert len(violations) == 2
     relaxed = check_stack(

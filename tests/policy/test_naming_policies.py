@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from components import naming
-from migrate_tool.policy_check import load_policies_module
 from tests.policy.engine import check_resource, wave
 
 RG = "azure-native:resources:ResourceGroup"
@@ -93,31 +91,6 @@ def test_protected_item_target_vm_name_uses_the_machine_os_from_the_wave() -> No
 
 def test_auto_named_resources_are_not_judged_by_name() -> None:
     assert check_resource("azure-name-limits", SA, {"location": "westeurope"}) == []
-
-
-# The pack mirrors components/naming.py so it can run (and be published) on its own; both must
-# reject the same names for the same reason.
-_AGREEMENT = [
-    ("_storage_account_rule", naming.storage_account_rule, ["awsmigrated2017", "ab", "x" * 25, "Upper1", "st-dash"]),
-    ("_resource_group_rule", naming.resource_group_rule, ["migrationRG", "rg.", "rg(1)", "r" * 91, "rg space"]),
-    ("_vault_rule", naming.vault_rule, ["myVault", "v", "1vault", "v" * 51, "vault_x"]),
-    ("_virtual_network_rule", naming.virtual_network_rule, ["vnet", "v", "vnet-", "vnet_", "v" * 65, ".vnet"]),
-    ("_subnet_rule", naming.subnet_rule, ["default", "s", "snet.", "s" * 81, "_snet"]),
-    ("_replication_policy_rule", naming.replication_policy_rule, ["p1", "1p", "p" * 65, "p_1"]),
-]
-
-
-@pytest.mark.parametrize(("pack_rule", "project_rule", "names"), _AGREEMENT, ids=[a[0] for a in _AGREEMENT])
-def test_pack_naming_rules_agree_with_components_naming(pack_rule: str, project_rule, names: list[str]) -> None:
-    rule = getattr(load_policies_module(), pack_rule)
-    for name in names:
-        assert rule(name) == project_rule(name), name
-
-
-@pytest.mark.parametrize("name", ["web01", "orders-files-01a", "a" * 65, "123", "-web", "web.01"])
-@pytest.mark.parametrize("os", ["windows", "linux"])
-def test_pack_vm_name_rule_agrees_with_components_naming(name: str, os: str) -> None:
-    assert load_policies_module()._vm_name_rule(name, os) == naming.vm_name_rule(name, os)
 
 
 def test_org_naming_convention_defaults_to_caf_prefixes() -> None:
