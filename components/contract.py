@@ -21,6 +21,9 @@ OUTPUTS_VERSION = 2
 SUPPORTED_VERSIONS = frozenset({2})
 """Versions `read_wave_outputs` understands. v1 has no migrated VM ids, so DR cannot be built from it."""
 
+READ_KEYS = ("outputsVersion", "wave", "location", "resourceGroupName", "networkId", "machines")
+"""The top-level outputs `read_wave_outputs` reads: what a DR stack fetches through its StackReference."""
+
 SOURCE_TYPES = ("physical", "vmware", "hyperv")
 OPERATING_SYSTEMS = ("windows", "linux")
 

@@ -12,16 +12,14 @@ from a2a.config import DrConfigError, load_dr_config, resolve
 from a2a.disaster_recovery import AzureToAzureDr, AzureToAzureDrArgs
 from pulumi.runtime.sync_await import _sync_await
 
-from components.contract import ContractError, read_wave_outputs
-
-CONTRACT_KEYS = ("outputsVersion", "wave", "location", "resourceGroupName", "networkId", "machines")
+from components.contract import READ_KEYS, ContractError, read_wave_outputs
 
 try:
     config = load_dr_config()
     wave_stack = pulumi.StackReference(config.wave_stack)
     # Which machines to protect decides which resources exist, so the outputs are needed as plain values
     # here, not inside an `apply` (resources created in an apply go wrong in previews).
-    outputs = {key: _sync_await(wave_stack.get_output_details(key)).value for key in CONTRACT_KEYS}
+    outputs = {key: _sync_await(wave_stack.get_output_details(key)).value for key in READ_KEYS}
     wave = read_wave_outputs(outputs, config.wave_stack)
     plan = resolve(config, wave.wave, wave.location)
 except (DrConfigError, ContractError) as err:

@@ -1,6 +1,7 @@
 """`python -m migrate_tool <command>`: the project's commands (run through `python3 migrate.py`).
 
 plan [stack]         offline plan of a stack under Pulumi's mock engine (no credentials)
+plan-dr [dr-stack]   offline plan of the DR project (dr/), fed a planned or real wave's outputs
 discover ...         build or update a wave's machines from EC2 and check their eligibility
 status ...           per-machine phase, replication health, RPO and last job, from the live vault
 test [pytest args]   the test suite, in parallel (run by migrate.py itself, inside .venv)
@@ -37,6 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument(
         "--policy-config", type=Path, help="policy pack settings, as for `pulumi preview --policy-pack-config`"
     )
+    plan_dr = commands.add_parser(
+        "plan-dr", help="offline plan of the DR project (dr/stacks/Pulumi.<dr-stack>.yaml) from a wave's outputs"
+    )
+    plan_dr.add_argument("stack", nargs="?", default="wave1-dr", help="DR stack name (default: wave1-dr)")
+    plan_dr.add_argument(
+        "--wave-outputs",
+        type=Path,
+        help="the wave's outputs: its offline plan.json (default: plan-out/<wave>/plan.json) or the JSON of"
+        " `pulumi stack output --json --show-secrets -s <wave>`",
+    )
+    plan_dr.add_argument("--out", type=Path, help="where plan.json goes (default: plan-out/<dr-stack>/)")
+    plan_dr.add_argument("--stacks-dir", type=Path, help="folder of the DR stack files (default: dr/stacks/)")
     commands.add_parser(
         "discover", help="build or update a wave from EC2 and check eligibility (see `discover --help`)"
     )
@@ -48,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "test":
         print("run the tests with `python3 migrate.py test`, which starts pytest inside .venv", file=sys.stderr)
         return 2
+
+    if args.command == "plan-dr":
+        from migrate_tool.offline import dr_plan
+
+        return dr_plan.main(args.stack, args.wave_outputs, args.out, args.stacks_dir)
 
     from migrate_tool.offline import plan as offline_plan
 

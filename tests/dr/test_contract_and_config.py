@@ -8,7 +8,7 @@ import pytest
 from a2a.config import DrConfigError, parse_dr, resolve
 
 from components.azure_pairs import paired_region
-from components.contract import OUTPUTS_VERSION, ContractError, machine_entry, read_wave_outputs
+from components.contract import OUTPUTS_VERSION, READ_KEYS, ContractError, machine_entry, read_wave_outputs
 from tests.dr.program import WAVE_STACK, disk_id, vm_id, wave_outputs
 
 NETWORK = {"addressSpace": ["10.120.0.0/16"], "subnetPrefix": "10.120.1.0/24"}
@@ -93,3 +93,12 @@ def test_paired_region_reads_any_spelling_one_way_pairs_and_unpaired_regions() -
     assert paired_region("West Europe") == "northeurope"
     assert paired_region("westus3") == "eastus" and paired_region("eastus") == "westus"
     assert paired_region("italynorth") is None
+
+
+def test_the_dr_stack_fetches_exactly_the_keys_the_contract_reader_needs() -> None:
+    """dr/__main__.py fetches `READ_KEYS` through its StackReference: enough for the reader, none to spare."""
+    full = wave_outputs({"web01": 1})
+    assert read_wave_outputs({k: full[k] for k in READ_KEYS}, WAVE_STACK).ready[0].name == "web01"
+    for key in READ_KEYS:
+        with pytest.raises(ContractError):
+            read_wave_outputs({k: full[k] for k in READ_KEYS if k != key}, WAVE_STACK)
