@@ -23,10 +23,11 @@ from typing import Any
 
 import pulumi
 import pulumi_azure_native.recoveryservices as rs
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, Resource, UpdateResult
 
 from components.asr import plan_actions, wave_actions
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
+from components.asr.provider import DeclaredInputsProvider
 from components.config import PHASES, MachineConfig, WaveConfig
 from policy.migration_facts import FAILED_RESULTS
 
@@ -89,12 +90,14 @@ def actions_for_phase(phase: str, skip_test: bool) -> PhaseActions:
 # ---- PhaseRecord -------------------------------------------------------------------------------------
 
 
-class PhaseRecordProvider(ResourceProvider):
+class PhaseRecordProvider(DeclaredInputsProvider):
     """Remembers each machine's phase; `check` refuses the transitions `transition_problem` refuses.
 
     `check` is pure (it compares old and new inputs), so `pulumi preview` shows a refused transition too.
     Deleting the record forgets the phases only; the next `pulumi up` then accepts any phase as a start.
     """
+
+    updating = ("phases", "skip_test_failover", "version")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         old_phases: Mapping[str, str] = olds.get("phases") or {}
@@ -106,18 +109,11 @@ class PhaseRecordProvider(ResourceProvider):
                 failures.append(CheckFailure("phases", problem))
         return CheckResult(news, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in ("phases", "skip_test_failover", "version") if olds.get(key) != news.get(key)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
-
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"phases-{props['wave']}", {**props, "previous_phases": {}})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult({**news, "previous_phases": olds.get("phases") or {}})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Forget the phases; nothing else."""
 
 
 class PhaseRecord(Resource, module="lifecycle", name="PhaseRecord"):
@@ -147,29 +143,25 @@ class PhaseRecord(Resource, module="lifecycle", name="PhaseRecord"):
 # ---- WaveOutcome --------------------------------------------------------------------------------------
 
 
-class WaveOutcomeProvider(ResourceProvider):
+class WaveOutcomeProvider(DeclaredInputsProvider):
     """Fails `pulumi up` (in `check`) when a machine's action did not succeed, naming each one and what to do.
 
     The action resources never raise for one machine (that would lose every other machine's record); they
     record `Failed` or `Refused`, and this check stops the deployment once their results are known. In preview
-    the results are unknown and the check passes.
+    the results are unknown and the check passes. Deleting it forgets it.
     """
+
+    updating = ("results",)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure("results", problem) for problem in outcome_problems(news.get("results"))]
         return CheckResult(news, failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=olds.get("results") != news.get("results"), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"outcome-{props['wave']}", props)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(news)
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo."""
 
 
 def outcome_problems(results: Any) -> list[str]:

@@ -137,7 +137,8 @@ class ApplianceRegistrationProvider(DeclaredInputsProvider):
     """Dynamic provider of `ApplianceRegistration`; holds no state, client or credential (it is pickled).
 
     `timeout_minutes` is not diffed: once the appliance has registered, waiting longer changes nothing, so a
-    changed timeout is stored without an update (and nothing downstream becomes unknown in preview).
+    changed timeout is stored without an update (and nothing downstream becomes unknown in preview). Delete
+    leaves the registration in the vault (the base's delete only forgets; see the module docstring).
     """
 
     required = ("resource_group_name", "vault_name", "appliance_ip")
@@ -159,10 +160,6 @@ class ApplianceRegistrationProvider(DeclaredInputsProvider):
         if registration is None:
             return ReadResult(id_, props)
         return ReadResult(id_, {**props, **vars(registration)})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Leave the registration: see the module docstring."""
-        return None
 
 
 class ApplianceRegistration(Resource, module="asr", name="ApplianceRegistration"):

@@ -57,7 +57,8 @@ class VaultSettingError(RuntimeError):
 
 
 class VaultSettingProvider(DeclaredInputsProvider):
-    """Dynamic provider of `VaultSetting`; holds no state, client or credential (it is pickled)."""
+    """Dynamic provider of `VaultSetting`; holds no state, client or credential (it is pickled). Delete leaves
+    the setting (the base's delete only forgets): a vault's provider type cannot be switched back."""
 
     required = ("resource_group_name", "vault_name")
     replacing = _REPLACING_INPUTS
@@ -76,10 +77,6 @@ class VaultSettingProvider(DeclaredInputsProvider):
         with site_recovery_client(props.get("subscription_id")) as client:
             current = _provider_type(client, props["resource_group_name"], props["vault_name"])
         return ReadResult(id_, {**props, "vmware_to_azure_provider_type": current})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Leave the setting: a vault's provider type cannot be switched back (see the module docstring)."""
-        return None
 
 
 class VaultSetting(Resource, module="asr", name="VaultSetting"):
