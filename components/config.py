@@ -184,6 +184,9 @@ class TargetVmConfig(_Model):
     """Encrypt the replica disks with your key (a disk encryption set in the target region)."""
     boot_diagnostics: bool | None = None
     """Boot diagnostics into the wave's cache storage account; default on for modernized (classic cannot)."""
+    static_ip: IPv4 | None = None
+    """Per machine only: the replica's private IP in its target subnet (and the test failover VM's, in the
+    mirrored test network); default: Azure assigns one."""
 
 
 class AzureConfig(_Model):
@@ -546,6 +549,7 @@ def _target_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
             problems.append(ConfigProblem(where("licenseType"), license_type, "needs the modernized architecture"))
         if classic and merged.get("bootDiagnostics") is True:
             problems.append(ConfigProblem(where("bootDiagnostics"), True, "needs the modernized architecture"))
+        problems += _static_ip_problems(raw, index, machine, own)
         if merged.get("availabilityZone") is not None and merged.get("availabilitySetId") is not None:
             problems.append(
                 ConfigProblem(
@@ -554,7 +558,54 @@ def _target_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
                     "cannot be combined with an availabilityZone: a VM is in a zone or in a set",
                 )
             )
+    if defaults.get("staticIp") is not None:
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.azure.targetDefaults.staticIp",
+                defaults["staticIp"],
+                "is set per machine (machines[].target)",
+            )
+        )
+    seen: dict[str, int] = {}
+    for index, machine in enumerate(_mappings(raw.get("machines"))):
+        ip = _mapping(machine.get("target")).get("staticIp")
+        if isinstance(ip, str) and ip in seen:
+            problems.append(
+                ConfigProblem(
+                    f"{CONFIG_PATH}.machines[{index}].target.staticIp",
+                    ip,
+                    f"is already machines[{seen[ip]}]'s: each replica needs its own address",
+                )
+            )
+        elif isinstance(ip, str):
+            seen[ip] = index
     return list({str(p): p for p in problems}.values())  # a wave default's mistake once, not once per machine
+
+
+def _static_ip_problems(
+    raw: Mapping[str, Any], index: int, machine: Mapping[str, Any], own: Mapping[str, Any]
+) -> list[ConfigProblem]:
+    """A machine's static IP must be a usable address of its target subnet (Azure keeps the first four and the
+    last address of every subnet)."""
+    ip = own.get("staticIp")
+    subnets = _mappings(_mapping(_mapping(raw.get("azure")).get("network")).get("subnets"))
+    name = machine.get("subnet") or (subnets[0].get("name") if subnets else None)
+    subnet = next((s for s in subnets if s.get("name") == name), None)
+    try:
+        address = ipaddress.IPv4Address(str(ip))
+        network = ipaddress.IPv4Network(_azure_subnet_cidr(str((subnet or {}).get("prefix"))))
+    except ValueError:
+        return []  # the address or the subnet is refused on its own
+    field = f"{CONFIG_PATH}.machines[{index}].target.staticIp"
+    if address not in network:
+        return [ConfigProblem(field, ip, f"is outside the machine's target subnet {name} ({network})")]
+    if int(address) - int(network.network_address) < 4 or address == network.broadcast_address:
+        return [
+            ConfigProblem(
+                field, ip, f"is reserved by Azure in subnet {name} ({network}: the first four and the last address)"
+            )
+        ]
+    return []
 
 
 CLASSIC_DEPRECATION = "https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation"

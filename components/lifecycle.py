@@ -28,6 +28,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, Resource, Up
 from components.asr import plan_actions, wave_actions
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
 from components.asr.provider import DeclaredInputsProvider
+from components.asr.target_ip import WaveTargetIp
 from components.config import PHASES, MachineConfig, WaveConfig
 from policy.migration_facts import FAILED_RESULTS
 
@@ -199,6 +200,10 @@ AUDIT_KEYS = {
 }
 
 
+TARGET_IP_PHASES = ("replicate", "test", "tested")
+"""Phases in which a machine's `target.staticIp` is set on its item: before anything fails it over."""
+
+
 @dataclass(frozen=True)
 class WaveLifecycleArgs:
     """Where the wave's machines replicate: the vault (by name, known at preview time), the registration's fabric
@@ -258,6 +263,10 @@ class WaveLifecycle(pulumi.ComponentResource):
         audit: dict[str, Any] = {}
         results: dict[str, Any] = {}
         after: pulumi.Resource = record
+        per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
+        addressed = [m for m in machines if m.target.static_ip and phases[m.name] in TARGET_IP_PHASES]
+        if addressed:
+            after = self._target_ips(name, addressed, base, after, results, per_machine)
         failover_vm_ids: dict[str, Any] = {}
         if settings.orchestration == "recoveryPlan":
             audit["recoveryPlan"], after, failover_vm_ids = self._recovery_plan(
@@ -266,7 +275,6 @@ class WaveLifecycle(pulumi.ComponentResource):
             wanted = {m.name: PhaseActions(False, False, False, settings.phase == "complete") for m in machines}
         else:
             wanted = {m.name: actions_for_phase(phases[m.name], bool(m.skip_test_failover)) for m in machines}
-        per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
         for cls, field_name in (
             (wave_actions.WaveTestFailover, "test_failover"),
             (wave_actions.WaveTestFailoverCleanup, "cleanup"),
@@ -296,6 +304,35 @@ class WaveLifecycle(pulumi.ComponentResource):
         self.phases = pulumi.Output.from_input(phases)
         self.audit = pulumi.Output.from_input(audit)
         self.register_outputs({"phases": self.phases, "audit": self.audit})
+
+    def _target_ips(
+        self,
+        name: str,
+        members: list[MachineConfig],
+        base: dict[str, Any],
+        after: pulumi.Resource,
+        results: dict[str, Any],
+        per_machine: dict[str, dict[str, Any]],
+    ) -> pulumi.Resource:
+        """The replicas' static IPs, set before any test failover or failover (components/asr/target_ip.py)."""
+        first_subnet = self._args.wave.azure.network.subnets[0].name
+        entries = {
+            m.name: {
+                "fabric_name": self._args.fabric_name,
+                "container_name": self._args.container_name,
+                "protected_item_name": m.name,
+                "static_ip": m.target.static_ip,
+                "subnet_name": m.subnet or first_subnet,
+            }
+            for m in members
+        }
+        resource = WaveTargetIp(
+            f"{name}-target-ip", {**base, "machines": entries}, pulumi.ResourceOptions(parent=self, depends_on=[after])
+        )
+        results["targetIp"] = resource.results
+        for m in members:
+            per_machine[m.name]["targetIp"] = _record(resource.results, m.name)
+        return resource
 
     def _entry(self, machine: MachineConfig, migrated_vm_id: Any) -> dict[str, Any]:
         return {

@@ -31,6 +31,8 @@ class TargetVm:
     disk_encryption_set_id: str | None
     boot_diagnostics: bool
     tags: dict[str, str]
+    static_ip: str | None = None
+    """The replica's private IP (the machine's own `target.staticIp`; never a wave default)."""
 
 
 def default_disk_type(vm_size: str | None) -> str:
@@ -54,4 +56,5 @@ def resolve(wave: WaveConfig, machine: MachineConfig) -> TargetVm:
         disk_encryption_set_id=pick("disk_encryption_set_id"),  # type: ignore[arg-type]
         boot_diagnostics=bool(boot) if boot is not None else wave.profile.boot_diagnostics_default,
         tags=wave.all_tags,
+        static_ip=own.static_ip,
     )

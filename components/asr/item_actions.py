@@ -172,7 +172,7 @@ class ItemAction:
     """One kind of action on one protected item; subclasses say what differs (see the module docstring)."""
 
     kind = "action"
-    operation = ""  # the allowedOperations entry ASR must list
+    operation = ""  # the allowedOperations entry ASR must list ("": none; the guard decides)
     scenarios: frozenset[str] = frozenset()  # lower-case scenario names of this action's jobs
 
     def begin(self, client: Any) -> Callable[..., Any]:
@@ -213,18 +213,18 @@ class ItemAction:
             pulumi.log.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
             follow(client, rg, vault, name, what, watcher)
             return {**self.details(props, item, None), **_audit(subscription, props, name, started, "Attached")}
-        done = self.already_done(item)
+        done = self.already_done(item, props)
         if done:
             return {**self.details(props, item, None), "result": done, "ended_at": now()}
         allowed = allowed_operations(item)
-        if self.operation not in allowed:
+        if self.operation and self.operation not in allowed:
             raise ActionRefusedError(
                 f"{what}: ASR does not allow {self.operation} on item {props['protected_item_name']} now"
                 f" (allowedOperations: {', '.join(allowed) or 'none'}; protectionState:"
                 f" {item.properties.protection_state}; testFailoverState: {item.properties.test_failover_state})"
             )
         self.guard(props, item, what)
-        extra = self.before(props, client, coordinates)
+        extra = self.before(props, client, coordinates, item)
         started = now()
         match = JobMatch(self.scenarios, (item.name or "", item.properties.friendly_name or ""))
         try:
@@ -242,13 +242,15 @@ class ItemAction:
             f"{what}: protected item {props['protected_item_name']} was not found in vault {props['vault_name']}"
         )
 
-    def already_done(self, item: Any) -> str | None:
+    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
         return None
 
     def guard(self, props: dict[str, Any], item: Any, what: str) -> None:
         return None
 
-    def before(self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str]) -> dict[str, Any]:
+    def before(
+        self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str], item: Any
+    ) -> dict[str, Any]:
         """Work done right before the POST (recovery point choice, EC2 stop); its result goes into the record."""
         return {}
 
@@ -280,13 +282,15 @@ class TestFailoverAction(ItemAction):
     def begin(self, client: Any) -> Callable[..., Any]:
         return client.replication_protected_items.begin_test_failover  # type: ignore[no-any-return]
 
-    def already_done(self, item: Any) -> str | None:
+    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
         state = item.properties.test_failover_state or ""
         return (
             "AlreadyDone" if state not in NO_TEST_STATES or "TestFailoverCleanup" in allowed_operations(item) else None
         )
 
-    def before(self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str]) -> dict[str, Any]:
+    def before(
+        self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str], item: Any
+    ) -> dict[str, Any]:
         return {
             "recovery_point_used": resolve_item_recovery_point(
                 client, coordinates, props.get("recovery_point") or "latest"
@@ -327,7 +331,7 @@ class TestFailoverCleanupAction(ItemAction):
     def item_missing(self, props: dict[str, Any], what: str) -> dict[str, Any]:
         return {"result": "NothingToCleanUp", "ended_at": now()}
 
-    def already_done(self, item: Any) -> str | None:
+    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
         state = item.properties.test_failover_state or ""
         clean = state in NO_TEST_STATES and "TestFailoverCleanup" not in allowed_operations(item)
         return "NothingToCleanUp" if clean else None
@@ -350,7 +354,7 @@ class FailoverAction(ItemAction):
     def begin(self, client: Any) -> Callable[..., Any]:
         return client.replication_protected_items.begin_unplanned_failover  # type: ignore[no-any-return]
 
-    def already_done(self, item: Any) -> str | None:
+    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
         active = item.properties.active_location or ""
         return "AlreadyDone" if active == "Recovery" or "CompleteMigration" in allowed_operations(item) else None
 
@@ -365,7 +369,9 @@ class FailoverAction(ItemAction):
         if problem:
             raise ActionRefusedError(f"{self.kind} refused: {problem}")
 
-    def before(self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str]) -> dict[str, Any]:
+    def before(
+        self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str], item: Any
+    ) -> dict[str, Any]:
         point = resolve_item_recovery_point(client, coordinates, props.get("recovery_point") or "latest")
         stop = None
         if props.get("shutdown_source"):

@@ -17,8 +17,9 @@ is that policy with three changes, made through its public hooks:
    unbounded.
 
 The number of attempts is bounded by `total` for every kind of failure. A POST whose connection dropped
-*after* it was sent is not replayed either (azure-core's default, kept). GET, PUT and DELETE keep azure-core's
-retries: they are idempotent.
+*after* it was sent is not replayed either (azure-core's default, kept). A PATCH (the update of an item's target
+settings, which runs as a job) is treated like a POST. GET, PUT and DELETE keep azure-core's retries: they are
+idempotent.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 from azure.core.pipeline.transport import HttpTransport
 
+ACTION_METHODS = frozenset({"POST", "PATCH"})
+"""The methods ASR actions use (a PATCH updates an item's settings as a job): retried on 429 only."""
+
 
 class AsrRetryPolicy(RetryPolicy):
-    """azure-core's RetryPolicy, except: a POST is retried on 429 only; jittered back-off; capped waits."""
+    """azure-core's RetryPolicy, except: a POST or PATCH is retried on 429 only; jittered back-off; capped waits."""
 
     def __init__(self, *, total: int, backoff: float, backoff_max: float, retry_after_max: float) -> None:
         super().__init__(
@@ -46,7 +50,7 @@ class AsrRetryPolicy(RetryPolicy):
         self.retry_after_max = retry_after_max
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
-        if response.http_request.method.upper() == "POST":
+        if response.http_request.method.upper() in ACTION_METHODS:
             return response.http_response.status_code == 429 and bool(settings["total"])
         return bool(super().is_retry(settings, response))
 

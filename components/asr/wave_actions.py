@@ -212,7 +212,8 @@ class WaveCompleteMigrationProvider(WaveActionProvider):
     action = CompleteMigrationAction()
 
 
-def _declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+def declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+    """Register a wave action resource: `results` an output, the provider code's `version` an input."""
     Resource.__init__(resource, provider, name, {"results": None, **inputs, "version": PROVIDER_VERSION}, opts)
 
 
@@ -223,7 +224,7 @@ class WaveTestFailover(Resource, module="asr", name="WaveTestFailover"):
     results: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, WaveTestFailoverProvider(), name, inputs, opts)
+        declare(self, WaveTestFailoverProvider(), name, inputs, opts)
 
 
 class WaveTestFailoverCleanup(Resource, module="asr", name="WaveTestFailoverCleanup"):
@@ -231,18 +232,18 @@ class WaveTestFailoverCleanup(Resource, module="asr", name="WaveTestFailoverClea
     results: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, WaveTestFailoverCleanupProvider(), name, inputs, opts)
+        declare(self, WaveTestFailoverCleanupProvider(), name, inputs, opts)
 
 
 class WaveFailover(Resource, module="asr", name="WaveFailover"):
     results: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, WaveFailoverProvider(), name, inputs, opts)
+        declare(self, WaveFailoverProvider(), name, inputs, opts)
 
 
 class WaveCompleteMigration(Resource, module="asr", name="WaveCompleteMigration"):
     results: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, WaveCompleteMigrationProvider(), name, inputs, opts)
+        declare(self, WaveCompleteMigrationProvider(), name, inputs, opts)

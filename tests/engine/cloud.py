@@ -94,14 +94,16 @@ class Cloud:
         specific = inputs["properties"]["providerSpecificDetails"]
         target_group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
         details = (
-            {"instanceType": "InMageRcm", "targetVmName": item, "targetResourceGroupId": target_group}
+            {"instanceType": "InMageRcm", "targetVmName": item, "targetResourceGroupId": target_group,
+             "vmNics": [{"nicId": f"{item}-nic0", "isPrimaryNic": "true"}]}
             if specific["instanceType"] == "InMageRcm"
             else {
                 "instanceType": "InMageAzureV2",
                 "recoveryAzureVMName": item,
                 "recoveryAzureResourceGroupId": target_group,
+                "vmNics": [{"nicId": f"{item}-nic0", "ipConfigs": [{"name": "ipconfig1", "isPrimary": True}]}],
             }
-        )
+        )  # fmt: skip
         self.fake.put_resource(
             path,
             {

@@ -39,7 +39,16 @@ def _raw(architecture: str, orchestration: str, ec2: list[str], **lifecycle: Any
     raw["lifecycle"] = {"phase": "replicate", "orchestration": orchestration, "shutdownSource": True, **lifecycle}
     for machine, instance_id in zip(raw["machines"], ec2, strict=True):
         machine["instanceId"] = instance_id
+    raw["machines"][1]["target"] = {"staticIp": DB01_IP}  # the database keeps its address (WaveTargetIp)
     return raw
+
+
+DB01_IP = "10.0.0.12"
+
+
+def ip_updates(fake: FakeCompute, since: int = 0) -> list[tuple[str, Any]]:
+    """(item, body) of the target-settings updates (PATCH of an item) sent since request number `since`."""
+    return [(r.path.split("/")[-1], r.body) for r in fake.requests[since:] if r.method == "PATCH"]
 
 
 ACTIONS = frozenset(ITEM_POSTS.values()) | {"failoverCommit"}
@@ -113,6 +122,12 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
     assert ("create", "wave1-replication-registration") in first.ops("ApplianceRegistration")
     done = walk(engine, fake, raw, orchestration)
     assert [ec2_state(moto_url, i) for i in ec2] == ["stopped", "stopped"]  # stopped before the failover
+    [(item, body)] = ip_updates(fake)  # once, in the first up, before any test failover; never again
+    assert item == "db01" and DB01_IP in json.dumps(body)
+    first_action = min(
+        i for i, r in enumerate(fake.requests) if r.method == "POST" and r.path.endswith("/testFailover")
+    )
+    assert max(i for i, r in enumerate(fake.requests) if r.method == "PATCH") < first_action
 
     outputs = done["complete"].outputs
     audit = outputs["lifecycle"]["audit"]

@@ -267,7 +267,10 @@ class FakeArm:
             "replicationHealth": "Normal",
             "testFailoverState": "None",
             "testFailoverStateDescription": "None",
-            "providerSpecificDetails": {"instanceType": "InMageRcm"},
+            "providerSpecificDetails": {
+                "instanceType": "InMageRcm",
+                "vmNics": [{"nicId": f"{item}-nic0", "isPrimaryNic": "true"}],
+            },
         }
         return self.put_resource(self.item_path(fabric, container, item), {**defaults, **properties})
 
@@ -544,6 +547,8 @@ class FakeArm:
             ("GET", _ITEM, self._get),
             # ReplicationProtectedItems_Create.json (enable replication: a job, the item appears when it ends)
             ("PUT", _ITEM, self._put_with_job("EnableDr", "Enable replication")),
+            # ReplicationProtectedItems_Update.json (the item's target settings; a job, as PowerShell's Set-...Item shows)
+            ("PATCH", _ITEM, self._update_item),
             # ReplicationProtectedItems_TestFailover.json, _TestFailoverCleanup.json, _UnplannedFailover.json,
             # _FailoverCommit.json, _Delete.json (POST .../remove: disable protection / complete migration)
             ("POST", _ITEM + item_action, self._item_action),
@@ -686,6 +691,36 @@ class FakeArm:
                 item["properties"].update(changes)
 
         job = self._new_job(match, scenario, friendly, item_key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _update_item(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """A primary adapter's target (and test) address and subnet, applied when the UpdateVmProperties job ends:
+        `InMageRcmNicInput` onto the InMageRcm `vmNics`, classic `vmNics[].ipConfigs` onto its own."""
+        item = self.resources.get(key)
+        if item is None:
+            return 404, _error("NotFound", f"{key} was not found"), {}
+        properties = (body or {}).get("properties") or {}
+        details = item["properties"].setdefault("providerSpecificDetails", {})
+
+        def effect() -> None:
+            nics = {n.get("nicId"): n for n in details.get("vmNics") or []}
+            for wanted in (properties.get("providerSpecificDetails") or {}).get("vmNics") or []:
+                nic = nics.get(wanted.get("nicId"))
+                if nic is not None:
+                    nic.update(targetIPAddress=wanted.get("targetStaticIPAddress"), targetSubnetName=wanted.get(
+                        "targetSubnetName"), testIPAddress=wanted.get("testStaticIPAddress"))  # fmt: skip
+            for wanted in properties.get("vmNics") or []:
+                nic = nics.get(wanted.get("nicId"))
+                configs = {c.get("name"): c for c in (nic or {}).get("ipConfigs") or []}
+                for config in wanted.get("ipConfigs") or []:
+                    if config.get("ipConfigName") in configs:
+                        configs[config["ipConfigName"]].update(
+                            recoveryStaticIPAddress=config.get("recoveryStaticIPAddress"),
+                            recoverySubnetName=config.get("recoverySubnetName"),
+                            tfoStaticIPAddress=config.get("tfoStaticIPAddress"),
+                        )
+
+        job = self._new_job(match, "UpdateVmProperties", "Update the virtual machine", key, effect)
         return 202, None, self._action_headers(match, job)
 
     def _discover_protectable_item(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
