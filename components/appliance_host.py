@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.agent_bucket import PREFIX as AGENT_PREFIX
+from components.agent_bucket import AgentBucket, AgentBucketArgs
 from components.appliance_user_data import DataDisk, render_user_data
 from components.config import WaveConfig
 from components.secrets import WaveSecrets
@@ -31,8 +33,9 @@ class ApplianceHostArgs:
 class ApplianceHost(pulumi.ComponentResource):
     """Windows instance, security group, Secrets Manager secret and instance profile for one wave's appliance.
 
-    Outputs: `instance_id`, `private_ip`, `security_group_id`, `secret_arn`, `role_arn`, and `name`
-    and `resource_id` (the instance's Name tag and id).
+    Outputs: `instance_id`, `private_ip`, `security_group_id`, `secret_arn`, `role_arn`, `agent_installer_uri`
+    (the wave bucket's `s3://.../agents/`, None with `aws.mobilityInstallerS3Uri`), and `name` and `resource_id`
+    (the instance's Name tag and id).
 
     Sized per the appliance support matrix (8 vCPU, 16 GiB, an 80 GB OS disk and a 620 GB data disk)
     for both architectures: the classic configuration server's third disk, the retention drive, is
@@ -100,12 +103,44 @@ class ApplianceHost(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # Without a bucket of the operator's own (aws.mobilityInstallerS3Uri), the host publishes the Mobility
+        # installers it ships to a wave bucket that only the wave's source instances may read.
+        self.agent_installer_uri: pulumi.Output[str] | None = None
+        agents: AgentBucket | None = None
+        if wave.aws.mobility_installer_s3_uri is None:
+            agents = AgentBucket(
+                f"{name}-agents",
+                AgentBucketArgs(wave.name, wave.aws.region, [m.instance_id for m in wave.machines], role.arn,
+                                wave.all_tags),
+                child,
+            )  # fmt: skip
+            aws.iam.RolePolicy(
+                f"{name}-publish-agents",
+                role=role.id,
+                policy=pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "s3:PutObject",
+                                "Resource": agents.arn.apply(lambda a: f"{a}/{AGENT_PREFIX}*"),
+                            }
+                        ],
+                    }
+                ),
+                opts=child,
+            )
+            self.agent_installer_uri = agents.uri
         profile = aws.iam.InstanceProfile(
             f"{name}-profile", name_prefix=f"asr-{wave.name}-appliance-", role=role.name, tags=wave.all_tags, opts=child
         )
 
         data_disk = DataDisk(size_gb=server.data_disk_gb)
-        user_data = secret.arn.apply(lambda arn: render_user_data(wave.architecture, arn, wave.aws.region, data_disk))
+        bucket = agents.bucket if agents is not None else None
+        user_data = pulumi.Output.all(secret.arn, bucket).apply(
+            lambda values: render_user_data(wave.architecture, values[0], wave.aws.region, data_disk, values[1])
+        )
         instance = aws.ec2.Instance(
             f"{name}-instance",
             ami=self._ami(wave),
@@ -151,6 +186,7 @@ class ApplianceHost(pulumi.ComponentResource):
                 "security_group_id": self.security_group_id,
                 "secret_arn": self.secret_arn,
                 "role_arn": self.role_arn,
+                "agent_installer_uri": self.agent_installer_uri,
             }
         )
 

@@ -44,6 +44,10 @@ USER_DATA_LIMIT_BYTES = 16 * 1024
 
 CLASSIC_DOWNLOAD_URL = "https://aka.ms/unifiedsetup"
 MODERNIZED_DOWNLOAD_URL = "https://aka.ms/V2ARcmApplianceCreationPowershellZip"
+MODERNIZED_AGENT_FOLDER = r"E:\Software\Agents"
+"""Where the replication appliance keeps the Mobility installers it ships."""
+CLASSIC_AGENT_FOLDER = r"{drive}:\home\svsystems\pushinstallsvc\repository"
+"""The configuration server's push-install repository under its install location (the data drive here)."""
 MANUAL_REGISTRATION_LINE = (
     "MANUAL STEP: Microsoft documents no unattended registration for the replication appliance"
     " (deploy-vmware-azure-replication-appliance-modernized.md, 'Register appliance'). Sign in over RDP,"
@@ -176,10 +180,20 @@ Write-Log 'appliance components installed'
 Write-Log ($ManualRegistration + $SecretArn)
 """
 
+# Source: AWS Tools for PowerShell, Write-S3Object -Folder -Recurse; the folders are where the appliance keeps the
+# installers it would push (docs/aws-side.md, "Mobility agent"). The bucket's policy lets only this host's role write.
+_PUBLISH = r"""function Publish-Agents {
+  if (-not (Test-Path $AgentFolder)) { throw "no Mobility installers in $AgentFolder after the installation" }
+  Write-S3Object -BucketName $AgentBucket -KeyPrefix 'agents/' -Folder $AgentFolder -Recurse -Region $Region
+  Write-Log "Mobility installers from $AgentFolder published to s3://$AgentBucket/agents/"
+}
+"""
+
 _RUN = r"""try {
   Write-Log "user data started (architecture $Architecture)"
   Initialize-DataDisk
   Install-Appliance
+  if ($AgentBucket) { Publish-Agents }
   Write-Log 'user data finished'
 } catch {
   Write-Log "FAILED: $($_.Exception.Message)"
@@ -188,18 +202,25 @@ _RUN = r"""try {
 """
 
 
-def render_user_data(architecture: str, secret_arn: str, region: str, data_disk: DataDisk) -> str:
+def render_user_data(
+    architecture: str, secret_arn: str, region: str, data_disk: DataDisk, agent_bucket: str | None = None
+) -> str:
     """The complete user data for the appliance host (`<powershell>` script, runs once at first launch).
 
-    `secret_arn` and `region` are the only values that vary per wave besides the data disk; no secret
-    value is ever an argument, so none can end up in the script.
+    `secret_arn`, `region` and `agent_bucket` (the wave's installer bucket the host publishes the Mobility
+    installers to; None: nothing is published) are the only values that vary per wave besides the data disk;
+    no secret value is ever an argument, so none can end up in the script.
     """
     classic = profile(architecture).is_classic  # a ValueError for anything but modernized or classic
     if not secret_arn.startswith("arn:"):
         raise ValueError(f"secret_arn: {secret_arn!r} must be a Secrets Manager ARN (arn:...)")
-    for field, value in (("secret_arn", secret_arn), ("region", region), ("data_disk.label", data_disk.label)):
+    values = (("secret_arn", secret_arn), ("region", region), ("data_disk.label", data_disk.label),
+              ("agent_bucket", agent_bucket or ""))  # fmt: skip
+    for field, value in values:
         if "</powershell" in value.lower() or "<persist" in value.lower():
             raise ValueError(f"{field}: {value!r} must not contain a user-data tag, which would end the script")
+    drive = data_disk.drive_letter.upper()
+    agent_folder = CLASSIC_AGENT_FOLDER.format(drive=drive) if classic else MODERNIZED_AGENT_FOLDER
     parameters = [
         f"$Architecture = {ps_quote(architecture)}",
         f"$SecretArn = {ps_quote(secret_arn)}",
@@ -207,6 +228,8 @@ def render_user_data(architecture: str, secret_arn: str, region: str, data_disk:
         f"$DataDiskGb = {int(data_disk.size_gb)}",
         f"$DataDrive = {ps_quote(data_disk.drive_letter.upper())}",
         f"$DataLabel = {ps_quote(data_disk.label)}",
+        f"$AgentBucket = {ps_quote(agent_bucket or '')}",
+        f"$AgentFolder = {ps_quote(agent_folder)}",
     ]
     if classic:
         parameters += [
@@ -218,7 +241,7 @@ def render_user_data(architecture: str, secret_arn: str, region: str, data_disk:
             f"$DownloadUrl = {ps_quote(MODERNIZED_DOWNLOAD_URL)}",
             f"$ManualRegistration = {ps_quote(MANUAL_REGISTRATION_LINE)}",
         ]
-    functions = _DATA_DISK + (_READ_SECRET + _PRIVATE_IP if classic else "")
+    functions = _DATA_DISK + (_READ_SECRET + _PRIVATE_IP if classic else "") + _PUBLISH
     install = "function Install-Appliance {\n" + textwrap.indent(_CLASSIC if classic else _MODERNIZED, "  ") + "}\n"
     script = (
         "<powershell>\n"

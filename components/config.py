@@ -504,15 +504,6 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
 
     problems += _vault_problems(raw)
     problems += _target_problems(raw)
-    if _raw_profile(raw).is_classic and _mapping(raw.get("aws")).get("mobilityInstallerS3Uri") is None:
-        problems.append(
-            ConfigProblem(
-                f"{CONFIG_PATH}.aws.mobilityInstallerS3Uri",
-                MISSING,
-                "is required for classic: the Mobility service is installed through SSM from the configuration"
-                " server's installers copied to S3 (push install is not supported for AWS sources)",
-            )
-        )
     problems += _policy_problems(raw)
     problems += _lifecycle_problems(raw)
     for key, value in _mapping(raw.get("tags")).items():

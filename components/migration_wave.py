@@ -61,7 +61,7 @@ class MigrationWave(pulumi.ComponentResource):
                 appliance_private_ip=self.appliance.private_ip,
                 secrets=args.secrets,
                 local_account_machines=[m.name for m in wave.machines if m.local_account],
-                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri,
+                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )

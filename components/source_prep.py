@@ -51,9 +51,9 @@ class SourcePreparationArgs:
     secrets: WaveSecrets
     local_account_machines: Sequence[str] = field(default_factory=tuple)
     """Windows machines (by name) whose replication account is a local, not a domain, account."""
-    mobility_installer_s3_uri: str | None = None
-    """`s3://bucket/prefix/` holding the Mobility installers copied from the appliance (E:\\Software\\Agents)
-    or the classic configuration server; without it no agent is installed."""
+    mobility_installer_s3_uri: pulumi.Input[str] | None = None
+    """`s3://bucket/prefix/` holding the Mobility installers: the operator's (`aws.mobilityInstallerS3Uri`) or the
+    wave bucket the appliance host publishes to (components/agent_bucket.py); without it no agent is installed."""
 
 
 def local_account_problems(wave: WaveConfig, names: Sequence[str]) -> list[str]:
@@ -234,7 +234,7 @@ class SourcePreparation(pulumi.ComponentResource):
         super().__init__("migration:aws:SourcePreparation", name, None, opts)
         wave = args.wave
         problems = local_account_problems(wave, args.local_account_machines)
-        if args.mobility_installer_s3_uri is not None:
+        if isinstance(args.mobility_installer_s3_uri, str):  # the wave bucket's URI is an output, valid by making
             problems += list(filter(None, [installer_uri_problem(args.mobility_installer_s3_uri)]))
         if problems:
             raise ValueError("SourcePreparation: " + "; ".join(problems))
@@ -309,6 +309,9 @@ class SourcePreparation(pulumi.ComponentResource):
                     "PassphraseParameter": parameter.name,
                 },
                 compliance_severity="HIGH",
+                # Again every 30 minutes until it holds on every machine (the document installs once and then only
+                # checks): installers the appliance host publishes to the wave bucket appear once it is installed.
+                schedule_expression="rate(30 minutes)",
                 max_concurrency="10",
                 max_errors="10%",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[parameter, *wave_tags]),

@@ -85,7 +85,7 @@ def test_tutorial_reproduces_the_seed() -> None:
     assert config.azure.location == "westeurope"
     # On today's Azure: the stack creates the vault, which only accepts the modernized architecture.
     assert (config.architecture, config.azure.existing_vault_resource_group) == ("modernized", None)
-    assert config.aws.mobility_installer_s3_uri  # no push install: SSM installs the Mobility service
+    assert config.aws.mobility_installer_s3_uri is None  # SSM installs from the wave bucket the appliance fills
     assert config.azure.network.address_space == ["10.0.0.0/16"]
     assert [(s.name, s.prefix) for s in config.azure.network.subnets] == [("default", "10.0.0.0/24")]
 

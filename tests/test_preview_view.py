@@ -45,8 +45,11 @@ def test_resources_come_after_what_they_depend_on_grouped_by_component(wave1: Pl
     assert at["wave1-aws"] < at["wave1-appliance-sg"]
     # Grouped: a component's resources follow it without another component's in between.
     for component in ("wave1-lz", "wave1-rsv", "wave1-replication", "wave1-appliance", "wave1-lifecycle"):
-        urn = next(r.urn for r in wave1.run.resources if r.name == component)
-        members = [at[r.name] for r in wave1.run.resources if r.parent_urn == urn]
+        inside = {next(r.urn for r in wave1.run.resources if r.name == component)}
+        for resource in rows:  # a parent comes before its children, so one pass finds every descendant
+            if resource.parent_urn in inside:
+                inside.add(resource.urn)
+        members = [at[r.name] for r in wave1.run.resources if r.urn in inside and r.name != component]
         assert sorted(members) == list(range(at[component] + 1, at[component] + 1 + len(members))), component
 
 

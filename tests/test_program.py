@@ -249,9 +249,17 @@ def test_classic_waves_install_the_agent_through_ssm_never_by_push() -> None:
     assert mobility.inputs["parameters"]["InstallerS3Uri"] == raw["aws"]["mobilityInstallerS3Uri"]
     for item in of_type(run, "azure-native:recoveryservices:ReplicationProtectedItem"):
         assert "runAsAccountId" not in item.inputs["properties"]["providerSpecificDetails"]  # no push install account
+    # Without an operator's bucket, the configuration server publishes its installers to the wave bucket.
     del raw["aws"]["mobilityInstallerS3Uri"]
-    with pytest.raises(pulumi.RunError, match="is required for classic: the Mobility service is installed through SSM"):
-        run_wave(raw)
+    run = run_wave(raw)
+    bucket = one(run, "aws:s3/bucket:Bucket").state["bucket"]
+    [mobility] = [
+        a for a in of_type(run, "aws:ssm/association:Association") if "mobility" in a.inputs["associationName"]
+    ]
+    assert mobility.inputs["parameters"]["InstallerS3Uri"] == f"s3://{bucket}/agents/"
+    user_data = one(run, "aws:ec2/instance:Instance").inputs["userData"]
+    assert f"$AgentBucket = '{bucket}'" in user_data
+    assert "$AgentFolder = 'E:\\home\\svsystems\\pushinstallsvc\\repository'" in user_data
 
 
 def test_a_completed_machine_is_completed_then_prepared_for_dr_and_the_others_are_not() -> None:

@@ -34,6 +34,7 @@ def test_the_address_is_set_on_the_machines_item_before_its_test_failover() -> N
     assert ips.urn in test_failover.dependencies  # the test VM already gets the address
 
 
+@pytest.mark.slow  # two whole programs
 @pytest.mark.parametrize("phase", ["cutover", "complete"])
 def test_once_a_machine_fails_over_its_address_is_no_longer_sent(phase: str) -> None:
     raw = _with_ip(phase, skipTestFailover="verified on the DBA team's copy")

@@ -186,6 +186,9 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "name": auto_name,
                 "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:{kind}/{auto_name}",
             }
+        if token == "Bucket":
+            bucket = inputs.get("bucket") or inputs["bucketPrefix"] + _hex(typ, name, length=26)
+            return bucket, {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
         if token == "Document":
             return auto_name, {
                 "id": auto_name,
@@ -208,6 +211,11 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "architecture": "x86_64",
                 "platform": "windows",
             }, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": OFFLINE_AWS_ACCOUNT, "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:user/offline-plan",
+                    "userId": "AIDAOFFLINEPLAN", "id": OFFLINE_AWS_ACCOUNT}, []  # fmt: skip
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "subscriptionId": OFFLINE_SUBSCRIPTION,

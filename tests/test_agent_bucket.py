@@ -1,0 +1,68 @@
+"""The wave's Mobility installer bucket: the appliance host writes it, only the wave's source instances read it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from migrate_tool.offline.engine import OFFLINE_AWS_ACCOUNT, ProgramRun
+from tests.program import of_type, one, run_wave
+from tests.waves import wave
+
+BUCKET = "aws:s3/bucket:Bucket"
+
+
+def _statements(run: ProgramRun) -> dict[str, dict[str, Any]]:
+    policy = json.loads(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def test_only_the_waves_source_instances_read_and_only_the_appliance_role_writes() -> None:
+    raw = wave()
+    run = run_wave(raw)
+    bucket = one(run, BUCKET)
+    arn, role = bucket.state["arn"], one(run, "aws:iam/role:Role").state["arn"]
+    sources = sorted(f"arn:aws:ec2:eu-west-1:{OFFLINE_AWS_ACCOUNT}:instance/{m['instanceId']}" for m in raw["machines"])
+    statements = _statements(run)
+    assert statements["SourceInstancesRead"]["Condition"] == {"StringEquals": {"ec2:SourceInstanceARN": sources}}
+    assert statements["SourceInstancesRead"]["Resource"] == f"{arn}/agents/*"
+    assert statements["NobodyElseReads"] == {
+        "Sid": "NobodyElseReads", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"{arn}/*", "Condition": {"StringNotEquals": {"ec2:SourceInstanceARN": sources}},
+    }  # fmt: skip
+    assert statements["ApplianceWrites"]["Principal"] == {"AWS": role}
+    assert statements["NobodyElseWrites"]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": role}}
+    assert statements["TlsOnly"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(
+        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    assert bucket.inputs["bucketPrefix"] == "asr-wave1-agents-" and len(bucket.inputs["bucketPrefix"]) <= 37
+
+
+def test_the_appliance_publishes_there_and_ssm_installs_from_there() -> None:
+    run = run_wave(wave(), secrets={"migration:appliancePassphrase": "p4ss-phrase"})
+    name = one(run, BUCKET).state["bucket"]
+    [publish] = [r for r in of_type(run, "aws:iam/rolePolicy:RolePolicy") if r.name.endswith("-publish-agents")]
+    assert json.loads(publish.inputs["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{name}/agents/*"}
+    ]
+    user_data = one(run, "aws:ec2/instance:Instance").inputs["userData"]
+    assert f"$AgentBucket = '{name}'" in user_data and "$AgentFolder = 'E:\\Software\\Agents'" in user_data
+    assert "  if ($AgentBucket) { Publish-Agents }" in user_data
+    [mobility] = [
+        a for a in of_type(run, "aws:ssm/association:Association") if "mobility" in a.inputs["associationName"]
+    ]
+    assert mobility.inputs["parameters"]["InstallerS3Uri"] == f"s3://{name}/agents/"
+    assert mobility.inputs["scheduleExpression"] == "rate(30 minutes)"  # again until the installers are there
+
+
+@pytest.mark.slow  # a whole program for one absence
+def test_an_operators_own_installer_location_means_no_wave_bucket() -> None:
+    raw = wave()
+    raw["aws"]["mobilityInstallerS3Uri"] = "s3://org-artifacts/asr-agents/"
+    run = run_wave(raw)
+    assert of_type(run, BUCKET) == []
+    assert "$AgentBucket = ''" in one(run, "aws:ec2/instance:Instance").inputs["userData"]
