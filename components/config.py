@@ -312,7 +312,7 @@ class WaveConfig(_Model):
     @property
     def all_tags(self) -> dict[str, str]:
         """User tags plus the two the tool relies on to find its own resources."""
-        return {**self.tags, "migration-wave": self.name, "managed-by": "pulumi-asr-migration"}
+        return {**self.tags, **naming.tool_tags(self.name)}
 
 
 # --- Errors --------------------------------------------------------------------------------------

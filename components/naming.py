@@ -26,7 +26,9 @@ from policy.migration_facts import (  # the pack's and the program's one copy of
 
 __all__ = [
     "AZURE_REGIONS",
+    "MANAGED_BY",
     "MAX_USER_TAGS",
+    "WAVE_TAG",
     "aws_region_rule",
     "aws_regions",
     "azure_region_rule",
@@ -36,6 +38,7 @@ __all__ = [
     "storage_account_rule",
     "subnet_rule",
     "tag_rule",
+    "tool_tags",
     "vault_rule",
     "virtual_network_rule",
     "vm_name_rule",
@@ -103,6 +106,17 @@ def ec2_id_rule(value: str, prefix: str) -> str | None:
 # characters (Unicode letters, digits, spaces and `_ . : / = + - @`, IAM API reference, Tag), Azure on
 # key characters (no `< > % & \\ ? /`, azure-resource-manager/management/tag-resources.md); both cap a
 # key at 128 and a value at 256 characters and a resource at 50 tags.
+WAVE_TAG = "migration-wave"
+"""The tag naming a resource's wave, on everything a wave (or its DR stack) creates, and on the source instances."""
+MANAGED_BY = {"managed-by": "pulumi-asr-migration"}
+"""The tag saying which tool manages a resource."""
+
+
+def tool_tags(wave: str) -> dict[str, str]:
+    """The two tags the tool adds to a wave's resources (on top of the user's)."""
+    return {WAVE_TAG: wave, **MANAGED_BY}
+
+
 MAX_USER_TAGS = 48
 """50 tags per resource (Azure and AWS), less the two the tool adds (`migration-wave`, `managed-by`)."""
 

@@ -36,7 +36,9 @@ class RecoveryVault(pulumi.ComponentResource):
         wave = args.wave
         existing_group = wave.azure.existing_vault_resource_group
         if existing_group is None:
-            vault = self._new_vault(name, wave, args.resource_group_name)
+            vault = protected_vault(
+                f"{name}-vault", wave.azure.vault, args.resource_group_name, wave.azure.location, wave.all_tags, self
+            )
             self.name, self.resource_id, self.location = vault.name, vault.id, vault.location
             self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
             after: list[pulumi.Resource] = [vault]
@@ -68,21 +70,31 @@ class RecoveryVault(pulumi.ComponentResource):
             }
         )
 
-    def _new_vault(self, name: str, wave: WaveConfig, resource_group_name: pulumi.Input[str]) -> recoveryservices.Vault:
-        return recoveryservices.Vault(
-            f"{name}-vault",
-            vault_name=wave.azure.vault,
-            resource_group_name=resource_group_name,
-            location=wave.azure.location,
-            sku=recoveryservices.SkuArgs(name=recoveryservices.SkuName.RS0, tier="Standard"),
-            properties=recoveryservices.VaultPropertiesArgs(
-                public_network_access=recoveryservices.PublicNetworkAccess.ENABLED,
-                security_settings=recoveryservices.SecuritySettingsArgs(
-                    soft_delete_settings=recoveryservices.SoftDeleteSettingsArgs(
-                        soft_delete_state=recoveryservices.SoftDeleteState.ENABLED,
-                    ),
+
+def protected_vault(
+    name: str,
+    vault_name: pulumi.Input[str],
+    resource_group_name: pulumi.Input[str],
+    location: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> recoveryservices.Vault:
+    """A Recovery Services vault as both projects create one (the wave's, and the DR stack's in the DR region):
+    Standard RS0, soft delete on, protected, so that removing it from a program never deletes replication."""
+    return recoveryservices.Vault(
+        name,
+        vault_name=vault_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        sku=recoveryservices.SkuArgs(name=recoveryservices.SkuName.RS0, tier="Standard"),
+        properties=recoveryservices.VaultPropertiesArgs(
+            public_network_access=recoveryservices.PublicNetworkAccess.ENABLED,
+            security_settings=recoveryservices.SecuritySettingsArgs(
+                soft_delete_settings=recoveryservices.SoftDeleteSettingsArgs(
+                    soft_delete_state=recoveryservices.SoftDeleteState.ENABLED,
                 ),
             ),
-            tags=wave.all_tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
+        ),
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent, protect=True),
+    )

@@ -37,9 +37,9 @@ import pulumi_aws as aws
 
 from components.architecture import PROFILES
 from components.config import WaveConfig
+from components.naming import WAVE_TAG
 from components.secrets import WaveSecrets
 
-WAVE_TAG = "migration-wave"
 INSTALL_DIR_WINDOWS = r"C:\Program Files (x86)\Microsoft Azure Site Recovery"
 INSTALL_DIR_LINUX = "/usr/local/ASR"
 

@@ -18,6 +18,8 @@ import a2a  # noqa: F401  (puts the repository root on sys.path for the imports 
 from a2a.config import DrConfig, DrPlan
 from a2a.protection_container import A2AProtectionContainer, A2AProtectionContainerArgs
 from components.contract import ReadyMachine
+from components.naming import tool_tags
+from components.recovery_vault import protected_vault
 
 # For A2A the primary fabric's network collection is the fixed name "azureNetwork" (as
 # terraform-provider-azurerm's site_recovery_network_mapping resource writes it).
@@ -38,29 +40,13 @@ class AzureToAzureDr(pulumi.ComponentResource):
     def __init__(self, name: str, args: AzureToAzureDrArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:dr:AzureToAzureDr", name, None, opts)
         plan, config = args.plan, args.config
-        tags = {**config.tags, "migration-wave": plan.wave, "managed-by": "pulumi-asr-migration", "purpose": "dr"}
+        tags = {**config.tags, **tool_tags(plan.wave), "purpose": "dr"}
         child = pulumi.ResourceOptions(parent=self)
 
         group = resources.ResourceGroup(
             f"{name}-rg", resource_group_name=plan.resource_group_name, location=plan.location, tags=tags, opts=child
         )
-        vault = recoveryservices.Vault(
-            f"{name}-vault",
-            vault_name=plan.vault_name,
-            resource_group_name=group.name,
-            location=plan.location,
-            sku=recoveryservices.SkuArgs(name=recoveryservices.SkuName.RS0, tier="Standard"),
-            properties=recoveryservices.VaultPropertiesArgs(
-                public_network_access=recoveryservices.PublicNetworkAccess.ENABLED,
-                security_settings=recoveryservices.SecuritySettingsArgs(
-                    soft_delete_settings=recoveryservices.SoftDeleteSettingsArgs(
-                        soft_delete_state=recoveryservices.SoftDeleteState.ENABLED,
-                    ),
-                ),
-            ),
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
+        vault = protected_vault(f"{name}-vault", plan.vault_name, group.name, plan.location, tags, self)
         dr_network = network.VirtualNetwork(
             f"{name}-vnet",
             virtual_network_name=plan.network_name,
