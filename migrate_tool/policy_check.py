@@ -37,13 +37,31 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.deserialize import deserialize_properties, serialize_properties
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
 POLICIES_FILE = Path(__file__).resolve().parents[1] / "policy" / "policies.py"
 _MODULE_NAME = "asr_migration_policy_pack"
 Reporter = Callable[[str, str | None], None]
 _LEVELS = {level.value: level for level in EnforcementLevel}
+
+
+class PolicyNotApplicableError(Exception):
+    """A validation called `args.not_applicable(reason)`: the policy does not apply here; not a verdict."""
+
+
+class ResourceArgs(ResourceValidationArgs):
+    """`ResourceValidationArgs` whose `not_applicable` raises `PolicyNotApplicableError` (the CLI's analyzer catches
+    pulumi-policy's own, unexported exception; this engine uses public API only)."""
+
+    def not_applicable(self, reason: str | None = None) -> None:
+        raise PolicyNotApplicableError(reason)
+
+
+class StackArgs(StackValidationArgs):
+    """`StackValidationArgs` with `not_applicable` as in `ResourceArgs`."""
+
+    def not_applicable(self, reason: str | None = None) -> None:
+        raise PolicyNotApplicableError(reason)
 
 
 @dataclass(frozen=True)
@@ -106,7 +124,7 @@ def evaluate(
     policies: list[Policy] = load_policies_module().build_policies(stack_config.get)
     levels, settings = _policy_config(policies, policy_config or {})
     verdicts: list[Verdict] = []
-    policy_resources = [_policy_resource(r) for r in resources]
+    policy_resources = [policy_resource(r) for r in resources]
     _link_parents(policy_resources, resources)
 
     for policy in policies:
@@ -120,7 +138,7 @@ def evaluate(
 
         if isinstance(policy, ResourceValidationPolicy):
             for resource in policy_resources:
-                args = ResourceValidationArgs(
+                args = ResourceArgs(
                     resource.resource_type,
                     resource.props,
                     resource.urn,
@@ -131,7 +149,7 @@ def evaluate(
                 )
                 _run(policy.validate, args, _reporter_for(resource.urn, report))
         elif isinstance(policy, StackValidationPolicy):
-            _run(policy.validate, StackValidationArgs(policy_resources, settings[policy.name]), report)
+            _run(policy.validate, StackArgs(policy_resources, settings[policy.name]), report)
     order = {"mandatory": 0, "advisory": 1}
     return sorted(verdicts, key=lambda v: (order[v.enforcement_level], v.policy_name, v.urn or ""))
 
@@ -139,11 +157,16 @@ def evaluate(
 def _run(validate: Callable[[Any, Reporter], object], args: object, report: Reporter) -> None:
     """One validation, as the CLI's analyzer runs it: awaited if async; "not applicable" is not a verdict."""
     try:
-        result = validate(args, report)
-        if inspect.isawaitable(result):
-            asyncio.run(_awaited(result))
-    except _NotApplicableError:  # pulumi-policy's own signal from args.not_applicable(); not exported
+        run_validation(validate, args, report)
+    except PolicyNotApplicableError:
         return
+
+
+def run_validation(validate: Callable[[Any, Reporter], object], args: object, report: Reporter) -> None:
+    """One validation, awaited if async; `PolicyNotApplicableError` propagates (args built by this module)."""
+    result = validate(args, report)
+    if inspect.isawaitable(result):
+        asyncio.run(_awaited(result))
 
 
 async def _awaited(result: Awaitable[object]) -> None:
@@ -178,22 +201,24 @@ def format_verdicts(verdicts: list[Verdict]) -> str:
 # --- Building the engine's objects ----------------------------------------------------------------
 
 
-def _engine_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
+def engine_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
     """Properties as the analyzer receives them: serialized to a protobuf Struct and back, proxied."""
     struct = struct_pb2.Struct()
     struct.update(serialize_properties(dict(props)))
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
-def _policy_resource(resource: Mapping[str, Any]) -> PolicyResource:
+def policy_resource(resource: Mapping[str, Any]) -> PolicyResource:
+    """A planned resource (`type`, `name`, `urn`, `props`, optional `provider` and `parent_urn`) as the analyzer
+    hands it to a policy."""
     resource_type = str(resource["type"])
     provider_props = resource.get("provider")
     provider = None
     if provider_props is not None:
         provider_type = f"pulumi:providers:{resource_type.split(':', 1)[0]}"
-        provider = PolicyProviderResource(provider_type, _engine_props(provider_props), "", "")
+        provider = PolicyProviderResource(provider_type, engine_props(provider_props), "", "")
     opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], resource.get("parent_urn"))
-    props = _engine_props(resource.get("props") or {})
+    props = engine_props(resource.get("props") or {})
     return PolicyResource(
         resource_type, props, str(resource["urn"]), str(resource["name"]), opts, provider, None, [], {}
     )

@@ -1,8 +1,8 @@
-"""Test harness: hand policies their arguments the way the Pulumi CLI's analyzer does.
+"""Test harness: one policy of the pack, run through the offline plan's own engine (`migrate_tool.policy_check`).
 
-Properties go through a protobuf Struct and back (as on the gRPC wire: numbers become floats) and are
-wrapped in pulumi-policy's unknown-checking proxies; violations are collected as `report_violation`
-receives them.
+Properties go through a protobuf Struct and back (as on the gRPC wire: numbers become floats) and are wrapped in
+pulumi-policy's unknown-checking proxies, by the same code the offline plan uses; violations are collected as
+`report_violation` receives them; `args.not_applicable()` raises `PolicyNotApplicableError`.
 """
 
 from __future__ import annotations
@@ -10,31 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
-from pulumi_policy import (
-    Policy,
-    PolicyCustomTimeouts,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy import Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy
 
-from migrate_tool.policy_check import load_policies_module
+from migrate_tool.policy_check import (
+    ResourceArgs,
+    StackArgs,
+    engine_props,
+    load_policies_module,
+    policy_resource,
+    run_validation,
+)
 
 PROJECT = "migration"
 STACK = "wave1"
 
 
 def wire(props: dict[str, Any]) -> Any:
-    struct = struct_pb2.Struct()
-    struct.update(props)
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+    return engine_props(props)
 
 
 def urn(resource_type: str, name: str) -> str:
@@ -67,29 +59,18 @@ def check_resource(
     found: list[Violation] = []
     subject = policy(policy_name, stack_config)
     assert isinstance(subject, ResourceValidationPolicy), f"{policy_name} is not a resource policy"
-    provider_resource = (
-        PolicyProviderResource(
-            f"pulumi:providers:{resource_type.split(':')[0]}", wire(provider), "urn:provider", "default"
-        )
-        if provider is not None
-        else None
+    resource = policy_resource(
+        {"type": resource_type, "name": name, "urn": urn(resource_type, name), "props": props, "provider": provider}
     )
-    args = ResourceValidationArgs(
-        resource_type,
-        wire(props),
-        urn(resource_type, name),
-        name,
-        PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None),
-        provider_resource,
-        config,
+    args = ResourceArgs(
+        resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, resource.provider, config
     )
-    subject.validate(args, lambda message, u=None: found.append(Violation(message, u or args.urn)))
+    run_validation(subject.validate, args, lambda message, u=None: found.append(Violation(message, u or args.urn)))
     return found
 
 
 def stack_resource(resource_type: str, name: str, props: dict[str, Any]) -> PolicyResource:
-    opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    return PolicyResource(resource_type, wire(props), urn(resource_type, name), name, opts, None, None, [], {})
+    return policy_resource({"type": resource_type, "name": name, "urn": urn(resource_type, name), "props": props})
 
 
 def check_stack(
@@ -99,13 +80,11 @@ def check_stack(
     stack_config: dict[str, object] | None = None,
     config: dict[str, Any] | None = None,
 ) -> list[Violation]:
-    """Run one stack policy; not-applicable propagates as pulumi_policy's exception."""
+    """Run one stack policy; not-applicable propagates as `PolicyNotApplicableError`."""
     found: list[Violation] = []
     subject = policy(policy_name, stack_config)
     assert isinstance(subject, StackValidationPolicy), f"{policy_name} is not a stack policy"
-    subject.validate(
-        StackValidationArgs(resources, config), lambda message, u=None: found.append(Violation(message, u))
-    )
+    run_validation(subject.validate, StackArgs(resources, config), lambda m, u=None: found.append(Violation(m, u)))
     return found
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pulumi.dynamic
 
-import components.lifecycle  # noqa: F401  (declares every dynamic resource class of the program)
+import components.migration_wave  # noqa: F401  (imports every dynamic resource class of the program)
 from components import azure_pairs, naming
 from migrate_tool.policy_check import load_policies_module
 from policy import migration_facts

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pulumi_policy.policy import _NotApplicableError
 
+from migrate_tool.policy_check import PolicyNotApplicableError
 from tests.policy.engine import check_resource, check_stack, stack_resource, urn, wave
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -123,7 +123,7 @@ def test_dr_region_differs() -> None:
 
 def test_dr_policies_are_not_applicable_on_a_migration_wave() -> None:
     for name in ("dr-region-differs", "dr-region-paired"):
-        with pytest.raises(_NotApplicableError):
+        with pytest.raises(PolicyNotApplicableError):
             check_stack(name, [], stack_config={"migration:wave": wave()})
 
 
