@@ -7,12 +7,19 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, resources, storage
 
-from components.config import WaveConfig
+from components.config import NetworkConfig
 
 
 @dataclass(frozen=True)
 class LandingZoneArgs:
-    wave: WaveConfig
+    """What the landing zone is made of: names, region, the storage SKU, the networks' layout, the tags."""
+
+    resource_group: str
+    location: str
+    storage_account: str
+    storage_sku: str
+    network: NetworkConfig
+    tags: dict[str, str]
 
 
 class LandingZone(pulumi.ComponentResource):
@@ -29,51 +36,51 @@ class LandingZone(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LandingZoneArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:azure:LandingZone", name, None, opts)
-        azure, tags = args.wave.azure, args.wave.all_tags
+        tags = args.tags
         child = pulumi.ResourceOptions(parent=self)
 
         # Deleting the group would delete the vault and every migrated VM in it: protected.
         group = resources.ResourceGroup(
             f"{name}-rg",
-            resource_group_name=azure.resource_group,
-            location=azure.location,
+            resource_group_name=args.resource_group,
+            location=args.location,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
         account = storage.StorageAccount(
             f"{name}-cache",
-            account_name=azure.storage_account,
+            account_name=args.storage_account,
             resource_group_name=group.name,
-            location=azure.location,
+            location=args.location,
             kind=storage.Kind.STORAGE_V2,
-            sku=storage.SkuArgs(name=azure.storage_sku),
+            sku=storage.SkuArgs(name=args.storage_sku),
             enable_https_traffic_only=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             allow_blob_public_access=False,
             tags=tags,
             opts=child,
         )
-        target = self._network(f"{name}-vnet", azure.network.name, group, args.wave, tags, child)
+        target = self._network(f"{name}-vnet", args.network.name, group, args, tags, child)
         test = self._network(
             f"{name}-test-vnet",
-            azure.network.test_network_name,
+            args.network.test_network_name,
             group,
-            args.wave,
+            args,
             {**tags, "purpose": "test-failover"},
             child,
         )
 
         self.name = group.name
         self.resource_id = group.id
-        self.location = pulumi.Output.from_input(azure.location)
+        self.location = pulumi.Output.from_input(args.location)
         self.storage_account_name = account.name
         self.storage_account_id = account.id
         self.network_name = target.name
         self.network_id = target.id
-        self.subnet_ids = self._subnet_ids(target, args.wave)
+        self.subnet_ids = self._subnet_ids(target, args.network)
         self.test_network_name = test.name
         self.test_network_id = test.id
-        self.test_subnet_ids = self._subnet_ids(test, args.wave)
+        self.test_subnet_ids = self._subnet_ids(test, args.network)
         self.register_outputs(
             {
                 "name": self.name,
@@ -91,7 +98,7 @@ class LandingZone(pulumi.ComponentResource):
         logical: str,
         vnet_name: str,
         group: resources.ResourceGroup,
-        wave: WaveConfig,
+        args: LandingZoneArgs,
         tags: dict[str, str],
         opts: pulumi.ResourceOptions,
     ) -> network.VirtualNetwork:
@@ -100,15 +107,13 @@ class LandingZone(pulumi.ComponentResource):
             logical,
             virtual_network_name=vnet_name,
             resource_group_name=group.name,
-            location=wave.azure.location,
-            address_space=network.AddressSpaceArgs(address_prefixes=list(wave.azure.network.address_space)),
-            subnets=[network.SubnetArgs(name=s.name, address_prefix=s.prefix) for s in wave.azure.network.subnets],
+            location=args.location,
+            address_space=network.AddressSpaceArgs(address_prefixes=list(args.network.address_space)),
+            subnets=[network.SubnetArgs(name=s.name, address_prefix=s.prefix) for s in args.network.subnets],
             tags=tags,
             opts=opts,
         )
 
     @staticmethod
-    def _subnet_ids(vnet: network.VirtualNetwork, wave: WaveConfig) -> pulumi.Output[dict[str, str]]:
-        return pulumi.Output.all(
-            **{s.name: pulumi.Output.concat(vnet.id, "/subnets/", s.name) for s in wave.azure.network.subnets}
-        )
+    def _subnet_ids(vnet: network.VirtualNetwork, layout: NetworkConfig) -> pulumi.Output[dict[str, str]]:
+        return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet.id, "/subnets/", s.name) for s in layout.subnets})

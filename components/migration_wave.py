@@ -41,10 +41,25 @@ class MigrationWave(pulumi.ComponentResource):
         # One explicit provider per wave: the wave's config, not ambient `aws:region`, picks the region.
         aws_provider = aws.Provider(f"{name}-aws", region=wave.aws.region, opts=pulumi.ResourceOptions(parent=self))
 
-        self.landing_zone = LandingZone(f"{name}-lz", LandingZoneArgs(wave), pulumi.ResourceOptions(parent=self))
+        azure = wave.azure
+        self.landing_zone = LandingZone(
+            f"{name}-lz",
+            LandingZoneArgs(
+                resource_group=azure.resource_group, location=azure.location, storage_account=azure.storage_account,
+                storage_sku=azure.storage_sku, network=azure.network, tags=wave.all_tags,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
         self.vault = RecoveryVault(
             f"{name}-rsv",
-            RecoveryVaultArgs(wave, resource_group_name=self.landing_zone.name),
+            RecoveryVaultArgs(
+                vault_name=azure.vault,
+                location=azure.location,
+                architecture=wave.architecture,
+                tags=wave.all_tags,
+                resource_group_name=self.landing_zone.name,
+                existing_vault_resource_group=azure.existing_vault_resource_group,
+            ),
             pulumi.ResourceOptions(parent=self),
         )
         self.appliance = ApplianceHost(

@@ -8,13 +8,18 @@ import pulumi
 from pulumi_azure_native import authorization, recoveryservices
 
 from components.asr.vault_setting import VaultSetting, VaultSettingArgs
-from components.config import WaveConfig
 
 
 @dataclass(frozen=True)
 class RecoveryVaultArgs:
-    wave: WaveConfig
+    vault_name: str
+    location: str
+    architecture: str
+    tags: dict[str, str]
     resource_group_name: pulumi.Input[str]
+    """Where a new vault goes (the landing zone's group)."""
+    existing_vault_resource_group: str | None = None
+    """The group of a vault that already exists: the stack then only refers to it."""
 
 
 class RecoveryVault(pulumi.ComponentResource):
@@ -33,23 +38,22 @@ class RecoveryVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RecoveryVaultArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:azure:RecoveryVault", name, None, opts)
-        wave = args.wave
-        existing_group = wave.azure.existing_vault_resource_group
+        existing_group = args.existing_vault_resource_group
         if existing_group is None:
             vault = protected_vault(
-                f"{name}-vault", wave.azure.vault, args.resource_group_name, wave.azure.location, wave.all_tags, self
+                f"{name}-vault", args.vault_name, args.resource_group_name, args.location, args.tags, self
             )
             self.name, self.resource_id, self.location = vault.name, vault.id, vault.location
             self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
             after: list[pulumi.Resource] = [vault]
         else:
             subscription = authorization.get_client_config_output().subscription_id
-            self.name = pulumi.Output.from_input(wave.azure.vault)
+            self.name = pulumi.Output.from_input(args.vault_name)
             self.resource_group_name = pulumi.Output.from_input(existing_group)
-            self.location = pulumi.Output.from_input(wave.azure.location)
+            self.location = pulumi.Output.from_input(args.location)
             self.resource_id = pulumi.Output.concat(
                 "/subscriptions/", subscription, "/resourceGroups/", existing_group,
-                "/providers/Microsoft.RecoveryServices/vaults/", wave.azure.vault,
+                "/providers/Microsoft.RecoveryServices/vaults/", args.vault_name,
             )  # fmt: skip
             after = []
         VaultSetting(
@@ -57,7 +61,7 @@ class RecoveryVault(pulumi.ComponentResource):
             VaultSettingArgs(
                 resource_group_name=self.resource_group_name,
                 vault_name=self.name,
-                architecture=wave.architecture,
+                architecture=args.architecture,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
