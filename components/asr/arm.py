@@ -30,8 +30,10 @@ is set. Tests pass their own credential through the factories' `credential` para
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +128,32 @@ def default_credential(settings: ArmSettings) -> TokenCredential:
     return DefaultAzureCredential(authority=settings.authority)
 
 
+_MODEL_PACKAGES = ("azure.mgmt.recoveryservicessiterecovery.models", "azure.mgmt.compute.models")
+_models_ready = threading.Lock()
+_prepared: set[str] = set()
+
+
+def prepare_models() -> None:
+    """Finish the SDKs' lazy per-class model setup once per process, before any client exists.
+
+    The generated models (`_utils/model_base.py` of azure-mgmt-recoveryservicessiterecovery and -compute) work out
+    each class's fields the first time the class is instantiated. If another thread builds an object of that class
+    at the same moment, fields that hold models keep their raw JSON dict, and `item.properties...vm_nics` or
+    `vm.storage_profile.os_disk` then raise `AttributeError: 'dict' object has no attribute ...`: measured with 32
+    threads' first use, half of the runs failed; tests/asr/test_model_setup.py reproduces it. A wave's actions
+    use the models from up to `maxConcurrency` threads, so every class is set up here, under a lock, by the first
+    client of the process (about 0.8 s for both packages); clients are built before anything is deserialized.
+    """
+    with _models_ready:
+        for package in _MODEL_PACKAGES:
+            if package in _prepared:
+                continue
+            for value in vars(importlib.import_module(package)).values():
+                if isinstance(value, type) and hasattr(value, "_calculated"):  # a generated model class
+                    value.__new__(value)  # type: ignore[call-overload]  # its fields are set up in `Model.__new__`
+            _prepared.add(package)
+
+
 def site_recovery_client(
     subscription_id: str | None = None,
     *,
@@ -139,6 +167,7 @@ def site_recovery_client(
     `pool_size`: keep that many HTTP connections, for a client that `pool_size` threads share (one wave's
     actions); requests' default of 10 would open and discard a connection per request beyond that.
     """
+    prepare_models()
     settings = load_settings()
     credential = credential or default_credential(settings)
     options = _client_options(settings, credential, polling_interval)
@@ -169,6 +198,7 @@ def compute_client(
 ) -> ComputeManagementClient:
     """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts;
     `pool_size` as for `site_recovery_client`."""
+    prepare_models()
     settings = load_settings()
     credential = credential or default_credential(settings)
     options = _client_options(settings, credential, polling_interval)
