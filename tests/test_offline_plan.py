@@ -213,3 +213,38 @@ def test_a_broken_stack_file_gets_one_clean_line_from_the_command_and_no_plan(tm
     assert result.returncode == 1, result.stdout + result.stderr
     assert BROKEN_STACK_FILES[3][1] in result.stderr and "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- Resource identities ---------------------------------------------------------------------------------------
+# A URN is a resource's type, its parents' types and its logical name. If one changes, `pulumi up` deletes the old
+# resource and creates a new one. For a vault, an item or a protected resource group that means a stop, or worse, a
+# purge. So a refactor that changes one is caught here. If the change is intended, and the resource is new or
+# carries an alias for its old URN, regenerate the snapshots: `.venv/bin/python -m tests.test_offline_plan`.
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def planned_urns(plan_json: Path) -> list[str]:
+    return sorted(r["urn"] for r in json.loads(plan_json.read_text())["resources"])
+
+
+def test_every_example_stack_resource_keeps_its_urn(example) -> None:
+    stack, result, out = example
+    assert result.returncode == 0, result.stderr
+    planned, known = planned_urns(out / "plan.json"), (GOLDEN / f"urns-{stack}.txt").read_text().splitlines()
+    gone = sorted(set(known) - set(planned))
+    assert gone == [], (
+        f"{len(gone)} resource(s) of {stack} would be replaced or deleted in an existing stack (URN changed or"
+        " removed); add an alias, or regenerate the snapshot if that is intended:\n" + "\n".join(gone)
+    )
+    assert sorted(set(planned) - set(known)) == [], f"new resources in {stack}: regenerate the snapshot"
+
+
+if __name__ == "__main__":  # regenerate tests/golden/urns-<stack>.txt from fresh plans
+    for name in ("wave1", "tutorial"):
+        target = Path(f"/tmp/stack-identity-{name}")
+        done = plan(name, "--out", str(target))
+        if done.returncode != 0:
+            sys.exit(done.stderr)
+        (GOLDEN / f"urns-{name}.txt").write_text("\n".join(planned_urns(target / "plan.json")) + "\n")
+        print(f"wrote {GOLDEN / f'urns-{name}.txt'}")

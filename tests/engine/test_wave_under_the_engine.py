@@ -255,6 +255,7 @@ def test_harmless_edits_after_a_failover_never_replace_or_rerun_an_action(
     assert {s.name for s in engine.state.values() if s.type.endswith(RAN)} == ran
 
 
+@pytest.mark.slow  # CI's second stage: keeps the README's test command under two minutes
 def test_refresh_then_up_changes_nothing_in_asr(
     make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
 ) -> None:
@@ -328,6 +329,7 @@ def test_a_plugin_killed_mid_failover_is_followed_by_exactly_one_failover(
     assert {r["result"] for r in results} <= {"Attached", "AlreadyDone"}, results
 
 
+@pytest.mark.slow  # CI's second stage: keeps the README's test command under two minutes
 def test_one_machines_failed_job_keeps_the_others_results_and_a_rerun_retries_only_it(
     make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
 ) -> None:
