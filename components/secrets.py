@@ -28,21 +28,6 @@ from components.config import MISSING, ConfigProblem, WaveConfigError
 NAMESPACE = "migration"
 
 
-def known_secret_keys(architecture: str) -> tuple[str, ...]:
-    """Every secret the architecture reads when it is set."""
-    return profile(architecture).known_secrets
-
-
-def required_secret_keys(architecture: str) -> tuple[str, ...]:
-    """The secrets without which nothing is planned: classic's all; modernized none (one optional, one staged)."""
-    return profile(architecture).required_secrets
-
-
-def staged_secret_keys(architecture: str) -> tuple[str, ...]:
-    """Secrets that exist only after the first `pulumi up` (modernized: the appliance's passphrase)."""
-    return profile(architecture).staged_secrets
-
-
 @dataclass(frozen=True)
 class WaveSecrets:
     """Secret config values as secret Outputs; `values` maps each config key that is set to its Output."""
@@ -59,7 +44,7 @@ class WaveSecrets:
 def load_secrets(architecture: str, config: pulumi.Config | None = None) -> WaveSecrets:
     """Read the architecture's secrets; every missing one is reported at once, before any resource."""
     config = config or pulumi.Config(NAMESPACE)
-    keys = required_secret_keys(architecture)
+    keys = profile(architecture).required_secrets
     missing = [key for key in keys if config.get_secret(key) is None]
     if missing:
         raise WaveConfigError(
@@ -73,5 +58,5 @@ def load_secrets(architecture: str, config: pulumi.Config | None = None) -> Wave
                 for key in missing
             ]
         )
-    present = [key for key in known_secret_keys(architecture) if config.get_secret(key) is not None]
+    present = [key for key in profile(architecture).known_secrets if config.get_secret(key) is not None]
     return WaveSecrets({key: config.require_secret(key) for key in present})

@@ -11,12 +11,12 @@ registers, discovers and replicates the machines, and the lifecycle starts.
 from __future__ import annotations
 
 from components.config import WaveConfig
-from components.secrets import NAMESPACE, WaveSecrets, staged_secret_keys
+from components.secrets import NAMESPACE, WaveSecrets
 
 
 def machines_can_replicate(wave: WaveConfig, secrets: WaveSecrets) -> bool:
     """Whether every staged secret is set, so that this `pulumi up` may replicate the machines."""
-    return all(secrets.has(key) for key in staged_secret_keys(wave.architecture))
+    return all(secrets.has(key) for key in wave.profile.staged_secrets)
 
 
 def pending_steps(wave: WaveConfig, secrets: WaveSecrets) -> list[str]:

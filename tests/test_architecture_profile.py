@@ -9,7 +9,6 @@ import pytest
 
 from components.architecture import PROFILES, PROVIDER_TYPES, profile
 from components.config import parse_wave
-from components.secrets import known_secret_keys, required_secret_keys, staged_secret_keys
 from tests.waves import wave
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,11 +67,11 @@ def test_the_wave_reads_its_profile_and_the_secrets_follow_it() -> None:
     assert (modernized.profile, classic.profile) == (PROFILES["modernized"], PROFILES["classic"])
     assert (modernized.provider_type, classic.provider_type) == ("InMageRcm", "InMageAzureV2")
     assert PROVIDER_TYPES == {"modernized": "InMageRcm", "classic": "InMageAzureV2"}
-    assert required_secret_keys("modernized") == () and staged_secret_keys("modernized") == ("appliancePassphrase",)
-    assert set(required_secret_keys("classic")) == set(known_secret_keys("classic")) >= {
+    assert (modernized.profile.required_secrets, modernized.profile.staged_secrets) == ((), ("appliancePassphrase",))
+    assert set(classic.profile.required_secrets) == set(classic.profile.known_secrets) >= {
         "vaultRegistrationKey", "appliancePassphrase", "mysqlRootPassword", "mysqlUserPassword",
     }  # fmt: skip
-    assert staged_secret_keys("classic") == ()
+    assert classic.profile.staged_secrets == ()
 
 
 def test_an_unknown_architecture_names_the_value_and_the_choices() -> None:

@@ -20,17 +20,18 @@ def _with_ip(phase: str = "test", ip: str = "10.0.0.10", **machine: object) -> d
 def test_the_address_is_set_on_the_machines_item_before_its_test_failover() -> None:
     run = run_wave(_with_ip())
     ips = one(run, TARGET_IP)
+    test_failover = one(run, "pulumi-python:dynamic/asr:WaveTestFailover")
+    tested = test_failover.inputs["machines"]["db01"]  # the same item the test failover runs on
     assert ips.inputs["machines"] == {
         "db01": {
-            "fabric_name": ips.inputs["machines"]["db01"]["fabric_name"],
-            "container_name": ips.inputs["machines"]["db01"]["container_name"],
+            "fabric_name": tested["fabric_name"],
+            "container_name": tested["container_name"],
             "protected_item_name": "db01",
             "static_ip": "10.0.0.10",
             "subnet_name": "default",
         }
     }
     assert (ips.inputs["vault_name"], ips.inputs["architecture"]) == ("myVault", "modernized")
-    test_failover = one(run, "pulumi-python:dynamic/asr:WaveTestFailover")
     assert ips.urn in test_failover.dependencies  # the test VM already gets the address
 
 

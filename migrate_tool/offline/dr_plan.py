@@ -22,7 +22,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from migrate_tool.offline import preview_view
 from migrate_tool.offline.engine import PlanMocks, ProgramRun, RecordingMonitor, run_program
-from migrate_tool.offline.plan import NOTICE, SECRET, StackFile, key_properties, redact
+from migrate_tool.offline.plan import NOTICE, StackFile, print_preview, run_document
 from migrate_tool.policy_check import evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -107,12 +107,7 @@ def main(
     print(NOTICE)
     kind = "the wave's offline plan" if offline_wave else "the wave's stack outputs"
     print(f"\nDR stack '{stack}' - wave stack {dr_config['waveStack']}, outputs from {kind} ({source})\n")
-    print("Previewing update (offline):\n")
-    print(preview_view.render_table(run.resources, "migration-dr", stack))
-    print("\nDetails:")
-    print(preview_view.render_details(run.resources, key_properties))
-    print("\nOutputs:")
-    print(preview_view.render_outputs(run.outputs, set(run.secret_outputs), SECRET))
+    print_preview(run, "migration-dr", stack)
     if not run.outputs.get("protectedMachines"):
         print(
             "\nnote: no machine of the wave is DR-ready yet (drReady in its outputs): a machine is protected once"
@@ -128,15 +123,7 @@ def main(
         "stack": stack,
         "waveStack": dr_config["waveStack"],
         "waveOutputs": str(source),
-        "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent_urn, "inputs": redact(r.inputs)}
-            for r in run.resources
-        ],
-        "outputs": {k: SECRET if k in run.secret_outputs else v for k, v in sorted(run.outputs.items())},
-        "policy": [
-            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message}
-            for v in verdicts
-        ],
+        **run_document(run, verdicts),
     }
     (out / "plan.json").write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
     print(f"\nWrote {out / 'plan.json'}.")

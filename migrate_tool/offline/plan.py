@@ -20,7 +20,7 @@ import yaml
 from pulumi.runtime.rpc import is_rpc_secret
 
 from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wave
-from components.secrets import NAMESPACE, required_secret_keys, staged_secret_keys
+from components.secrets import NAMESPACE
 from migrate_tool.offline import preview_view, runbook
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
 from migrate_tool.policy_check import Verdict, evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
@@ -91,7 +91,7 @@ def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], l
             continue
         config[key] = value if isinstance(value, str) else json.dumps(value)
     secret_keys, missing = [], []
-    for short in required_secret_keys(wave.architecture) + staged_secret_keys(wave.architecture):
+    for short in wave.profile.required_secrets + wave.profile.staged_secrets:
         key = f"{NAMESPACE}:{short}"
         secret_keys.append(key)
         if key in stack.config and key not in stack.encrypted_secrets:
@@ -169,6 +169,41 @@ def key_properties(resource: PlannedResource) -> list[tuple[str, Any]]:
     return shown
 
 
+def run_document(run: ProgramRun, verdicts: list[Verdict]) -> dict[str, Any]:
+    """What a plan.json says about a program run, for the wave's plan and the DR project's: its resources, its
+    outputs and the pack's verdicts, secrets redacted."""
+    return {
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent_urn,
+                "component": not r.custom,
+                "inputs": redact(r.inputs),
+                "computed": redact({k: v for k, v in r.state.items() if k not in r.inputs}),
+            }
+            for r in run.resources
+        ],
+        "outputs": {k: SECRET if k in run.secret_outputs else v for k, v in sorted(run.outputs.items())},
+        "policy": [
+            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message}
+            for v in verdicts
+        ],
+    }
+
+
+def print_preview(run: ProgramRun, project: str, stack: str, outputs_heading: str = "Outputs:") -> None:
+    """The `pulumi preview`-style part of a plan's printout: the resource tree, each resource's key inputs, the
+    outputs."""
+    print("Previewing update (offline):\n")
+    print(preview_view.render_table(run.resources, project, stack))
+    print("\nDetails:")
+    print(preview_view.render_details(run.resources, key_properties))
+    print(f"\n{outputs_heading}")
+    print(preview_view.render_outputs(run.outputs, set(run.secret_outputs), SECRET))
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The machine-readable plan (plan.json): deterministic, secrets redacted."""
     return {
@@ -183,23 +218,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "encryptedInStackFile": plan.encrypted_secrets,
             "plaintextInStackFile": plan.plaintext_secrets,
         },
-        "resources": [
-            {
-                "urn": r.urn,
-                "type": r.type,
-                "name": r.name,
-                "parent": r.parent_urn,
-                "component": not r.custom,
-                "inputs": redact(r.inputs),
-                "computed": redact({k: v for k, v in r.state.items() if k not in r.inputs}),
-            }
-            for r in plan.run.resources
-        ],
-        "outputs": {k: SECRET if k in plan.run.secret_outputs else v for k, v in sorted(plan.run.outputs.items())},
-        "policy": [
-            {"policy": v.policy_name, "level": v.enforcement_level, "urn": v.urn, "message": v.message}
-            for v in plan.verdicts
-        ],
+        **run_document(plan.run, plan.verdicts),
     }
 
 
@@ -233,13 +252,8 @@ def main(
     print(
         f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n"
     )
-    print("Previewing update (offline):\n")
-    print(preview_view.render_table(plan.run.resources, "migration", stack))
-    print("\nDetails:")
-    print(preview_view.render_details(plan.run.resources, key_properties))
-    print("\nOutputs (whole values in plan.json):")
-    print(preview_view.render_outputs(plan.run.outputs, set(plan.run.secret_outputs), SECRET))
-    staged = {f"{NAMESPACE}:{k}" for k in staged_secret_keys(plan.wave.architecture)}
+    print_preview(plan.run, "migration", stack, "Outputs (whole values in plan.json):")
+    staged = {f"{NAMESPACE}:{k}" for k in plan.wave.profile.staged_secrets}
     for key in plan.missing_secrets:
         if key in staged:
             print(

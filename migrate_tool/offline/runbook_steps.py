@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config import PHASES, WaveConfig
-from components.secrets import NAMESPACE, staged_secret_keys
+from components.secrets import NAMESPACE
 
 IRREVERSIBLE = "**IRREVERSIBLE**"
 
@@ -24,7 +24,7 @@ class PhaseSteps:
 
 def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
     """Steps only a new wave needs: secrets, and the appliance's registration with the vault."""
-    staged = {f"{NAMESPACE}:{k}" for k in staged_secret_keys(wave.architecture)}
+    staged = {f"{NAMESPACE}:{k}" for k in wave.profile.staged_secrets}
     steps = [
         f"Set `{key}`: `pulumi config set --secret {key} <value>`." for key in missing_secrets if key not in staged
     ]
