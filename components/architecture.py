@@ -83,7 +83,9 @@ CLASSIC = ArchitectureProfile(
     host_ami_filter="Windows_Server-2012-R2_RTM-English-64Bit-Base-*",
     agent_cs_type="CSLegacy",
     known_secrets=_CLASSIC_SECRETS,
-    required_secrets=_CLASSIC_SECRETS,  # an existing vault: all of them can be had before the first up
+    # An existing vault: the passwords can be had before the first up, and its credentials file is generated
+    # (components/asr/vault_credentials.py) unless vaultRegistrationKey gives one.
+    required_secrets=("appliancePassphrase", "mysqlRootPassword", "mysqlUserPassword"),
     staged_secrets=(),
     boot_diagnostics_default=False,
     creates_vault=False,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
+from components.asr.vault_credentials import VaultCredentials, VaultCredentialsArgs
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
 from components.landing_zone import LandingZone, LandingZoneArgs
@@ -62,9 +63,10 @@ class MigrationWave(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
+        secrets = self._with_vault_credentials(name, wave, args.secrets)
         self.appliance = ApplianceHost(
             f"{name}-appliance",
-            ApplianceHostArgs(wave=wave, secrets=args.secrets),
+            ApplianceHostArgs(wave=wave, secrets=secrets),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
         # Both architectures install the Mobility agent on the sources through SSM (no push install: Microsoft
@@ -123,6 +125,22 @@ class MigrationWave(pulumi.ComponentResource):
         self.resource_id = self.vault.resource_id
         self._contract = self._build_contract()
         self.register_outputs(self._contract)
+
+    def _with_vault_credentials(self, name: str, wave: WaveConfig, secrets: WaveSecrets) -> WaveSecrets:
+        """Classic: the configuration server's vault credentials file, generated in the stack unless
+        `migration:vaultRegistrationKey` gives one (a vault whose credentials were first made in the portal)."""
+        if not wave.profile.is_classic or secrets.has("vaultRegistrationKey"):
+            return secrets
+        credentials = VaultCredentials(
+            f"{name}-vault-credentials",
+            VaultCredentialsArgs(
+                resource_group_name=self.vault.resource_group_name,
+                vault_name=self.vault.name,
+                location=self.vault.location,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        return WaveSecrets({**secrets.values, "vaultRegistrationKey": pulumi.Output.secret(credentials.content)})
 
     def contract(self) -> dict[str, Any]:
         """The versioned stack outputs (README, "Outputs contract"); built once, so each Output exists once."""

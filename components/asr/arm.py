@@ -48,6 +48,7 @@ from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.core.tools import get_arm_endpoints
+from azure.mgmt.recoveryservices import RecoveryServicesClient
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr.retry import AsrRetryPolicy
@@ -133,7 +134,7 @@ _models_ready = threading.Lock()
 _prepared: set[str] = set()
 
 
-def prepare_models() -> None:
+def prepare_models(packages: tuple[str, ...] = _MODEL_PACKAGES) -> None:
     """Finish the SDKs' lazy per-class model setup once per process, before any client exists.
 
     The generated models (`_utils/model_base.py` of azure-mgmt-recoveryservicessiterecovery and -compute) work out
@@ -143,9 +144,10 @@ def prepare_models() -> None:
     threads' first use, half of the runs failed; tests/asr/test_model_setup.py reproduces it. A wave's actions
     use the models from up to `maxConcurrency` threads, so every class is set up here, under a lock, by the first
     client of the process (about 0.8 s for both packages); clients are built before anything is deserialized.
+    `packages`: the models packages to set up (default: ASR's and Compute's).
     """
     with _models_ready:
-        for package in _MODEL_PACKAGES:
+        for package in packages:
             if package in _prepared:
                 continue
             for value in vars(importlib.import_module(package)).values():
@@ -205,6 +207,18 @@ def compute_client(
     if pool_size is not None:
         options["transport"] = _pooled_transport(pool_size, settings.endpoint)
     return ComputeManagementClient(credential, resolve_subscription_id(subscription_id), **options)
+
+
+def recovery_services_client(
+    subscription_id: str | None = None, *, credential: TokenCredential | None = None
+) -> RecoveryServicesClient:
+    """A new Recovery Services client (the vault itself: its certificates and extended info), with the same
+    retries and timeouts."""
+    prepare_models(("azure.mgmt.recoveryservices.models",))
+    settings = load_settings()
+    credential = credential or default_credential(settings)
+    options = _client_options(settings, credential, None)
+    return RecoveryServicesClient(credential, resolve_subscription_id(subscription_id), **options)
 
 
 class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):

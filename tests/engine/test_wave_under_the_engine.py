@@ -186,6 +186,36 @@ def test_a_new_modernized_wave_needs_no_secret_and_carries_on_once_the_passphras
         assert passphrase not in json.dumps(visible), stored.urn
 
 
+def test_a_classic_wave_generates_its_vault_credentials_file_and_keeps_it_secret(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    engine = make_engine()
+    raw = _raw("classic", "perMachine", ec2)
+    secrets = {k: v for k, v in SECRETS.items() if k != "migration:vaultRegistrationKey"}  # nothing downloaded
+    first = engine.up(raw, secrets=secrets)
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    assert ("create", "wave1-vault-credentials") in first.ops("VaultCredentials")
+    writes = [(r.method, r.path.split("/")[-2]) for r in fake.requests if r.method == "PUT" and "/vaults/" in r.path]
+    assert writes[:2] == [("PUT", "extendedInformation"), ("PUT", "certificates")]  # before anything else is set up
+
+    [credentials] = [s for s in engine.state.values() if s.type.endswith("VaultCredentials")]
+    content = credentials.outputs["content"]
+    assert content.startswith('<?xml version="1.0" encoding="utf-8"?>') and "<ManagementCert>" in content
+    assert "content" in credentials.secret_keys  # the file carries a private key: secret in the state
+    assert b"ManagementCert" not in base64.b64decode(credentials.inputs["__provider"])
+    # The configuration server reads it from the appliance secret, next to the passwords; only as a secret.
+    [version] = [s for s in engine.state.values() if s.name == "wave1-appliance-secret-version"]
+    assert json.loads(version.inputs["secretString"])["vaultRegistrationKey"] == content
+    assert "secretString" in version.secret_keys
+    holders = {s.name for s in engine.state.values() if "<ManagementCert>" in json.dumps({**s.inputs, **s.outputs})}
+    assert holders == {"wave1-vault-credentials", "wave1-appliance-secret-version"}
+
+    since = len(fake.requests)
+    again = engine.up(raw, secrets=secrets)  # a rerun makes no new certificate
+    assert again.ops("VaultCredentials") == []
+    assert [r for r in fake.requests[since:] if "/certificates/" in r.path or "extendedInformation" in r.path] == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("architecture", "orchestration"),

@@ -45,6 +45,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 API_VERSION = "2025-08-01"
+VAULT_API_VERSION = "2026-11-01"  # Microsoft.RecoveryServices' own vault APIs (azure-mgmt-recoveryservices 4.3.0)
+VAULT_RESOURCE_ID = 4_243_998_110_128_601_000  # the vault's numeric id that certificate uploads answer with
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 SUBSCRIPTION = "c183865e-6077-46f2-a3b1-deb0f4f4650a"
 RESOURCE_GROUP = "rg-wave1"
 VAULT = "vault1"
@@ -530,6 +533,12 @@ class FakeArm:
             # ReplicationVaultSetting_Get.json / ReplicationVaultSetting_Create.json
             ("GET", _VAULT + r"/replicationvaultsettings/default", self._get_vault_setting),
             ("PUT", _VAULT + r"/replicationvaultsettings/default", self._put_vault_setting),
+            # Microsoft.RecoveryServices examples GETVaultExtendedInfo.json / UpdateVaultExtendedInfo.json: the channel
+            # integrity key (404 ResourceExtendedInfoNotFound until one is made, as Az PowerShell expects)
+            ("GET", _VAULT + r"/extendedinformation/vaultextendedinfo", self._get_extended_info),
+            ("PUT", _VAULT + r"/extendedinformation/vaultextendedinfo", self._put_extended_info),
+            # PUTVaultCred.json: a management certificate, answered with the vault's Entra ID details
+            ("PUT", _VAULT + r"/certificates/(?P<certificate>[^/]+)", self._put_certificate),
             # ReplicationFabrics_List.json / ReplicationFabrics_Get.json
             ("GET", _VAULT + r"/replicationfabrics", self._list),
             ("GET", _VAULT + r"/replicationfabrics/[^/]+", self._get),
@@ -603,6 +612,47 @@ class FakeArm:
         current = (self.resources.get(key) or {}).get("properties", {})
         self.put_resource(match.group(0), {**current, **properties})
         return self._get(match, key, body)
+
+    def _get_extended_info(self, _match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
+        resource = self.resources.get(key)
+        if resource is None:
+            return 404, _error("ResourceExtendedInfoNotFound", "extended info of the vault was not found"), {}
+        return 200, resource, {}
+
+    def _put_extended_info(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        self.put_resource(match.group(0), dict((body or {}).get("properties") or {}))
+        return self._get(match, key, body)
+
+    def _put_certificate(self, match: re.Match[str], _key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        raw = ((body or {}).get("properties") or {}).get("certificate")
+        if ((body or {}).get("properties") or {}).get("authType") != "AAD" or not raw:
+            return 400, _error("BadRequest", "properties.authType AAD and properties.certificate are required"), {}
+        vault = match.group("vault")
+        return (
+            200,
+            {
+                "id": match.group(0),
+                "name": match.group("certificate"),
+                "type": "Microsoft.RecoveryServices/vaults/certificates",
+                "properties": {
+                    "authType": "AzureActiveDirectory",
+                    "certificate": raw,
+                    "friendlyName": "",
+                    "issuer": "CN=Windows Azure Tools",
+                    "resourceId": VAULT_RESOURCE_ID,
+                    "subject": "CN=Windows Azure Tools",
+                    "thumbprint": "fake's assumption: not computed",
+                    "validFrom": "2026-12-01T00:00:00+00:00",
+                    "validTo": "2026-12-06T00:00:00+00:00",
+                    "aadAuthority": "https://login.windows.net",
+                    "aadTenantId": TENANT,
+                    "servicePrincipalClientId": "3b2fa68d-a091-48c9-95be-88d572e08fb7",
+                    "servicePrincipalObjectId": "71b5a4a1-5f5e-4b4e-8b1e-0c1ae4d0c2a4",
+                    "azureManagementEndpointAudience": f"https://RecoveryServiceVault/westeurope/{vault}/{VAULT_RESOURCE_ID}",
+                },
+            },
+            {},
+        )
 
     def _put_with_job(
         self, scenario: str, friendly: str
@@ -844,6 +894,8 @@ class FakeArm:
 def _api_version_for(path: str) -> str | None:
     """The api-version a path needs: 2025-08-01 under Microsoft.RecoveryServices, 2023-06-06 under Microsoft.OffAzure."""
     lowered = path.lower()
+    if re.search(r"/vaults/[^/]+/(certificates|extendedinformation)/", lowered):
+        return VAULT_API_VERSION
     if "microsoft.recoveryservices" in lowered:
         return API_VERSION
     if "microsoft.offazure" in lowered:
