@@ -241,9 +241,8 @@ class AwsConfig(_Model):
     mobility_installer_s3_uri: (
         Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None
     ) = None
-    """Where the Mobility agent installers copied from the appliance or configuration server live; SSM installs and
-    registers the agent from there. Required for classic (nothing relies on push install); for modernized,
-    without it the agents are installed by hand."""
+    """Your own location of the Mobility agent installers; SSM installs and registers the agent from there. Unset,
+    the appliance host publishes them to the wave's bucket (components/agent_bucket.py)."""
 
 
 class MachineConfig(_Model):
