@@ -6,6 +6,7 @@ with its source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -14,7 +15,8 @@ import pulumi_aws as aws
 from components.agent_bucket import PREFIX as AGENT_PREFIX
 from components.agent_bucket import AgentBucket, AgentBucketArgs
 from components.appliance_user_data import DataDisk, render_user_data
-from components.config import WaveConfig
+from components.architecture import ArchitectureProfile
+from components.config import ConfigServerConfig
 from components.secrets import WaveSecrets
 
 REPLICATION_PORTS = {443: "control channel orchestration", 9443: "replication data transport"}
@@ -26,7 +28,25 @@ DATA_DISK_DEVICE = "xvdf"
 
 @dataclass(frozen=True)
 class ApplianceHostArgs:
-    wave: WaveConfig
+    """What the host needs of a wave (components/migration_wave.py's `appliance_host_args` fills it in)."""
+
+    wave_name: str
+    profile: ArchitectureProfile
+    """Which host (configuration server or replication appliance), its AMI filter and the secrets' keys."""
+    region: str
+    vpc_id: str
+    subnet_id: str
+    admin_cidr: str
+    """Where RDP may come from."""
+    server: ConfigServerConfig
+    """The host's own settings: Name tag, instance type, AMI, disks, key pair."""
+    sources: Mapping[str, str]
+    """Source machine name -> private IP: each may reach the replication ports."""
+    source_instance_ids: Sequence[str]
+    """Who may read the wave bucket's installers."""
+    publish_agents: bool
+    """Whether the host publishes the Mobility installers to a wave bucket (not when the operator has a location)."""
+    tags: Mapping[str, str]
     secrets: WaveSecrets
 
 
@@ -44,28 +64,28 @@ class ApplianceHost(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ApplianceHostArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:aws:ApplianceHost", name, None, opts)
-        wave, secrets = args.wave, args.secrets
-        server = wave.aws.config_server
-        tags = {**wave.all_tags, "Name": server.name}
+        secrets, server, wave_name, architecture = args.secrets, args.server, args.wave_name, args.profile.name
+        wave_tags = dict(args.tags)
+        tags = {**wave_tags, "Name": server.name}
         child = pulumi.ResourceOptions(parent=self)
 
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             name=f"{server.name}-replication",
-            description=f"ASR {wave.architecture} appliance of wave {wave.name}: replication from the wave machines, RDP from admins",
-            vpc_id=wave.aws.vpc_id,
+            description=f"ASR {architecture} appliance of wave {wave_name}: replication from the wave machines, RDP from admins",
+            vpc_id=args.vpc_id,
             tags=tags,
             opts=child,
         )
-        self._rules(name, group, wave, child)
+        self._rules(name, group, args, child)
 
         # One secret per wave, holding exactly the architecture's keys as a JSON object. The version's
         # secret_string stays a Pulumi secret because every value in it is one.
         secret = aws.secretsmanager.Secret(
             f"{name}-secret",
-            name_prefix=f"asr-migration-{wave.name}-appliance-",
-            description=f"ASR {wave.architecture} appliance secrets for wave {wave.name}, read by the appliance host at boot",
-            tags=wave.all_tags,
+            name_prefix=f"asr-migration-{wave_name}-appliance-",
+            description=f"ASR {architecture} appliance secrets for wave {wave_name}, read by the appliance host at boot",
+            tags=wave_tags,
             opts=child,
         )
         version = aws.secretsmanager.SecretVersion(
@@ -77,8 +97,8 @@ class ApplianceHost(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-role",
-            name_prefix=f"asr-{wave.name}-appliance-",
-            description=f"ASR appliance host of wave {wave.name}: may read this wave's appliance secret, nothing else",
+            name_prefix=f"asr-{wave_name}-appliance-",
+            description=f"ASR appliance host of wave {wave_name}: may read this wave's appliance secret, nothing else",
             assume_role_policy=pulumi.Output.json_dumps(
                 {
                     "Version": "2012-10-17",
@@ -87,7 +107,7 @@ class ApplianceHost(pulumi.ComponentResource):
                     ],
                 }
             ),
-            tags=wave.all_tags,
+            tags=wave_tags,
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -107,13 +127,12 @@ class ApplianceHost(pulumi.ComponentResource):
         # installers it ships to a wave bucket that only the wave's source instances may read.
         self.agent_installer_uri: pulumi.Output[str] | None = None
         agents: AgentBucket | None = None
-        if wave.aws.mobility_installer_s3_uri is None:
+        if args.publish_agents:
             agents = AgentBucket(
                 f"{name}-agents",
-                AgentBucketArgs(wave.name, wave.aws.region, [m.instance_id for m in wave.machines], role.arn,
-                                wave.all_tags),
+                AgentBucketArgs(wave_name, args.region, list(args.source_instance_ids), role.arn, wave_tags),
                 child,
-            )  # fmt: skip
+            )
             aws.iam.RolePolicy(
                 f"{name}-publish-agents",
                 role=role.id,
@@ -133,19 +152,19 @@ class ApplianceHost(pulumi.ComponentResource):
             )
             self.agent_installer_uri = agents.uri
         profile = aws.iam.InstanceProfile(
-            f"{name}-profile", name_prefix=f"asr-{wave.name}-appliance-", role=role.name, tags=wave.all_tags, opts=child
+            f"{name}-profile", name_prefix=f"asr-{wave_name}-appliance-", role=role.name, tags=wave_tags, opts=child
         )
 
         data_disk = DataDisk(size_gb=server.data_disk_gb)
         bucket = agents.bucket if agents is not None else None
         user_data = pulumi.Output.all(secret.arn, bucket).apply(
-            lambda values: render_user_data(wave.architecture, values[0], wave.aws.region, data_disk, values[1])
+            lambda values: render_user_data(architecture, values[0], args.region, data_disk, values[1])
         )
         instance = aws.ec2.Instance(
             f"{name}-instance",
-            ami=self._ami(wave),
+            ami=self._ami(server, args.profile),
             instance_type=server.instance_type,
-            subnet_id=wave.aws.subnet_id,
+            subnet_id=args.subnet_id,
             vpc_security_group_ids=[group.id],
             iam_instance_profile=profile.name,
             key_name=server.key_name,
@@ -191,22 +210,22 @@ class ApplianceHost(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _rules(name: str, group: aws.ec2.SecurityGroup, wave: WaveConfig, opts: pulumi.ResourceOptions) -> None:
+    def _rules(name: str, group: aws.ec2.SecurityGroup, args: ApplianceHostArgs, opts: pulumi.ResourceOptions) -> None:
         """One rule per port per source machine, RDP from the admin network, HTTPS out.
 
         With no inline rules on the group, the provider also removes AWS's default allow-all egress
         rule, so the egress rule below is the only way out.
         """
-        for machine in wave.machines:
+        for machine, private_ip in args.sources.items():
             for port, purpose in REPLICATION_PORTS.items():
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-in-{port}-{machine.name}",
+                    f"{name}-in-{port}-{machine}",
                     security_group_id=group.id,
                     ip_protocol="tcp",
                     from_port=port,
                     to_port=port,
-                    cidr_ipv4=f"{machine.private_ip}/32",
-                    description=f"{purpose} from {machine.name}",
+                    cidr_ipv4=f"{private_ip}/32",
+                    description=f"{purpose} from {machine}",
                     opts=opts,
                 )
         aws.vpc.SecurityGroupIngressRule(
@@ -215,7 +234,7 @@ class ApplianceHost(pulumi.ComponentResource):
             ip_protocol="tcp",
             from_port=RDP_PORT,
             to_port=RDP_PORT,
-            cidr_ipv4=wave.aws.admin_cidr,
+            cidr_ipv4=args.admin_cidr,
             description="RDP from the admin network",
             opts=opts,
         )
@@ -234,15 +253,15 @@ class ApplianceHost(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _ami(self, wave: WaveConfig) -> pulumi.Input[str]:
+    def _ami(self, server: ConfigServerConfig, profile: ArchitectureProfile) -> pulumi.Input[str]:
         """The configured AMI, else the newest Amazon-owned Windows Server image for the architecture."""
-        if wave.aws.config_server.ami_id:
-            return wave.aws.config_server.ami_id
+        if server.ami_id:
+            return server.ami_id
         image = aws.ec2.get_ami_output(
             owners=["amazon"],
             most_recent=True,
             filters=[
-                aws.ec2.GetAmiFilterArgs(name="name", values=[wave.profile.host_ami_filter]),
+                aws.ec2.GetAmiFilterArgs(name="name", values=[profile.host_ami_filter]),
                 aws.ec2.GetAmiFilterArgs(name="platform", values=["windows"]),
             ],
             opts=pulumi.InvokeOutputOptions(parent=self),

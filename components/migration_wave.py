@@ -17,7 +17,7 @@ from components.lifecycle import WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.replication import WaveReplication, WaveReplicationArgs
 from components.secrets import WaveSecrets
-from components.source_prep import SourcePreparation, SourcePreparationArgs
+from components.source_prep import SourceMachine, SourcePreparation, SourcePreparationArgs
 from components.stages import machines_can_replicate, pending_steps
 
 
@@ -66,19 +66,18 @@ class MigrationWave(pulumi.ComponentResource):
         secrets = self._with_vault_credentials(name, wave, args.secrets)
         self.appliance = ApplianceHost(
             f"{name}-appliance",
-            ApplianceHostArgs(wave=wave, secrets=secrets),
+            appliance_host_args(wave, secrets),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
         # Both architectures install the Mobility agent on the sources through SSM (no push install: Microsoft
         # does not support it for AWS sources, and the appliance's security group opens no path to them).
         self.source_prep = SourcePreparation(
             f"{name}-source-prep",
-            SourcePreparationArgs(
-                wave=wave,
-                appliance_private_ip=self.appliance.private_ip,
-                secrets=args.secrets,
-                local_account_machines=[m.name for m in wave.machines if m.local_account],
-                mobility_installer_s3_uri=wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
+            source_preparation_args(
+                wave,
+                args.secrets,
+                self.appliance.private_ip,
+                wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
@@ -211,6 +210,42 @@ class MigrationWave(pulumi.ComponentResource):
             "protectionState": _item_field(items, machine.name, "protectionState"),
             "replicationHealth": _item_field(items, machine.name, "replicationHealth"),
         }
+
+
+def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHostArgs:
+    """The wave's config as `ApplianceHost` needs it."""
+    return ApplianceHostArgs(
+        wave_name=wave.name,
+        profile=wave.profile,
+        region=wave.aws.region,
+        vpc_id=wave.aws.vpc_id,
+        subnet_id=wave.aws.subnet_id,
+        admin_cidr=wave.aws.admin_cidr,
+        server=wave.aws.config_server,
+        sources={m.name: m.private_ip for m in wave.machines},
+        source_instance_ids=[m.instance_id for m in wave.machines],
+        publish_agents=wave.aws.mobility_installer_s3_uri is None,
+        tags=wave.all_tags,
+        secrets=secrets,
+    )
+
+
+def source_preparation_args(
+    wave: WaveConfig,
+    secrets: WaveSecrets,
+    appliance_private_ip: pulumi.Input[str],
+    mobility_installer_s3_uri: pulumi.Input[str] | None,
+) -> SourcePreparationArgs:
+    """The wave's config as `SourcePreparation` needs it: names, ids, tags, the profile's agent type, the passphrase."""
+    return SourcePreparationArgs(
+        wave_name=wave.name,
+        machines=[SourceMachine(m.name, m.instance_id, m.local_account) for m in wave.machines],
+        tags=wave.all_tags,
+        agent_cs_type=wave.profile.agent_cs_type,
+        appliance_private_ip=appliance_private_ip,
+        passphrase=secrets.get("appliancePassphrase") if secrets.has("appliancePassphrase") else None,
+        mobility_installer_s3_uri=mobility_installer_s3_uri,
+    )
 
 
 def _item_field(items: pulumi.Output[dict[str, dict[str, Any]]], machine: str, key: str) -> pulumi.Output[Any]:

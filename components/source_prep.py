@@ -5,11 +5,11 @@ Resources (all children of the component, so they use the region's aws.Provider 
 - `aws.ec2.Tag` `migration-wave=<wave>` on every machine's instance: what the Mobility association
   targets, so exactly the wave's machines are prepared and an instance added to the wave later is
   picked up by the same association.
-- Local-account policy (only for the machines named in `local_account_machines`, all Windows): an
+- Local-account policy (only for the machines with `local_account`, all Windows): an
   SSM Command document that sets `LocalAccountTokenFilterPolicy` = 1 (DWORD) under
   `HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System`, and an association that
   targets those instance ids explicitly: it lowers remote UAC filtering, so it goes nowhere by tag.
-- Mobility agent (when `mobility_installer_s3_uri` is given): the appliance passphrase as an SSM
+- Mobility agent (when `mobility_installer_s3_uri` and the passphrase are given): the passphrase as an SSM
   SecureString parameter, an SSM Command document with a Windows and a Linux step (platform
   preconditions), and one association targeting `tag:migration-wave = <wave>`. The document
   installs the agent from the installers you copied to S3 and registers it with the appliance.
@@ -27,53 +27,43 @@ passes that file to the configurator and deletes it. In Pulumi state the value i
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.architecture import PROFILES
-from components.config import WaveConfig
 from components.naming import WAVE_TAG
-from components.secrets import WaveSecrets
 
 INSTALL_DIR_WINDOWS = r"C:\Program Files (x86)\Microsoft Azure Site Recovery"
 INSTALL_DIR_LINUX = "/usr/local/ASR"
 
 
 @dataclass(frozen=True)
+class SourceMachine:
+    """One source machine as its preparation needs it (validated by components/config.py)."""
+
+    name: str
+    instance_id: str
+    local_account: bool = False
+    """Windows only: replication uses a local, not a domain, account (the local-account policy applies)."""
+
+
+@dataclass(frozen=True)
 class SourcePreparationArgs:
-    wave: WaveConfig
+    wave_name: str
+    machines: Sequence[SourceMachine]
+    tags: Mapping[str, str]
+    agent_cs_type: str
+    """The architecture's Mobility `/CSType` (components/architecture.py)."""
     appliance_private_ip: pulumi.Input[str]
-    secrets: WaveSecrets
-    local_account_machines: Sequence[str] = field(default_factory=tuple)
-    """Windows machines (by name) whose replication account is a local, not a domain, account."""
+    passphrase: pulumi.Output[str] | None
+    """The appliance passphrase (secret), or None while it is staged: then no agent is installed."""
     mobility_installer_s3_uri: pulumi.Input[str] | None = None
     """`s3://bucket/prefix/` holding the Mobility installers: the operator's (`aws.mobilityInstallerS3Uri`) or the
     wave bucket the appliance host publishes to (components/agent_bucket.py); without it no agent is installed."""
-
-
-def local_account_problems(wave: WaveConfig, names: Sequence[str]) -> list[str]:
-    machines = {m.name: m for m in wave.machines}
-    problems = []
-    for name in names:
-        machine = machines.get(name)
-        if machine is None:
-            problems.append(f"local_account_machines: {name!r} is not a machine of wave {wave.name!r}")
-        elif machine.os != "windows":
-            problems.append(
-                f"local_account_machines: {name!r} is a {machine.os} machine; the policy is for Windows only"
-            )
-    return problems
-
-
-def installer_uri_problem(uri: str) -> str | None:
-    if re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?", uri):
-        return None
-    return f"mobility_installer_s3_uri: {uri!r} must be an S3 URI like s3://my-bucket/asr-agents/"
 
 
 def local_account_document() -> dict[str, Any]:
@@ -232,27 +222,22 @@ class SourcePreparation(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SourcePreparationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:aws:SourcePreparation", name, None, opts)
-        wave = args.wave
-        problems = local_account_problems(wave, args.local_account_machines)
-        if isinstance(args.mobility_installer_s3_uri, str):  # the wave bucket's URI is an output, valid by making
-            problems += list(filter(None, [installer_uri_problem(args.mobility_installer_s3_uri)]))
-        if problems:
-            raise ValueError("SourcePreparation: " + "; ".join(problems))
+        wave_name, machines = args.wave_name, list(args.machines)
         child = pulumi.ResourceOptions(parent=self)
-        tags = wave.all_tags
-        prefix = f"migration-{wave.name}"
-        applied: dict[str, list[str]] = {m.name: ["wave-tag"] for m in wave.machines}
+        tags = dict(args.tags)
+        prefix = f"migration-{wave_name}"
+        applied: dict[str, list[str]] = {m.name: ["wave-tag"] for m in machines}
         self.association_ids, self.association_names, self.document_names = {}, {}, {}
         self.passphrase_parameter_name = None
 
         wave_tags = [
             aws.ec2.Tag(
-                f"{name}-wave-tag-{m.name}", resource_id=m.instance_id, key=WAVE_TAG, value=wave.name, opts=child
+                f"{name}-wave-tag-{m.name}", resource_id=m.instance_id, key=WAVE_TAG, value=wave_name, opts=child
             )
-            for m in wave.machines
+            for m in machines
         ]
 
-        local = [m for m in wave.machines if m.name in set(args.local_account_machines)]
+        local = [m for m in machines if m.local_account]
         if local:
             document = aws.ssm.Document(
                 f"{name}-local-account-policy",
@@ -277,14 +262,14 @@ class SourcePreparation(pulumi.ComponentResource):
                 applied[machine.name].append("local-account-policy")
 
         # The passphrase is staged (components/stages.py): until it is set, no agent can register, so none is installed.
-        if args.mobility_installer_s3_uri is not None and args.secrets.has("appliancePassphrase"):
-            parameter_name = f"/migration/{wave.name}/appliance-passphrase"
+        if args.mobility_installer_s3_uri is not None and args.passphrase is not None:
+            parameter_name = f"/migration/{wave_name}/appliance-passphrase"
             parameter = aws.ssm.Parameter(
                 f"{name}-appliance-passphrase",
                 name=parameter_name,
                 type="SecureString",
-                value=args.secrets.get("appliancePassphrase"),
-                description=f"ASR appliance passphrase for wave {wave.name}; read on the source machines at run time",
+                value=args.passphrase,
+                description=f"ASR appliance passphrase for wave {wave_name}; read on the source machines at run time",
                 tags=tags,
                 opts=child,
             )
@@ -301,10 +286,10 @@ class SourcePreparation(pulumi.ComponentResource):
                 f"{name}-mobility-agent",
                 association_name=f"{prefix}-mobility-agent",
                 name=document.name,
-                targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave.name])],
+                targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave_name])],
                 parameters={
                     "ApplianceIp": args.appliance_private_ip,
-                    "CsType": wave.profile.agent_cs_type,
+                    "CsType": args.agent_cs_type,
                     "InstallerS3Uri": args.mobility_installer_s3_uri,
                     "PassphraseParameter": parameter.name,
                 },
@@ -318,10 +303,10 @@ class SourcePreparation(pulumi.ComponentResource):
             )
             self._record("mobility-agent", prefix, association)
             self.passphrase_parameter_name = parameter_name
-            for machine in wave.machines:
+            for machine in machines:
                 applied[machine.name].append("mobility-agent")
 
-        self.wave_tag_ids = {m.name: tag.id for m, tag in zip(wave.machines, wave_tags, strict=True)}
+        self.wave_tag_ids = {m.name: tag.id for m, tag in zip(machines, wave_tags, strict=True)}
         self.preparations = pulumi.Output.from_input(applied)
         self.register_outputs(
             {

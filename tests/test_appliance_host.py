@@ -12,8 +12,9 @@ import pulumi_aws as aws
 import pytest
 from pulumi.runtime import rpc
 
-from components.appliance_host import ApplianceHost, ApplianceHostArgs
+from components.appliance_host import ApplianceHost
 from components.config import parse_wave
+from components.migration_wave import appliance_host_args
 from components.secrets import load_secrets
 from migrate_tool.offline import engine
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
@@ -90,7 +91,7 @@ def plan(raw: dict[str, Any]) -> ProgramRun:
         provider = aws.Provider("aws", region=wave.aws.region)
         host = ApplianceHost(
             NAME,
-            ApplianceHostArgs(wave=wave, secrets=load_secrets(wave.architecture)),
+            appliance_host_args(wave, load_secrets(wave.architecture)),
             opts=pulumi.ResourceOptions(providers={"aws": provider}),
         )
         for key in ("instance_id", "private_ip", "security_group_id", "secret_arn", "role_arn"):
