@@ -29,7 +29,7 @@ from components.asr import plan_actions, wave_actions
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.target_ip import WaveTargetIp
-from components.config import PHASES, MachineConfig, WaveConfig
+from components.config import PHASES, LifecycleConfig
 from policy.migration_facts import FAILED_RESULTS
 
 PHASE_RECORD_VERSION = "1"
@@ -205,11 +205,33 @@ TARGET_IP_PHASES = ("replicate", "test", "tested")
 
 
 @dataclass(frozen=True)
+class LifecycleMachine:
+    """One machine as the lifecycle needs it (components/migration_wave.py's `lifecycle_args` fills it in)."""
+
+    name: str
+    instance_id: str
+    os: str
+    phase: str
+    """The machine's own phase, else the wave's."""
+    skip_test_failover: str | None
+    """The reason a machine goes to cutover without a test failover, if it does."""
+    static_ip: str | None
+    subnet_name: str
+    """The target subnet the replica's adapter is in (the machine's, else the network's first)."""
+
+
+@dataclass(frozen=True)
 class WaveLifecycleArgs:
     """Where the wave's machines replicate: the vault (by name, known at preview time), the registration's fabric
-    and container, the items."""
+    and container, the items; the machines that have not retired, and the wave's lifecycle settings."""
 
-    wave: WaveConfig
+    wave_name: str
+    vault_resource_group: str
+    vault_name: str
+    architecture: str
+    aws_region: str
+    settings: LifecycleConfig
+    machines: list[LifecycleMachine]
     vault_id: pulumi.Input[str]
     test_network_id: pulumi.Input[str]
     fabric_name: pulumi.Input[str]
@@ -233,13 +255,12 @@ class WaveLifecycle(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WaveLifecycleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("migration:asr:WaveLifecycle", name, None, opts)
-        wave, settings = args.wave, args.wave.lifecycle
-        machines = [m for m in wave.machines if not getattr(m, "retire", False)]
-        phases: dict[str, str] = {m.name: m.phase or settings.phase for m in machines}
+        settings, machines = args.settings, args.machines
+        phases: dict[str, str] = {m.name: m.phase for m in machines}
         skip = {m.name: m.skip_test_failover for m in machines if m.skip_test_failover}
         record = PhaseRecord(
             f"{name}-phases",
-            wave.name,
+            args.wave_name,
             phases,
             skip,
             pulumi.ResourceOptions(parent=self, depends_on=[args.replication]),
@@ -250,21 +271,21 @@ class WaveLifecycle(pulumi.ComponentResource):
         # The vault by name from config: an action's identity is known at preview time, so a change upstream
         # (an output not known yet) never shows as a replacement of an action that ran.
         base = {
-            "resource_group_name": wave.azure.vault_resource_group,
-            "vault_name": wave.azure.vault,
-            "architecture": wave.architecture,
+            "resource_group_name": args.vault_resource_group,
+            "vault_name": args.vault_name,
+            "architecture": args.architecture,
             "recovery_point": settings.recovery_point,
             "test_network_id": args.test_network_id,
             "test_failover_max_age_days": settings.test_failover_max_age_days,
             "shutdown_source": settings.shutdown_source,
-            "aws_region": wave.aws.region,
+            "aws_region": args.aws_region,
             "max_concurrency": settings.max_concurrency,
         }
         audit: dict[str, Any] = {}
         results: dict[str, Any] = {}
         after: pulumi.Resource = record
         per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
-        addressed = [m for m in machines if m.target.static_ip and phases[m.name] in TARGET_IP_PHASES]
+        addressed = [m for m in machines if m.static_ip and m.phase in TARGET_IP_PHASES]
         if addressed:
             after = self._target_ips(name, addressed, base, after, results, per_machine)
         failover_vm_ids: dict[str, Any] = {}
@@ -300,7 +321,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             if isinstance(resource, wave_actions.WaveCompleteMigration):
                 after = self._post_migration(name, members, resource, settings.max_concurrency, results)
         audit.update(per_machine)
-        WaveOutcome(f"{name}-outcome", wave.name, results, pulumi.ResourceOptions(parent=self, depends_on=[after]))
+        WaveOutcome(f"{name}-outcome", args.wave_name, results, pulumi.ResourceOptions(parent=self, depends_on=[after]))
         self.phases = pulumi.Output.from_input(phases)
         self.audit = pulumi.Output.from_input(audit)
         self.register_outputs({"phases": self.phases, "audit": self.audit})
@@ -308,21 +329,20 @@ class WaveLifecycle(pulumi.ComponentResource):
     def _target_ips(
         self,
         name: str,
-        members: list[MachineConfig],
+        members: list[LifecycleMachine],
         base: dict[str, Any],
         after: pulumi.Resource,
         results: dict[str, Any],
         per_machine: dict[str, dict[str, Any]],
     ) -> pulumi.Resource:
         """The replicas' static IPs, set before any test failover or failover (components/asr/target_ip.py)."""
-        first_subnet = self._args.wave.azure.network.subnets[0].name
         entries = {
             m.name: {
                 "fabric_name": self._args.fabric_name,
                 "container_name": self._args.container_name,
                 "protected_item_name": m.name,
-                "static_ip": m.target.static_ip,
-                "subnet_name": m.subnet or first_subnet,
+                "static_ip": m.static_ip,
+                "subnet_name": m.subnet_name,
             }
             for m in members
         }
@@ -334,7 +354,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             per_machine[m.name]["targetIp"] = _record(resource.results, m.name)
         return resource
 
-    def _entry(self, machine: MachineConfig, migrated_vm_id: Any) -> dict[str, Any]:
+    def _entry(self, machine: LifecycleMachine, migrated_vm_id: Any) -> dict[str, Any]:
         return {
             "fabric_name": self._args.fabric_name,
             "container_name": self._args.container_name,
@@ -347,7 +367,7 @@ class WaveLifecycle(pulumi.ComponentResource):
     def _post_migration(
         self,
         name: str,
-        members: list[MachineConfig],
+        members: list[LifecycleMachine],
         complete: wave_actions.WaveCompleteMigration,
         max_concurrency: int,
         results: dict[str, Any],
@@ -373,12 +393,12 @@ class WaveLifecycle(pulumi.ComponentResource):
         return prep
 
     def _recovery_plan(
-        self, name: str, machines: list[MachineConfig], phase: str, base: dict[str, Any], after: pulumi.Resource
+        self, name: str, machines: list[LifecycleMachine], phase: str, base: dict[str, Any], after: pulumi.Resource
     ) -> tuple[dict[str, Any], pulumi.Resource, dict[str, Any]]:
         """The wave's recovery plan and its actions; their audit, the last resource, and the failed-over VM ids."""
         args = self._args
         items = pulumi.Output.from_input(args.protected_items)
-        plan_name = f"{args.wave.name}-plan"
+        plan_name = f"{args.wave_name}-plan"
         # After `complete` ASR has removed the plan's items: the plan is no longer declared (retain_on_delete: Pulumi
         # forgets it, the vault keeps it), so a refresh and the next up never PUT it again with items that are gone.
         plan = (
@@ -386,8 +406,8 @@ class WaveLifecycle(pulumi.ComponentResource):
             if phase == "complete"
             else rs.ReplicationRecoveryPlan(
                 f"{name}-plan",
-                resource_group_name=args.wave.azure.vault_resource_group,
-                resource_name_=args.wave.azure.vault,
+                resource_group_name=args.vault_resource_group,
+                resource_name_=args.vault_name,
                 recovery_plan_name=plan_name,
                 properties=rs.CreateRecoveryPlanInputPropertiesArgs(
                     primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
@@ -431,9 +451,7 @@ class WaveLifecycle(pulumi.ComponentResource):
         ):
             if not wanted_here:
                 continue
-            notes = (
-                {"comments": args.wave.lifecycle.cleanup_notes} if cls is plan_actions.PlanTestFailoverCleanup else {}
-            )
+            notes = {"comments": args.settings.cleanup_notes} if cls is plan_actions.PlanTestFailoverCleanup else {}
             resource = cls(
                 f"{name}-plan-{_kebab(key)}",
                 {**inputs, **notes},

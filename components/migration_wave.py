@@ -13,7 +13,7 @@ from components.asr.vault_credentials import VaultCredentials, VaultCredentialsA
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
 from components.landing_zone import LandingZone, LandingZoneArgs
-from components.lifecycle import WaveLifecycle, WaveLifecycleArgs
+from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.replication import WaveReplication, WaveReplicationArgs
 from components.secrets import WaveSecrets
@@ -109,8 +109,8 @@ class MigrationWave(pulumi.ComponentResource):
             # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
             self.lifecycle = WaveLifecycle(
                 f"{name}-lifecycle",
-                WaveLifecycleArgs(
-                    wave=wave,
+                lifecycle_args(
+                    wave,
                     vault_id=self.vault.resource_id,
                     test_network_id=self.landing_zone.test_network_id,
                     fabric_name=self.replication.fabric_name,
@@ -227,6 +227,47 @@ def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHost
         publish_agents=wave.aws.mobility_installer_s3_uri is None,
         tags=wave.all_tags,
         secrets=secrets,
+    )
+
+
+def lifecycle_args(
+    wave: WaveConfig,
+    *,
+    vault_id: pulumi.Input[str],
+    test_network_id: pulumi.Input[str],
+    fabric_name: pulumi.Input[str],
+    container_name: pulumi.Input[str],
+    protected_items: pulumi.Input[Any],
+    replication: pulumi.Resource,
+) -> WaveLifecycleArgs:
+    """The wave's config as `WaveLifecycle` needs it: the vault by name, the settings, the machines not retired."""
+    first_subnet = wave.azure.network.subnets[0].name
+    return WaveLifecycleArgs(
+        wave_name=wave.name,
+        vault_resource_group=wave.azure.vault_resource_group,
+        vault_name=wave.azure.vault,
+        architecture=wave.architecture,
+        aws_region=wave.aws.region,
+        settings=wave.lifecycle,
+        machines=[
+            LifecycleMachine(
+                name=m.name,
+                instance_id=m.instance_id,
+                os=m.os,
+                phase=m.phase or wave.lifecycle.phase,
+                skip_test_failover=m.skip_test_failover,
+                static_ip=m.target.static_ip,
+                subnet_name=m.subnet or first_subnet,
+            )
+            for m in wave.machines
+            if not m.retire
+        ],
+        vault_id=vault_id,
+        test_network_id=test_network_id,
+        fabric_name=fabric_name,
+        container_name=container_name,
+        protected_items=protected_items,
+        replication=replication,
     )
 
 
