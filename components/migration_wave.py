@@ -15,10 +15,11 @@ from components.contract import OUTPUTS_VERSION, machine_entry
 from components.landing_zone import LandingZone, LandingZoneArgs
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
-from components.replication import WaveReplication, WaveReplicationArgs
+from components.replication import ReplicationMachine, WaveReplication, WaveReplicationArgs, policy_settings
 from components.secrets import WaveSecrets
 from components.source_prep import SourceMachine, SourcePreparation, SourcePreparationArgs
 from components.stages import machines_can_replicate, pending_steps
+from components.target_vm import resolve
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,8 @@ class MigrationWave(pulumi.ComponentResource):
             # only discovered once SSM installed their Mobility agent.
             self.replication = WaveReplication(
                 f"{name}-replication",
-                WaveReplicationArgs(
-                    wave=wave,
+                replication_args(
+                    wave,
                     resource_group_name=self.vault.resource_group_name,
                     resource_group_id=self.landing_zone.resource_id,
                     vault_name=self.vault.name,
@@ -227,6 +228,52 @@ def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHost
         publish_agents=wave.aws.mobility_installer_s3_uri is None,
         tags=wave.all_tags,
         secrets=secrets,
+    )
+
+
+def replication_args(
+    wave: WaveConfig,
+    *,
+    resource_group_name: pulumi.Input[str],
+    resource_group_id: pulumi.Input[str],
+    vault_name: pulumi.Input[str],
+    storage_account_id: pulumi.Input[str],
+    network_id: pulumi.Input[str],
+    test_network_id: pulumi.Input[str],
+    appliance_private_ip: pulumi.Input[str],
+    after: tuple[pulumi.Resource, ...],
+) -> WaveReplicationArgs:
+    """The wave's config as `WaveReplication` needs it: the profile, the vault by name, the policy's values, and
+    each machine with its resolved phase, subnet and replica settings."""
+    first_subnet = wave.azure.network.subnets[0].name
+    return WaveReplicationArgs(
+        profile=wave.profile,
+        vault_resource_group=wave.azure.vault_resource_group,
+        vault=wave.azure.vault,
+        policy_name=wave.azure.replication_policy.name,
+        policy_values=policy_settings(wave.profile, wave.azure.replication_policy),
+        registration_timeout_minutes=wave.azure.registration_timeout_minutes,
+        machines=[
+            ReplicationMachine(
+                name=m.name,
+                private_ip=m.private_ip,
+                os=m.os,
+                vm_size=m.vm_size,
+                phase=m.phase or wave.lifecycle.phase,
+                subnet_name=m.subnet or first_subnet,
+                retire=m.retire,
+                target=resolve(wave, m),
+            )
+            for m in wave.machines
+        ],
+        resource_group_name=resource_group_name,
+        resource_group_id=resource_group_id,
+        vault_name=vault_name,
+        storage_account_id=storage_account_id,
+        network_id=network_id,
+        test_network_id=test_network_id,
+        appliance_private_ip=appliance_private_ip,
+        after=after,
     )
 
 

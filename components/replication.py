@@ -11,20 +11,20 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import recoveryservices as rs
 
+from components.architecture import ArchitectureProfile
 from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMachinesArgs
 from components.asr.discovery import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
-from components.config import MachineConfig, WaveConfig
-from components.target_vm import TargetVm, resolve
+from components.config import ReplicationPolicyConfig
+from components.target_vm import TargetVm
 
 AZURE_CONTAINER = "Microsoft Azure"
 """The recovery-side container of an on-premises-to-Azure mapping, as PowerShell's `Constants.AzureContainer`."""
 
 
-def policy_settings(wave: WaveConfig) -> dict[str, int]:
+def policy_settings(profile: ArchitectureProfile, policy: ReplicationPolicyConfig) -> dict[str, int]:
     """The policy's values: the config's overrides over the architecture's portal defaults."""
-    policy = wave.azure.replication_policy
-    settings = dict(wave.profile.policy_defaults)
+    settings = dict(profile.policy_defaults)
     overrides = {
         "recovery_point_history": policy.recovery_point_history_minutes,
         "crash_consistent": policy.crash_consistent_frequency_minutes,
@@ -34,19 +34,20 @@ def policy_settings(wave: WaveConfig) -> dict[str, int]:
     return settings
 
 
-def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.InMageAzureV2PolicyInputArgs:
-    """The architecture-specific input of the replication policy."""
-    values = policy_settings(wave)
-    if not wave.profile.is_classic:
+def policy_input(
+    profile: ArchitectureProfile, values: dict[str, int]
+) -> rs.InMageRcmPolicyCreationInputArgs | rs.InMageAzureV2PolicyInputArgs:
+    """The architecture-specific input of the replication policy, from `policy_settings`' values."""
+    if not profile.is_classic:
         return rs.InMageRcmPolicyCreationInputArgs(
-            instance_type=wave.profile.provider_type,
+            instance_type=profile.provider_type,
             recovery_point_history_in_minutes=values["recovery_point_history"],
             crash_consistent_frequency_in_minutes=values["crash_consistent"],
             app_consistent_frequency_in_minutes=values["app_consistent"],
             enable_multi_vm_sync="True",
         )
     return rs.InMageAzureV2PolicyInputArgs(
-        instance_type=wave.profile.provider_type,
+        instance_type=profile.provider_type,
         recovery_point_history=values["recovery_point_history"],
         crash_consistent_frequency_in_minutes=values["crash_consistent"],
         app_consistent_frequency_in_minutes=values["app_consistent"],
@@ -55,8 +56,25 @@ def policy_input(wave: WaveConfig) -> rs.InMageRcmPolicyCreationInputArgs | rs.I
     )
 
 
+@dataclass(frozen=True)
+class ReplicationMachine:
+    """One machine as its replication needs it (components/migration_wave.py's `replication_args` fills it in)."""
+
+    name: str
+    private_ip: str
+    os: str
+    vm_size: str | None
+    phase: str
+    """The machine's own phase, else the wave's."""
+    subnet_name: str
+    """Its target subnet (the machine's, else the network's first)."""
+    retire: bool
+    target: TargetVm
+    """The replica's settings, the wave's defaults applied (components/target_vm.py)."""
+
+
 def item_options(
-    machine: MachineConfig, phase: str, parent: pulumi.Resource, depends_on: list[pulumi.Resource]
+    machine: ReplicationMachine, phase: str, parent: pulumi.Resource, depends_on: list[pulumi.Resource]
 ) -> pulumi.ResourceOptions:
     """Removing a machine from config never purges its replication (docs/replication.md, "Removing a machine").
 
@@ -68,7 +86,7 @@ def item_options(
     return pulumi.ResourceOptions(parent=parent, depends_on=depends_on, protect=protect, retain_on_delete=True)
 
 
-def declares_item(machine: MachineConfig, phase: str) -> bool:
+def declares_item(phase: str) -> bool:
     """Whether the wave declares the machine's protected item: not once it is in `complete`.
 
     Complete migration removes the item in ASR, so a `pulumi refresh` drops it from the state; were it still
@@ -80,7 +98,15 @@ def declares_item(machine: MachineConfig, phase: str) -> bool:
 
 @dataclass(frozen=True)
 class WaveReplicationArgs:
-    wave: WaveConfig
+    profile: ArchitectureProfile
+    vault_resource_group: str
+    """The vault by name from config (known at preview time), for the dynamic resources' identity."""
+    vault: str
+    policy_name: str
+    policy_values: dict[str, int]
+    """`policy_settings` of the wave's policy."""
+    registration_timeout_minutes: int
+    machines: list[ReplicationMachine]
     resource_group_name: pulumi.Input[str]
     resource_group_id: pulumi.Input[str]
     vault_name: pulumi.Input[str]
@@ -102,17 +128,17 @@ class WaveReplication(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WaveReplicationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("migration:asr:WaveReplication", name, None, opts)
-        wave = args.wave
+        profile, machines = args.profile, args.machines
         child = pulumi.ResourceOptions(parent=self)
-        timeout = wave.azure.registration_timeout_minutes
+        timeout = args.registration_timeout_minutes
 
         # The vault by name from config (known at preview time); `depends_on` keeps the order.
         registration = ApplianceRegistration(
             f"{name}-registration",
             ApplianceRegistrationArgs(
-                resource_group_name=wave.azure.vault_resource_group,
-                vault_name=wave.azure.vault,
-                architecture=wave.architecture,
+                resource_group_name=args.vault_resource_group,
+                vault_name=args.vault,
+                architecture=profile.name,
                 appliance_ip=args.appliance_private_ip,
                 timeout_minutes=timeout,
             ),
@@ -122,8 +148,10 @@ class WaveReplication(pulumi.ComponentResource):
             f"{name}-policy",
             resource_group_name=args.resource_group_name,
             resource_name_=args.vault_name,
-            policy_name=wave.azure.replication_policy.name,
-            properties=rs.CreatePolicyInputPropertiesArgs(provider_specific_input=policy_input(wave)),
+            policy_name=args.policy_name,
+            properties=rs.CreatePolicyInputPropertiesArgs(
+                provider_specific_input=policy_input(profile, args.policy_values)
+            ),
             opts=child,
         )
         # The seed's "associated automatically with the configuration server": the portal maps the policy to the
@@ -134,26 +162,23 @@ class WaveReplication(pulumi.ComponentResource):
             resource_name_=args.vault_name,
             fabric_name=registration.fabric_name,
             protection_container_name=registration.container_name,
-            mapping_name=f"{wave.azure.replication_policy.name}-mapping",
+            mapping_name=f"{args.policy_name}-mapping",
             properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
                 policy_id=policy.id, target_protection_container_id=AZURE_CONTAINER
             ),
             opts=child,
         )
 
-        first_subnet = wave.azure.network.subnets[0].name
         # One discovery resource for the wave (one wait, one plugin worker), not one per machine.
-        if wave.profile.is_classic:
+        if profile.is_classic:
             discovered: pulumi.Resource = ProtectableMachines(
                 f"{name}-discovery",
                 ProtectableMachinesArgs(
-                    resource_group_name=wave.azure.vault_resource_group,
-                    vault_name=wave.azure.vault,
+                    resource_group_name=args.vault_resource_group,
+                    vault_name=args.vault,
                     fabric_name=registration.fabric_name,
                     container_name=registration.container_name,
-                    machines={
-                        m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in wave.machines
-                    },
+                    machines={m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in machines},
                 ),
                 child,
             )
@@ -163,26 +188,25 @@ class WaveReplication(pulumi.ComponentResource):
                 f"{name}-discovery",
                 DiscoveredMachinesArgs(
                     physical_site_id=registration.physical_site_id,
-                    machines={m.name: m.private_ip for m in wave.machines},
+                    machines={m.name: m.private_ip for m in machines},
                     timeout_minutes=timeout,
                 ),
                 child,
             )
             found_ids = discovered.machine_ids  # type: ignore[attr-defined]
         items: dict[str, rs.ReplicationProtectedItem] = {}
-        for machine in wave.machines:
-            phase = machine.phase or wave.lifecycle.phase
-            if not declares_item(machine, phase):
+        for machine in machines:
+            phase = machine.phase
+            if not declares_item(phase):
                 continue
-            subnet = machine.subnet or first_subnet
-            target = resolve(wave, machine)
+            subnet, target = machine.subnet_name, machine.target
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
-            if wave.profile.is_classic:
+            if profile.is_classic:
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     protectable_item_id=found_id,
                     provider_specific_details=rs.InMageAzureV2EnableProtectionInputArgs(
-                        instance_type=wave.profile.provider_type,
+                        instance_type=profile.provider_type,
                         process_server_id=registration.process_server_id,
                         master_target_id=registration.master_target_id,
                         # No run-as account: it serves push install, and the agents come through SSM instead.
@@ -208,7 +232,7 @@ class WaveReplication(pulumi.ComponentResource):
                 properties = rs.EnableProtectionInputPropertiesArgs(
                     policy_id=policy.id,
                     provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(
-                        instance_type=wave.profile.provider_type,
+                        instance_type=profile.provider_type,
                         fabric_discovery_machine_id=found_id,
                         process_server_id=registration.process_server_id,
                         target_resource_group_id=args.resource_group_id,
