@@ -313,6 +313,14 @@ class WaveConfig(_Model):
         """User tags plus the two the tool relies on to find its own resources."""
         return {**self.tags, **naming.tool_tags(self.name)}
 
+    def phase_of(self, machine: MachineConfig) -> str:
+        """The machine's lifecycle phase: its own `phase`, else the wave's."""
+        return machine.phase or self.lifecycle.phase
+
+    def subnet_of(self, machine: MachineConfig) -> str:
+        """The target subnet of the machine's replica: its own `subnet`, else the network's first."""
+        return machine.subnet or self.azure.network.subnets[0].name
+
 
 # --- Errors --------------------------------------------------------------------------------------
 

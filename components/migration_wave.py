@@ -245,7 +245,6 @@ def replication_args(
 ) -> WaveReplicationArgs:
     """The wave's config as `WaveReplication` needs it: the profile, the vault by name, the policy's values, and
     each machine with its resolved phase, subnet and replica settings."""
-    first_subnet = wave.azure.network.subnets[0].name
     return WaveReplicationArgs(
         profile=wave.profile,
         vault_resource_group=wave.azure.vault_resource_group,
@@ -259,8 +258,8 @@ def replication_args(
                 private_ip=m.private_ip,
                 os=m.os,
                 vm_size=m.vm_size,
-                phase=m.phase or wave.lifecycle.phase,
-                subnet_name=m.subnet or first_subnet,
+                phase=wave.phase_of(m),
+                subnet_name=wave.subnet_of(m),
                 retire=m.retire,
                 target=resolve(wave, m),
             )
@@ -288,7 +287,6 @@ def lifecycle_args(
     replication: pulumi.Resource,
 ) -> WaveLifecycleArgs:
     """The wave's config as `WaveLifecycle` needs it: the vault by name, the settings, the machines not retired."""
-    first_subnet = wave.azure.network.subnets[0].name
     return WaveLifecycleArgs(
         wave_name=wave.name,
         vault_resource_group=wave.azure.vault_resource_group,
@@ -301,10 +299,10 @@ def lifecycle_args(
                 name=m.name,
                 instance_id=m.instance_id,
                 os=m.os,
-                phase=m.phase or wave.lifecycle.phase,
+                phase=wave.phase_of(m),
                 skip_test_failover=m.skip_test_failover,
                 static_ip=m.target.static_ip,
-                subnet_name=m.subnet or first_subnet,
+                subnet_name=wave.subnet_of(m),
             )
             for m in wave.machines
             if not m.retire
@@ -331,7 +329,7 @@ def source_preparation_args(
         tags=wave.all_tags,
         agent_cs_type=wave.profile.agent_cs_type,
         appliance_private_ip=appliance_private_ip,
-        passphrase=secrets.get("appliancePassphrase") if secrets.has("appliancePassphrase") else None,
+        passphrase=secrets.values.get("appliancePassphrase"),
         mobility_installer_s3_uri=mobility_installer_s3_uri,
     )
 

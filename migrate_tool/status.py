@@ -208,7 +208,7 @@ def read_status(
                     items[(item.properties.friendly_name or item.name).lower()] = item
                     items.setdefault(item.name.lower(), item)
             progress(f"jobs of this wave {len(jobs)}, fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
-    phases = {m.name: m.phase or wave.lifecycle.phase for m in wave.machines}
+    phases = {m.name: wave.phase_of(m) for m in wave.machines}
     result = []
     for machine in wave.machines:
         live: Any = items.get(machine.name.lower())

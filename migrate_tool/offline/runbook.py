@@ -119,7 +119,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                     m.private_ip,
                     m.os,
                     m.vm_size or "chosen by ASR",
-                    m.phase or wave.lifecycle.phase,
+                    wave.phase_of(m),
                     f"skipped: {m.skip_test_failover}" if m.skip_test_failover else "required before cutover",
                 ]
                 for m in wave.machines

@@ -132,7 +132,7 @@ def machines_by_phase(wave: WaveConfig) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {phase: [] for phase in PHASES}
     for machine in wave.machines:
         if not machine.retire:
-            grouped[machine.phase or wave.lifecycle.phase].append(machine.name)
+            grouped[wave.phase_of(machine)].append(machine.name)
     return {phase: names for phase, names in grouped.items() if names}
 
 
