@@ -36,7 +36,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -142,9 +142,9 @@ def prepare_models(packages: tuple[str, ...] = _MODEL_PACKAGES) -> None:
     at the same moment, fields that hold models keep their raw JSON dict, and `item.properties...vm_nics` or
     `vm.storage_profile.os_disk` then raise `AttributeError: 'dict' object has no attribute ...`: measured with 32
     threads' first use, half of the runs failed; tests/asr/test_model_setup.py reproduces it. A wave's actions
-    use the models from up to `maxConcurrency` threads, so every class is set up here, under a lock, by the first
-    client of the process (about 0.8 s for both packages); clients are built before anything is deserialized.
-    `packages`: the models packages to set up (default: ASR's and Compute's).
+    use the models from up to `maxConcurrency` threads, so every class of a package is set up here, under a lock,
+    by the first client of that SDK in the process (about 0.8 s for ASR's and Compute's together); clients are
+    built before anything is deserialized. `packages`: the models packages to set up (default: ASR's and Compute's).
     """
     with _models_ready:
         for package in packages:
@@ -169,13 +169,55 @@ def site_recovery_client(
     `pool_size`: keep that many HTTP connections, for a client that `pool_size` threads share (one wave's
     actions); requests' default of 10 would open and discard a connection per request beyond that.
     """
-    prepare_models()
+    return _client(
+        SiteRecoveryManagementClient, _MODEL_PACKAGES[0], subscription_id, credential, polling_interval, pool_size
+    )
+
+
+def compute_client(
+    subscription_id: str | None = None,
+    *,
+    credential: TokenCredential | None = None,
+    polling_interval: float | None = None,
+    pool_size: int | None = None,
+) -> ComputeManagementClient:
+    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts;
+    `pool_size` as for `site_recovery_client`."""
+    return _client(
+        ComputeManagementClient, _MODEL_PACKAGES[1], subscription_id, credential, polling_interval, pool_size
+    )
+
+
+def recovery_services_client(
+    subscription_id: str | None = None, *, credential: TokenCredential | None = None
+) -> RecoveryServicesClient:
+    """A new Recovery Services client (the vault itself: its certificates and extended info), with the same
+    retries and timeouts."""
+    return _client(
+        RecoveryServicesClient, "azure.mgmt.recoveryservices.models", subscription_id, credential, None, None
+    )
+
+
+_Client = TypeVar("_Client", SiteRecoveryManagementClient, ComputeManagementClient, RecoveryServicesClient)
+
+
+def _client(
+    client_class: type[_Client],
+    models_package: str,
+    subscription_id: str | None,
+    credential: TokenCredential | None,
+    polling_interval: float | None,
+    pool_size: int | None,
+) -> _Client:
+    """The one way a client is built: its SDK's models (`models_package`) set up first, then settings, credential
+    and options."""
+    prepare_models((models_package,))
     settings = load_settings()
     credential = credential or default_credential(settings)
     options = _client_options(settings, credential, polling_interval)
     if pool_size is not None:
         options["transport"] = _pooled_transport(pool_size, settings.endpoint)
-    return SiteRecoveryManagementClient(credential, resolve_subscription_id(subscription_id), **options)
+    return client_class(credential, resolve_subscription_id(subscription_id), **options)
 
 
 def _pooled_transport(pool_size: int, endpoint: str) -> RequestsTransport:
@@ -189,36 +231,6 @@ def _pooled_transport(pool_size: int, endpoint: str) -> RequestsTransport:
     session.proxies = requests.utils.get_environ_proxies(endpoint)
     session.trust_env = False
     return RequestsTransport(session=session, session_owner=True, use_env_settings=False)
-
-
-def compute_client(
-    subscription_id: str | None = None,
-    *,
-    credential: TokenCredential | None = None,
-    polling_interval: float | None = None,
-    pool_size: int | None = None,
-) -> ComputeManagementClient:
-    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts;
-    `pool_size` as for `site_recovery_client`."""
-    prepare_models()
-    settings = load_settings()
-    credential = credential or default_credential(settings)
-    options = _client_options(settings, credential, polling_interval)
-    if pool_size is not None:
-        options["transport"] = _pooled_transport(pool_size, settings.endpoint)
-    return ComputeManagementClient(credential, resolve_subscription_id(subscription_id), **options)
-
-
-def recovery_services_client(
-    subscription_id: str | None = None, *, credential: TokenCredential | None = None
-) -> RecoveryServicesClient:
-    """A new Recovery Services client (the vault itself: its certificates and extended info), with the same
-    retries and timeouts."""
-    prepare_models(("azure.mgmt.recoveryservices.models",))
-    settings = load_settings()
-    credential = credential or default_credential(settings)
-    options = _client_options(settings, credential, None)
-    return RecoveryServicesClient(credential, resolve_subscription_id(subscription_id), **options)
 
 
 class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):
