@@ -54,6 +54,11 @@ NAMESPACE = "http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.Reco
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 FILE_VERSION = "2.0"
 SUBJECT = "Windows Azure Tools"  # the subject Az PowerShell's generated vault certificates carry
+MANUAL_STEP = (
+    "Download the vault credentials file in the Azure portal (vault > Site Recovery > Prepare infrastructure),"
+    ' then `pulumi config set --secret migration:vaultRegistrationKey "$(cat <file>)"` and run `pulumi up` again.'
+)
+"""What the operator does when the vault cannot give a program its credentials file."""
 
 
 class VaultCredentialsError(RuntimeError):
@@ -88,12 +93,11 @@ class VaultCredentialsProvider(DeclaredInputsProvider):
 class VaultCredentials(Resource, module="asr", name="VaultCredentials"):
     """A classic vault's credentials file for its configuration server; see the module docstring.
 
-    `content` (secret): the file. `certificate_name`, `thumbprint`, `valid_to`: the certificate it carries.
+    `content` (secret): the file. `certificate_name`, `valid_to`: the certificate it carries (its name in the vault, its expiry).
     """
 
     content: pulumi.Output[str]
     certificate_name: pulumi.Output[str]
-    thumbprint: pulumi.Output[str]
     valid_to: pulumi.Output[str]
 
     def __init__(self, name: str, args: VaultCredentialsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -108,7 +112,6 @@ class VaultCredentials(Resource, module="asr", name="VaultCredentials"):
                 "subscription_id": args.subscription_id,
                 "content": None,
                 "certificate_name": None,
-                "thumbprint": None,
                 "valid_to": None,
             },
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["content"])),
@@ -132,9 +135,7 @@ def generate(props: dict[str, Any]) -> dict[str, Any]:
         raise VaultCredentialsError(
             f"vault {vault} (resource group {rg}) answered the certificate upload without its Entra ID details"
             f" (authType {getattr(details, 'auth_type', None)!r}): it cannot be given a credentials file by a"
-            " program. Download the vault credentials file in the Azure portal (vault > Site Recovery > Prepare"
-            " infrastructure) and set it with `pulumi config set --secret migration:vaultRegistrationKey"
-            ' "$(cat <file>)"`.'
+            f" program. {MANUAL_STEP}"
         )
     pfx = pkcs12.serialize_key_and_certificates(name.encode(), key, certificate, None, NoEncryption())
     content = credentials_file(
@@ -150,7 +151,6 @@ def generate(props: dict[str, Any]) -> dict[str, Any]:
         **props,
         "content": content,
         "certificate_name": name,
-        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex().upper(),  # X.509 thumbprints are SHA-1
         "valid_to": certificate.not_valid_after_utc.isoformat(),
     }
 
@@ -220,9 +220,7 @@ def _channel_integrity_key(client: RecoveryServicesClient, rg: str, vault: str) 
         raise VaultCredentialsError(
             f"vault {vault} (resource group {rg}) keeps its channel integrity key encrypted (algorithm"
             f" {info.algorithm!r}): its credentials were first made in the Azure portal, and only the portal can"
-            " make more (Az PowerShell refuses too). Download the vault credentials file there (vault > Site"
-            " Recovery > Prepare infrastructure), then `pulumi config set --secret migration:vaultRegistrationKey"
-            ' "$(cat <file>)"` and run `pulumi up` again.'
+            f" make more (Az PowerShell refuses too). {MANUAL_STEP}"
         )
     return str(info.integrity_key)
 
