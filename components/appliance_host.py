@@ -98,7 +98,9 @@ class ApplianceHost(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             name_prefix=f"asr-{wave_name}-appliance-",
-            description=f"ASR appliance host of wave {wave_name}: may read this wave's appliance secret, nothing else",
+            description=f"ASR appliance host of wave {wave_name}: may read this wave's appliance secret"
+            + (" and publish its Mobility installers" if args.publish_agents else "")
+            + ", nothing else",
             assume_role_policy=pulumi.Output.json_dumps(
                 {
                     "Version": "2012-10-17",
@@ -113,14 +115,7 @@ class ApplianceHost(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-read-secret",
             role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret.arn}
-                    ],
-                }
-            ),
+            policy=_allow("secretsmanager:GetSecretValue", secret.arn),
             opts=child,
         )
         # Without a bucket of the operator's own (aws.mobilityInstallerS3Uri), the host publishes the Mobility
@@ -136,18 +131,7 @@ class ApplianceHost(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-publish-agents",
                 role=role.id,
-                policy=pulumi.Output.json_dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "s3:PutObject",
-                                "Resource": agents.arn.apply(lambda a: f"{a}/{AGENT_PREFIX}*"),
-                            }
-                        ],
-                    }
-                ),
+                policy=_allow("s3:PutObject", agents.arn.apply(lambda a: f"{a}/{AGENT_PREFIX}*")),
                 opts=child,
             )
             self.agent_installer_uri = agents.uri
@@ -267,3 +251,9 @@ class ApplianceHost(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         return image.id
+
+
+def _allow(action: str, resource: pulumi.Input[str]) -> pulumi.Output[str]:
+    """An IAM policy document that allows `action` on `resource` and nothing else."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
