@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from migration_facts import (  # beside this file: the facts the program imports too
     ASR_DYNAMIC_PREFIX,
     DONE_RESULTS,
+    FAILOVER_COMMIT,
     PLAN_TEST_FAILOVER,
     PLAN_TEST_FAILOVER_CLEANUP,
     VAULT_SETTING,
@@ -15,7 +16,6 @@ from migration_facts import (  # beside this file: the facts the program imports
 )
 from pack_base import (
     DR_KEY,
-    FAILOVER_COMMIT,
     StackConfig,
     Wave,
     as_list,

@@ -163,6 +163,9 @@ PLAN_TEST_FAILOVER = ASR_DYNAMIC_PREFIX + "PlanTestFailover"
 PLAN_TEST_FAILOVER_CLEANUP = ASR_DYNAMIC_PREFIX + "PlanTestFailoverCleanup"
 PLAN_FAILOVER = ASR_DYNAMIC_PREFIX + "PlanFailover"
 VAULT_SETTING = ASR_DYNAMIC_PREFIX + "VaultSetting"
+FAILOVER_COMMIT = ASR_DYNAMIC_PREFIX + "FailoverCommit"
+"""Nothing in a migration wave declares it (a migration ends with Complete Migration): the token a commit action
+would carry, which `no-commit-on-migration` refuses on a wave stack."""
 
 DONE_RESULTS = frozenset({"Succeeded", "Attached", "AlreadyDone", "NothingToCleanUp"})
 """An action record's `result` when the step is done: its job succeeded (`Attached`: to a job already running

@@ -38,7 +38,6 @@ EBS_VOLUME = "aws:ebs/volume:Volume"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-FAILOVER_COMMIT = "pulumi-python:dynamic/asr:FailoverCommit"
 
 
 def pulumi_stack_config(key: str) -> object:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pytest
+
+from policy.migration_facts import FAILOVER_COMMIT, PLAN_FAILOVER, WAVE_COMPLETE_MIGRATION, WAVE_FAILOVER
 from tests.policy.engine import check_stack, stack_resource, urn, wave
 from tests.program import run_wave
 from tests.waves import wave as example_wave
@@ -127,23 +130,41 @@ def test_classic_architecture_is_flagged_with_the_retirement_facts() -> None:
     assert "new vaults cannot use it since 15 November 2022" in violations[0].message
 
 
-def test_commit_on_a_migration_wave_fails() -> None:
-    stack_config = {"migration:wave": wave()}
-    commit = stack_resource("pulumi-python:dynamic/asr:FailoverCommit", "web01-commit", {"machine": "orders-web01"})
-    plan_action = stack_resource("pulumi-python:dynamic/asr:RecoveryPlanAction", "wave-commit", {"action": "Commit"})
-    complete = stack_resource(
-        "pulumi-python:dynamic/asr:CompleteMigration", "web01-complete", {"machine": "orders-web01"}
-    )
-    violations = check_stack("no-commit-on-migration", [commit, plan_action, complete], stack_config=stack_config)
-    assert [v.urn for v in violations] == [
-        urn("pulumi-python:dynamic/asr:FailoverCommit", "web01-commit"),
-        urn("pulumi-python:dynamic/asr:RecoveryPlanAction", "wave-commit"),
-    ]
+@functools.cache
+def _completed_wave(orchestration: str) -> tuple[dict[str, Any], list[Any]]:
+    """A wave in phase `complete` and every resource the real program declares for it, as the pack sees them."""
+    raw = example_wave()
+    raw["lifecycle"] = {"phase": "complete", "orchestration": orchestration}
+    return raw, [stack_resource(r.type, r.name, r.inputs) for r in run_wave(raw).resources]
+
+
+def _commit_like(resource: Any, resource_type: str, **props: Any) -> Any:
+    """`resource` as a commit would be declared: the same inputs under another type token or action."""
+    return stack_resource(resource_type, resource.name + "-commit", {**resource.props, **props})
+
+
+@pytest.mark.parametrize("orchestration", ["perMachine", "recoveryPlan"])
+def test_a_completed_wave_passes_and_a_commit_added_to_it_fails(orchestration: str) -> None:
+    raw, declared = _completed_wave(orchestration)
+    stack_config = {"migration:wave": raw}
+    types = {r.resource_type for r in declared}
+    assert WAVE_COMPLETE_MIGRATION in types  # the real last step of a migration is in what the pack saw
+    assert check_stack("no-commit-on-migration", declared, stack_config=stack_config) == []
+
+    failover = next(r for r in declared if r.resource_type in (WAVE_FAILOVER, PLAN_FAILOVER))
+    commit = _commit_like(failover, FAILOVER_COMMIT)
+    action = _commit_like(failover, failover.resource_type, action="commit")  # the setting's words, any case
+    violations = check_stack("no-commit-on-migration", [*declared, commit, action], stack_config=stack_config)
+    assert [v.urn for v in violations] == [commit.urn, action.urn]
     assert "use Complete Migration (phase 'complete'), not Commit" in violations[0].message
-    assert check_stack("no-commit-on-migration", [complete], stack_config=stack_config) == []
+    custom = check_stack(
+        "no-commit-on-migration", [*declared, action], stack_config=stack_config, config={"commitActions": ["Done"]}
+    )
+    assert custom == []
 
 
 def test_commit_is_allowed_on_a_dr_stack() -> None:
-    commit = stack_resource("pulumi-python:dynamic/asr:FailoverCommit", "web01-commit", {"machine": "orders-web01"})
-    stack_config = {"migration:wave": wave(), "migration:dr": {"location": "northeurope"}}
-    assert check_stack("no-commit-on-migration", [commit], stack_config=stack_config) == []
+    raw, declared = _completed_wave("perMachine")
+    commit = _commit_like(next(r for r in declared if r.resource_type == WAVE_FAILOVER), FAILOVER_COMMIT)
+    stack_config = {"migration:wave": raw, "migration:dr": {"location": "northeurope"}}
+    assert check_stack("no-commit-on-migration", [*declared, commit], stack_config=stack_config) == []

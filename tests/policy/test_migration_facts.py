@@ -64,6 +64,6 @@ def test_every_type_token_the_pack_looks_for_is_a_resource_the_program_declares(
         value
         for name, value in vars(migration_facts).items()
         if name.isupper() and isinstance(value, str) and value.startswith("pulumi-python:dynamic/") and ":" in value[14:]
-        and not value.endswith(":")
+        and not value.endswith(":") and value != migration_facts.FAILOVER_COMMIT  # the one the pack refuses
     }  # fmt: skip
     assert tokens and tokens <= _declared_tokens(), tokens - _declared_tokens()
