@@ -16,7 +16,7 @@ from components.agent_bucket import PREFIX as AGENT_PREFIX
 from components.agent_bucket import AgentBucket, AgentBucketArgs
 from components.appliance_user_data import DataDisk, render_user_data
 from components.architecture import ArchitectureProfile
-from components.config import ConfigServerConfig
+from components.config import ApplianceHostConfig
 from components.secrets import WaveSecrets
 
 REPLICATION_PORTS = {443: "control channel orchestration", 9443: "replication data transport"}
@@ -38,7 +38,7 @@ class ApplianceHostArgs:
     subnet_id: str
     admin_cidr: str
     """Where RDP may come from."""
-    server: ConfigServerConfig
+    server: ApplianceHostConfig
     """The host's own settings: Name tag, instance type, AMI, disks, key pair."""
     sources: Mapping[str, str]
     """Source machine name -> private IP: each may reach the replication ports."""
@@ -237,7 +237,7 @@ class ApplianceHost(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _ami(self, server: ConfigServerConfig, profile: ArchitectureProfile) -> pulumi.Input[str]:
+    def _ami(self, server: ApplianceHostConfig, profile: ArchitectureProfile) -> pulumi.Input[str]:
         """The configured AMI, else the newest Amazon-owned Windows Server image for the architecture."""
         if server.ami_id:
             return server.ami_id

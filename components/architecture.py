@@ -5,9 +5,10 @@ accepts since 15 Nov 2022; `classic` is the configuration server (`InMageAzureV2
 uses it (https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-classic-deprecation). The components, the dynamic providers, the offline plan and
 the eligibility checks ask `profile(name)` instead of comparing the architecture's name themselves.
 
-The SDK's typed inputs that differ (`InMageRcmTestFailoverInput` or `InMageAzureV2TestFailoverInput`, ...) are
-chosen where they are built, from `provider_type`; this module stays free of cloud SDKs so that everything,
-the plugin included, can import it cheaply.
+The SDKs' typed inputs that differ (`InMageRcmTestFailoverInput` or `InMageAzureV2TestFailoverInput`, ...) are
+built in two modules only: the actions' in `components/asr/provider_inputs.py` (ASR SDK), the policy's and the
+protected items' in `components/replication.py` (azure-native); this module stays free of cloud SDKs so that
+everything, the plugin included, can import it cheaply.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from components import naming
@@ -215,7 +215,13 @@ GP3_MAX_GIB = 16384
 """The largest gp3 volume, in GiB (EBS volume types); both appliance disks are gp3."""
 
 
-class ConfigServerConfig(_Model):
+FORMER_KEYS: dict[str, tuple[str, ...]] = {"applianceHost": ("configServer",)}
+"""Config keys under their former names, still read so that existing stack files keep working."""
+
+
+class ApplianceHostConfig(_Model):
+    """`aws.applianceHost`: the EC2 instance ASR talks to (the architecture's `host_role`)."""
+
     name: Annotated[str, _rule(lambda v: naming.vm_name_rule(v, "linux"))]
     """The EC2 instance's Name tag and the prefix of its AWS resources (1-64 letters, digits, hyphens).
 
@@ -237,7 +243,11 @@ class AwsConfig(_Model):
     vpc_id: VpcId
     subnet_id: SubnetId
     admin_cidr: Annotated[str, AfterValidator(_admin_cidr)]
-    config_server: ConfigServerConfig
+    appliance_host: ApplianceHostConfig = Field(
+        validation_alias=AliasChoices("applianceHost", *FORMER_KEYS["applianceHost"])
+    )
+    """The EC2 instance that hosts the replication appliance or the configuration server (`configServer`, its
+    former key, is still read)."""
     mobility_installer_s3_uri: (
         Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None
     ) = None
@@ -362,10 +372,16 @@ def _path(loc: Iterable[int | str]) -> str:
     return path
 
 
+def _current_key(key: str) -> str | None:
+    return next((current for current, former in FORMER_KEYS.items() if key in former), None)
+
+
 def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
     kind = error["type"]
     if kind == "missing":
         return ConfigProblem(_path(error["loc"]), MISSING, "is required")
+    if kind == "extra_forbidden" and (current := _current_key(str(error["loc"][-1]))):
+        return ConfigProblem(_path(error["loc"]), NOT_SHOWN, f"is the former name of {current}; keep only {current}")
     if kind == "extra_forbidden":
         return ConfigProblem(_path(error["loc"]), NOT_SHOWN, "is not a known key (see the README's config reference)")
     if kind == "value_error":

@@ -222,7 +222,7 @@ def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHost
         vpc_id=wave.aws.vpc_id,
         subnet_id=wave.aws.subnet_id,
         admin_cidr=wave.aws.admin_cidr,
-        server=wave.aws.config_server,
+        server=wave.aws.appliance_host,
         sources={m.name: m.private_ip for m in wave.machines},
         source_instance_ids=[m.instance_id for m in wave.machines],
         publish_agents=wave.aws.mobility_installer_s3_uri is None,

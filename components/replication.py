@@ -13,7 +13,7 @@ from pulumi_azure_native import recoveryservices as rs
 
 from components.architecture import ArchitectureProfile
 from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMachinesArgs
-from components.asr.discovery import ProtectableMachines, ProtectableMachinesArgs
+from components.asr.protectable_machines import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
 from components.config import ReplicationPolicyConfig
 from components.target_vm import TargetVm

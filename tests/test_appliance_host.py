@@ -50,7 +50,7 @@ WAVE: dict[str, Any] = {
         "vpcId": "vpc-0a1b2c3d4e5f60718",
         "subnetId": "subnet-0a1b2c3d4e5f60718",
         "adminCidr": "198.51.100.0/24",
-        "configServer": {"name": "asr-appliance-01"},
+        "applianceHost": {"name": "asr-appliance-01"},
     },
     "machines": [
         {"name": "orders-web01", "instanceId": "i-0a11b22c33d44e551", "privateIp": "172.31.10.21", "os": "windows"},
@@ -66,7 +66,12 @@ def classic_wave() -> dict[str, Any]:
     raw["azure"]["existingVaultResourceGroup"] = "rg-classic-vault"  # only an existing vault runs classic
     raw["aws"]["mobilityInstallerS3Uri"] = "s3://classic-asr-agents/repository/"  # agents through SSM
     raw["aws"]["region"] = "us-east-2"
-    raw["aws"]["configServer"] = {"name": "asr-config-server", "osDiskGb": 100, "dataDiskGb": 700, "keyName": "ops-key"}
+    raw["aws"]["applianceHost"] = {
+        "name": "asr-config-server",
+        "osDiskGb": 100,
+        "dataDiskGb": 700,
+        "keyName": "ops-key",
+    }
     return raw
 
 
@@ -222,7 +227,7 @@ def test_classic_ami_is_windows_server_2012_r2_and_sizes_and_key_come_from_confi
 
 def test_configured_ami_is_used_without_a_lookup(calls: list[Any]) -> None:
     raw = copy.deepcopy(WAVE)
-    raw["aws"]["configServer"]["amiId"] = "ami-0123456789abcdef0"
+    raw["aws"]["applianceHost"]["amiId"] = "ami-0123456789abcdef0"
     run = plan(raw)
     assert [c for c in calls if c.token == "aws:ec2/getAmi:getAmi"] == []
     assert one(run, "aws:ec2/instance:Instance").inputs["ami"] == "ami-0123456789abcdef0"

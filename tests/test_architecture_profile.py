@@ -62,6 +62,22 @@ def test_architecture_specific_values_are_spelled_out_in_the_profile_only() -> N
     assert found == [], "ask components.architecture.profile() instead:\n" + "\n".join(found)
 
 
+# The architecture-specific typed inputs of the two SDKs: the ASR SDK's (the actions) and azure-native's (the
+# replication policy and the protected items).
+TYPED_INPUT_HOMES = {ROOT / "components" / "asr" / "provider_inputs.py", ROOT / "components" / "replication.py"}
+
+
+def test_architecture_specific_sdk_inputs_are_built_in_their_two_homes_only() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.attr}"
+        for path in PRODUCTION
+        if path not in TYPED_INPUT_HOMES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and ("InMageRcm" in node.attr or "InMageAzureV2" in node.attr)
+    ]
+    assert found == [], "ask components.asr.provider_inputs.provider_inputs() instead:\n" + "\n".join(found)
+
+
 def test_the_wave_reads_its_profile_and_the_secrets_follow_it() -> None:
     modernized, classic = parse_wave(wave()), parse_wave(wave(architecture="classic"))
     assert (modernized.profile, classic.profile) == (PROFILES["modernized"], PROFILES["classic"])

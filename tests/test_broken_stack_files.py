@@ -82,23 +82,23 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "data-disk-huge",
-        _wave(("aws.configServer.dataDiskGb", 1_000_000)),
-        [f"{W}.aws.configServer.dataDiskGb: 1000000 must be less than or equal to 16384"],
+        _wave(("aws.applianceHost.dataDiskGb", 1_000_000)),
+        [f"{W}.aws.applianceHost.dataDiskGb: 1000000 must be less than or equal to 16384"],
     ),
     (
         "os-disk-huge",
-        _wave(("aws.configServer.osDiskGb", 20_000)),
-        [f"{W}.aws.configServer.osDiskGb: 20000 must be less than or equal to 16384"],
+        _wave(("aws.applianceHost.osDiskGb", 20_000)),
+        [f"{W}.aws.applianceHost.osDiskGb: 20000 must be less than or equal to 16384"],
     ),
     (
         "instance-type-any",
-        _wave(("aws.configServer.instanceType", "whatever")),
-        [f"{W}.aws.configServer.instanceType: 'whatever' must be an x86_64 instance type"],
+        _wave(("aws.applianceHost.instanceType", "whatever")),
+        [f"{W}.aws.applianceHost.instanceType: 'whatever' must be an x86_64 instance type"],
     ),
     (
         "instance-type-small",
-        _wave(("aws.configServer.instanceType", "m5.xlarge")),
-        [f"{W}.aws.configServer.instanceType: 'm5.xlarge' has 4 vCPU and 16 GiB"],
+        _wave(("aws.applianceHost.instanceType", "m5.xlarge")),
+        [f"{W}.aws.applianceHost.instanceType: 'm5.xlarge' has 4 vCPU and 16 GiB"],
     ),
     (
         "tag-iam-refuses",

@@ -35,8 +35,8 @@ def test_the_issue_example_is_accepted_with_documented_defaults() -> None:
     assert config.provider_type == "InMageRcm"
     assert config.azure.storage_sku == "Standard_RAGRS"
     assert config.azure.network.test_network_name == "myMigrationNetwork-test"
-    assert config.aws.config_server.instance_type == "c5.2xlarge"
-    assert (config.aws.config_server.os_disk_gb, config.aws.config_server.data_disk_gb) == (80, 620)
+    assert config.aws.appliance_host.instance_type == "c5.2xlarge"
+    assert (config.aws.appliance_host.os_disk_gb, config.aws.appliance_host.data_disk_gb) == (80, 620)
     assert [m.name for m in config.machines] == ["web01", "db01"]
     assert config.all_tags == {
         "owner": "platform-team",
@@ -113,9 +113,9 @@ BAD_FIELDS = [
     ("aws.subnetId", "subnet-XYZ12345", "'subnet-' followed by 8 or 17"),
     ("aws.adminCidr", "0.0.0.0/0", "must not be 0.0.0.0/0"),
     ("aws.adminCidr", "not-a-cidr", "IPv4 CIDR block"),
-    ("aws.configServer.name", "appliance_01", "letters, digits and hyphens"),
-    ("aws.configServer.amiId", "ami-12", "'ami-' followed by 8 or 17"),
-    ("aws.configServer.dataDiskGb", 100, "greater than or equal to 620"),
+    ("aws.applianceHost.name", "appliance_01", "letters, digits and hyphens"),
+    ("aws.applianceHost.amiId", "ami-12", "'ami-' followed by 8 or 17"),
+    ("aws.applianceHost.dataDiskGb", 100, "greater than or equal to 620"),
     ("machines.0.name", "web-server-frontend01", "at most 15 characters for a windows machine"),
     ("machines.0.name", "12345", "must not be only digits"),
     ("machines.1.name", "db01.", "letters, digits and hyphens"),
@@ -158,6 +158,26 @@ def test_missing_and_unknown_keys() -> None:
         "migration:wave.aws.regoin: (value not shown) is not a known key (see the README's config reference)"
         in problems
     )
+
+
+def test_the_former_appliance_host_key_still_reads_and_errors_name_the_key_used() -> None:
+    """Stack files written before `aws.applianceHost` had its name keep working: same wave, same rules."""
+    current = wave()
+    former = wave()
+    former["aws"]["configServer"] = former["aws"].pop("applianceHost")
+    assert parse_wave(former) == parse_wave(current)
+    former["aws"]["configServer"]["dataDiskGb"] = 100
+    assert problems_of(former) == [
+        "migration:wave.aws.configServer.dataDiskGb: 100 must be greater than or equal to 620"
+    ]
+    both = wave()
+    both["aws"]["configServer"] = dict(both["aws"]["applianceHost"])
+    assert problems_of(both) == [
+        "migration:wave.aws.configServer: (value not shown) is the former name of applianceHost; keep only"
+        " applianceHost"
+    ]
+    del both["aws"]["configServer"], both["aws"]["applianceHost"]
+    assert problems_of(both) == ["migration:wave.aws.applianceHost: (missing) is required"]
 
 
 def test_not_a_mapping() -> None:

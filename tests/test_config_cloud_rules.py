@@ -45,12 +45,12 @@ def test_no_value_is_coerced_and_each_mistake_gets_one_message(path: str, value:
         ("azure.network.name", "vnet-wäve1", "must be 2-64 ASCII letters"),
         ("azure.network.subnets.0.name", "snet-wéb", "must be 1-80 ASCII letters"),
         ("azure.network.subnets.0.prefix", "10.0.0.0/30", "must be a /29 or larger: Azure's smallest subnet is a /29"),
-        ("aws.configServer.dataDiskGb", 1_000_000, "must be less than or equal to 16384"),
-        ("aws.configServer.osDiskGb", 16385, "must be less than or equal to 16384"),
-        ("aws.configServer.instanceType", "banana", "must be an x86_64 instance type of the families c5,"),
-        ("aws.configServer.instanceType", "c5.xlarge", "has 4 vCPU and 8 GiB; the appliance needs at least 8 vCPU"),
-        ("aws.configServer.instanceType", "t3.xlarge", "has 4 vCPU and 16 GiB"),
-        ("aws.configServer.instanceType", "m6g.2xlarge", "must be an x86_64 instance type"),
+        ("aws.applianceHost.dataDiskGb", 1_000_000, "must be less than or equal to 16384"),
+        ("aws.applianceHost.osDiskGb", 16385, "must be less than or equal to 16384"),
+        ("aws.applianceHost.instanceType", "banana", "must be an x86_64 instance type of the families c5,"),
+        ("aws.applianceHost.instanceType", "c5.xlarge", "has 4 vCPU and 8 GiB; the appliance needs at least 8 vCPU"),
+        ("aws.applianceHost.instanceType", "t3.xlarge", "has 4 vCPU and 16 GiB"),
+        ("aws.applianceHost.instanceType", "m6g.2xlarge", "must be an x86_64 instance type"),
     ],
 )
 def test_values_the_clouds_refuse_are_refused_before_planning(path: str, value: Any, rule: str) -> None:
@@ -84,9 +84,9 @@ def test_azure_reserved_ranges_are_refused_for_the_network(space: str, reserved:
     ("path", "value"),
     [
         ("azure.network.subnets.0.prefix", "10.0.0.0/29"),
-        ("aws.configServer.dataDiskGb", 16384),
-        ("aws.configServer.instanceType", "m5.2xlarge"),
-        ("aws.configServer.instanceType", "c6i.4xlarge"),
+        ("aws.applianceHost.dataDiskGb", 16384),
+        ("aws.applianceHost.instanceType", "m5.2xlarge"),
+        ("aws.applianceHost.instanceType", "c6i.4xlarge"),
         ("azure.network.name", "vnet_wave1.prod"),
     ],
 )

@@ -26,7 +26,7 @@ EXAMPLE_WAVE: dict[str, Any] = {
         "vpcId": "vpc-0a1b2c3d4e5f60718",
         "subnetId": "subnet-0a1b2c3d4e5f60718",
         "adminCidr": "203.0.113.0/24",
-        "configServer": {"name": "asr-appliance-01"},
+        "applianceHost": {"name": "asr-appliance-01"},
     },
     "machines": [
         {"name": "web01", "instanceId": "i-0123456789abcdef0", "privateIp": "172.31.10.11", "os": "windows"},

@@ -30,7 +30,6 @@ import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from components.architecture import profile
 from components.asr.jobs import (
     RUNNING_STATES,
     ActionStartedError,
@@ -43,6 +42,7 @@ from components.asr.jobs import (
     start_job,
     wait_for_job,
 )
+from components.asr.provider_inputs import provider_inputs
 from components.asr.recovery_points import resolve_item_recovery_point
 from components.aws.ec2 import SourceStopError, stop_source_instances
 
@@ -299,11 +299,7 @@ class TestFailoverAction(ItemAction):
 
     def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         point_id = extra["recovery_point_used"]["id"]
-        specific: Any = (
-            models.InMageRcmTestFailoverInput(network_id=props["test_network_id"], recovery_point_id=point_id)
-            if not profile(props["architecture"]).is_classic
-            else models.InMageAzureV2TestFailoverInput(recovery_point_id=point_id)
-        )
+        specific = provider_inputs(props["architecture"]).test_failover(point_id, props["test_network_id"])
         return models.TestFailoverInput(
             properties=models.TestFailoverInputProperties(
                 failover_direction="PrimaryToRecovery",
@@ -388,13 +384,7 @@ class FailoverAction(ItemAction):
     def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         shutdown = bool(props.get("shutdown_source"))
         point_id = extra["recovery_point_used"]["id"]
-        specific: Any = (
-            models.InMageRcmUnplannedFailoverInput(
-                perform_shutdown="true" if shutdown else "false", recovery_point_id=point_id
-            )
-            if not profile(props["architecture"]).is_classic
-            else models.InMageAzureV2UnplannedFailoverInput(recovery_point_id=point_id)
-        )
+        specific = provider_inputs(props["architecture"]).failover(point_id, shutdown)
         return models.UnplannedFailoverInput(
             properties=models.UnplannedFailoverInputProperties(
                 failover_direction="PrimaryToRecovery",

@@ -23,7 +23,7 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
-from components.architecture import PROVIDER_TYPES, profile
+from components.architecture import PROVIDER_TYPES
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, one_of
 from components.asr.item_actions import (
@@ -42,6 +42,7 @@ from components.asr.item_actions import (
 )
 from components.asr.jobs import ActionStartedError, JobMatch, start_job
 from components.asr.provider import DeclaredInputsProvider
+from components.asr.provider_inputs import provider_inputs
 from components.asr.recovery_points import NAMED, plan_recovery_point_type
 from components.aws.ec2 import SourceStopError, stop_source_instances
 
@@ -185,9 +186,7 @@ class PlanActionProvider(DeclaredInputsProvider):
 
     def specific(self, props: dict[str, Any]) -> list[Any]:
         kind = plan_recovery_point_type(props.get("recovery_point") or "latest")
-        if not profile(props["architecture"]).is_classic:
-            return [models.RecoveryPlanInMageRcmFailoverInput(recovery_point_type=kind)]
-        return [models.RecoveryPlanInMageAzureV2FailoverInput(recovery_point_type=kind)]
+        return [provider_inputs(props["architecture"]).plan_failover(kind)]
 
     def details(self, props: dict[str, Any], items: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
         point = {

@@ -25,8 +25,8 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
-from components.architecture import profile
 from components.asr.item_actions import ActionRefusedError, ItemAction, props_of
+from components.asr.provider_inputs import provider_inputs
 from components.asr.wave_actions import WaveActionProvider, declare
 
 
@@ -89,23 +89,9 @@ class TargetIpAction(ItemAction):
 
     def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         ip, subnet = props["static_ip"], props["subnet_name"]
-        if not profile(props["architecture"]).is_classic:
-            specific = models.InMageRcmUpdateReplicationProtectedItemInput(
-                vm_nics=[
-                    models.InMageRcmNicInput(
-                        nic_id=extra["nic_id"], is_primary_nic="true", target_subnet_name=subnet,
-                        target_static_ip_address=ip, test_subnet_name=subnet, test_static_ip_address=ip,
-                    )
-                ]
-            )  # fmt: skip
-            properties = models.UpdateReplicationProtectedItemInputProperties(provider_specific_details=specific)
-        else:
-            config = models.IPConfigInputDetails(
-                ip_config_name=extra["ip_config_name"], is_primary=True, recovery_subnet_name=subnet,
-                recovery_static_ip_address=ip, tfo_subnet_name=subnet, tfo_static_ip_address=ip,
-            )  # fmt: skip
-            nic = models.VMNicInputDetails(nic_id=extra["nic_id"], selection_type="SelectedByUser", ip_configs=[config])
-            properties = models.UpdateReplicationProtectedItemInputProperties(vm_nics=[nic])
+        properties = provider_inputs(props["architecture"]).static_ip(
+            extra["nic_id"], extra["ip_config_name"], subnet, ip
+        )
         return models.UpdateReplicationProtectedItemInput(properties=properties)
 
     def details(self, props: dict[str, Any], item: Any, extra: dict[str, Any] | None) -> dict[str, Any]:

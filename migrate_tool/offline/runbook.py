@@ -105,7 +105,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                 ["Target network", f"{wave.azure.network.name} {', '.join(wave.azure.network.address_space)}"],
                 ["Test-failover network (isolated)", wave.azure.network.test_network_name],
                 ["AWS region", wave.aws.region],
-                ["Appliance host", wave.aws.config_server.name],
+                ["Appliance host", wave.aws.appliance_host.name],
             ],
         ),
         *([_CLASSIC_WARNING] if wave.profile.is_classic else []),

@@ -36,7 +36,7 @@ def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
         steps.append(
             f"Then register the replication appliance by hand: in the portal, vault `{wave.azure.vault}` > Site"
             " Recovery infrastructure > ASR replication appliances > Add, generate the appliance key; RDP to the"
-            f" appliance host `{wave.aws.config_server.name}` (from `{wave.aws.admin_cidr}`), open the appliance"
+            f" appliance host `{wave.aws.appliance_host.name}` (from `{wave.aws.admin_cidr}`), open the appliance"
             " configuration manager and paste the key (Microsoft documents no unattended registration)."
         )
         steps.append(
@@ -45,7 +45,7 @@ def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
         )
     else:
         steps.append(
-            f"Nothing to do by hand for the registration: the configuration server `{wave.aws.config_server.name}`"
+            f"Nothing to do by hand for the registration: the configuration server `{wave.aws.appliance_host.name}`"
             " registers itself with the vault credentials; `pulumi up` waits for it (up to"
             f" {wave.azure.registration_timeout_minutes} min)."
         )

@@ -3,17 +3,21 @@ fake ARM server."""
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from components.asr.discovered_machine import DiscoveredMachinesProvider, DiscoveryTimeoutError, pick_machine
-from components.asr.discovery import ProtectableMachinesProvider
 from components.asr.jobs import AsrJobError
+from components.asr.protectable_machines import ProtectableMachinesProvider
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.fixtures import arm_env_fixture, fake_arm_fixture  # noqa: F401
 from tests.fake_arm.server import FakeArm
-from tests.provider_roundtrip import round_trip
+from tests.provider_roundtrip import PROJECT_ROOT, round_trip
 
 CONTAINER = (
     "/subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices"
@@ -220,3 +224,23 @@ def test_providers_round_trip_in_a_fresh_interpreter_without_secrets(
         f"{type(provider).__module__} {type(provider).__name__} {{}}",
         f"[\"{key}: '' must be a non-empty string\"]",
     ]
+
+
+# `serialize_provider(ProtectableMachinesProvider())` as stored in the state of a classic wave created while the
+# module was `components.asr.discovery` (made with the code of commit d464122).
+PICKLED_BEFORE_THE_RENAME = (
+    "gASVPwAAAAAAAACMGGNvbXBvbmVudHMuYXNyLmRpc2NvdmVyeZSMG1Byb3RlY3RhYmxlTWFjaGluZXNQcm92aWRlcpSTlCmBlC4="
+)
+
+
+def test_a_stack_created_before_the_module_rename_still_loads_its_discovery_provider() -> None:
+    """The engine unpickles the stored provider to refresh or delete the resource: the old path must resolve."""
+    raw = base64.b64decode(PICKLED_BEFORE_THE_RENAME)
+    assert b"components.asr.discovery" in raw and b"protectable_machines" not in raw
+    done = subprocess.run(
+        [sys.executable, "-c", "import base64, sys, dill; p = dill.loads(base64.b64decode(sys.argv[1]));"
+         " print(type(p).__module__, type(p).__name__, p.delete('id', {}))", PICKLED_BEFORE_THE_RENAME],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env={"PATH": os.environ.get("PATH", "")}, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["components.asr.protectable_machines", "ProtectableMachinesProvider", "None"]
