@@ -117,7 +117,7 @@ def resources_from_plan(planned: Iterable[PlannedResourceLike]) -> list[dict[str
 
 def evaluate(
     resources: list[dict[str, Any]],
-    stack_config: dict[str, object],
+    stack_config: Mapping[str, object],
     policy_config: dict[str, Any] | None = None,
 ) -> list[Verdict]:
     """Every policy of the pack against the planned resources and the stack; the violations found."""

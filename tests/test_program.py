@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pytest
@@ -136,7 +137,7 @@ def test_stack_outputs_follow_the_contract(modernized) -> None:
         for r in of_type(modernized, "azure-native:recoveryservices:ReplicationProtectedItem")
     }
     # Replicating, not migrated yet: no VM id, no preparation, not DR-ready (contract v2).
-    state = {
+    state: dict[str, Any] = {
         "sourceType": "physical",
         "vmResourceId": None,
         "managedDiskIds": [],

@@ -62,7 +62,11 @@ def test_user_data_parameters_hold_any_value(region: str, arn_tail: str, label: 
     assume(not any("</powershell" in v.lower() or "<persist" in v.lower() for v in (region, arn_tail, label)))
     secret_arn = "arn:" + arn_tail
     script = render_user_data(architecture, secret_arn, region, DataDisk(size_gb=620, label=label))
-    expected = [("Architecture", architecture), ("SecretArn", secret_arn), ("Region", region)]
+    expected: list[tuple[str, str | None]] = [
+        ("Architecture", architecture),
+        ("SecretArn", secret_arn),
+        ("Region", region),
+    ]
     expected += [("DataDiskGb", None), ("DataDrive", "E"), ("DataLabel", label)]
     at = len("<powershell>\n")
     for name, value in expected:

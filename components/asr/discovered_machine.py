@@ -25,7 +25,6 @@ to the site, not to this stack.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,7 @@ from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, positive_number
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.registration import poll_seconds
+from components.polling import poll_until
 
 PROVIDER_VERSION = "1"
 OFFAZURE_API_VERSION = "2023-06-06"
@@ -148,33 +148,35 @@ class DiscoveredMachineProvider(DeclaredInputsProvider):
 
 def _wait_for_machines(props: dict[str, Any], wanted: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Poll the site until every machine of `wanted` (name -> IP) is listed, or the timeout passes."""
-    timeout = float(props["timeout_minutes"]) * 60
-    poll = poll_seconds()
-    started = time.monotonic()
+    if not wanted:
+        return {}
+    minutes = props["timeout_minutes"]
     found: dict[str, dict[str, Any]] = {}
-    while len(found) < len(wanted):
+
+    def look() -> tuple[dict[str, dict[str, Any]] | None, tuple[list[str], int]]:
         listed = _list_machines(props)
         found.update({n: m for n, ip in wanted.items() if n not in found and (m := pick_machine(listed, ip, n))})
         missing = sorted(n for n in wanted if n not in found)
-        if not missing:
-            break
-        elapsed = time.monotonic() - started
-        if elapsed >= timeout:
-            raise DiscoveryTimeoutError(
-                f"{', '.join(f'{n} ({wanted[n]})' for n in missing)} did not appear in the appliance's site"
-                f" {props['physical_site_id']} within {props['timeout_minutes']} minutes ({len(listed)} machine(s)"
-                " listed, none with those IPs). Check on each machine that the Mobility agent is installed and"
-                " registered with the appliance (the SSM association `mobility-agent` of this wave), or add the"
-                " server under 'Provide Physical server details' in the appliance configuration manager; then run"
-                " `pulumi up` again."
-            )
+        return (None if missing else found), (missing, len(listed))
+
+    def timed_out(seen: tuple[list[str], int]) -> Exception:
+        missing, listed = seen
+        return DiscoveryTimeoutError(
+            f"{', '.join(f'{n} ({wanted[n]})' for n in missing)} did not appear in the appliance's site"
+            f" {props['physical_site_id']} within {minutes} minutes ({listed} machine(s) listed, none with those"
+            " IPs). Check on each machine that the Mobility agent is installed and registered with the appliance"
+            " (the SSM association `mobility-agent` of this wave), or add the server under 'Provide Physical"
+            " server details' in the appliance configuration manager; then run `pulumi up` again."
+        )
+
+    def waiting(seen: tuple[list[str], int], elapsed: float) -> None:
+        missing = seen[0]
         pulumi.log.info(
             f"waiting for {len(missing)} of {len(wanted)} machine(s) to be discovered by the appliance"
-            f" ({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}; {elapsed / 60:.1f} of"
-            f" {props['timeout_minutes']} minutes)"
+            f" ({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}; {elapsed / 60:.1f} of {minutes} minutes)"
         )
-        time.sleep(max(0.0, min(poll, timeout - elapsed)))
-    return found
+
+    return poll_until(look, timeout=float(minutes) * 60, interval=poll_seconds(), timed_out=timed_out, waiting=waiting)
 
 
 def _list_machines(props: dict[str, Any]) -> list[dict[str, Any]]:

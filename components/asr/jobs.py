@@ -37,6 +37,7 @@ from azure.core.pipeline import PipelineResponse
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr.arm import load_settings
+from components.polling import poll_until
 
 RUNNING_STATES = frozenset({"NotStarted", "InProgress"})
 
@@ -333,8 +334,8 @@ def wait_for_job(
     timeout = settings.job_timeout if timeout is None else timeout
     interval = settings.job_poll_interval if poll_interval is None else poll_interval
     floor = min(1.0, interval)  # a Retry-After of 0 must not turn polling into a busy loop
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def look() -> tuple[JobStatus | None, tuple[JobStatus, Mapping[str, str]]]:
         job, headers = cast(
             tuple[Any, Mapping[str, str]],
             client.replication_jobs.get(resource_group_name, vault_name, job_name, cls=_with_headers),
@@ -342,14 +343,15 @@ def wait_for_job(
         status = job_status(job)
         if progress is not None:
             progress(status)
-        if _ended(status, resource_group_name, vault_name):
-            return status
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AsrJobTimeoutError(status, vault_name, timeout)
-        retry_after = _retry_after(headers)
-        delay = max(floor, retry_after if retry_after is not None else interval)
-        time.sleep(min(delay, remaining))
+        return (status if _ended(status, resource_group_name, vault_name) else None), (status, headers)
+
+    def delay(seen: tuple[JobStatus, Mapping[str, str]]) -> float:
+        retry_after = _retry_after(seen[1])
+        return max(floor, retry_after if retry_after is not None else interval)
+
+    return poll_until(
+        look, timeout=timeout, interval=delay, timed_out=lambda seen: AsrJobTimeoutError(seen[0], vault_name, timeout)
+    )
 
 
 class JobWatcher:

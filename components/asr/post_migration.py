@@ -49,6 +49,7 @@ from components import settings
 from components.asr.arm import compute_client
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
+from components.polling import poll_until
 
 PROVIDER_VERSION = "1"
 OPERATING_SYSTEMS = ("windows", "linux")
@@ -423,27 +424,33 @@ def _restart_and_wait(
 ) -> dict[str, Any]:
     started = time.monotonic()
     client.virtual_machines.begin_restart(rg, vm).result()
-    deadline = started + timing.ready_timeout
-    while True:
+
+    def look() -> tuple[dict[str, Any] | None, tuple[str, str, str]]:
         view = client.virtual_machines.instance_view(rg, vm)
         power, (status, message) = power_state(view), agent_status(view)
         if power == "PowerState/running" and status == "Ready":
-            return {
-                "status": "restarted",
-                "detail": "running, VM agent Ready",
-                "seconds": round(time.monotonic() - started, 1),
-            }
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise PostMigrationError(
-                f"{machine}: VM {vm} (resource group {rg}) did not come back within {timing.ready_timeout:g} s of its"
-                f" restart: power state {power or 'none'}, VM agent {status or 'none'}"
-                + (f" ({message})" if message else "")
-                + ". Look at its boot diagnostics and serial console in the Azure portal; once it runs and its agent"
-                " reports Ready, run `pulumi up` again (the Mobility service is already removed). The wait is"
-                " ASR_VM_READY_TIMEOUT_SECONDS."
+            seconds = round(time.monotonic() - started, 1)
+            return {"status": "restarted", "detail": "running, VM agent Ready", "seconds": seconds}, (
+                power,
+                status,
+                message,
             )
-        time.sleep(min(timing.poll_interval, remaining))
+        return None, (power, status, message)
+
+    def timed_out(seen: tuple[str, str, str]) -> Exception:
+        power, status, message = seen
+        return PostMigrationError(
+            f"{machine}: VM {vm} (resource group {rg}) did not come back within {timing.ready_timeout:g} s of its"
+            f" restart: power state {power or 'none'}, VM agent {status or 'none'}"
+            + (f" ({message})" if message else "")
+            + ". Look at its boot diagnostics and serial console in the Azure portal; once it runs and its agent"
+            " reports Ready, run `pulumi up` again (the Mobility service is already removed). The wait is"
+            " ASR_VM_READY_TIMEOUT_SECONDS."
+        )
+
+    # The bound counts from the restart request, as the message says.
+    remaining = max(0.0, timing.ready_timeout - (time.monotonic() - started))
+    return poll_until(look, timeout=remaining, interval=timing.poll_interval, timed_out=timed_out)
 
 
 def _timing() -> _Timing:

@@ -29,7 +29,6 @@ is pickled into the stack's state).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +41,7 @@ from components.architecture import PROFILES, profile
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
 from components.asr.provider import DeclaredInputsProvider
+from components.polling import poll_until
 
 PROVIDER_VERSION = "1"
 DEFAULT_POLL_SECONDS = 30.0
@@ -194,28 +194,26 @@ class ApplianceRegistration(Resource, module="asr", name="ApplianceRegistration"
 def wait_for_registration(props: dict[str, Any], *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Poll the vault until the registration is complete or `timeout_minutes` have passed."""
     report = progress or pulumi.log.info
-    timeout = float(props["timeout_minutes"]) * 60
-    poll = poll_seconds()
-    started = time.monotonic()
-    while True:
-        registration, missing = _look_once(props)
-        if registration is not None:
-            return {**props, **vars(registration)}
-        elapsed = time.monotonic() - started
-        if elapsed >= timeout:
-            architecture = props["architecture"]
-            raise RegistrationTimeoutError(
-                f"The {profile(architecture).host_role}"
-                f" {props['appliance_ip']} did not register with vault {props['vault_name']} (resource group"
-                f" {props['resource_group_name']}) within {props['timeout_minutes']} minutes: {missing}."
-                f" {WHERE_TO_LOOK[architecture]} Then run `pulumi up` again; raise"
-                " azure.registrationTimeoutMinutes to wait longer."
-            )
-        report(
-            f"waiting for {props['appliance_ip']} to register with vault {props['vault_name']}: {missing}"
-            f" ({elapsed / 60:.1f} of {props['timeout_minutes']} minutes)"
+    host, vault, minutes = props["appliance_ip"], props["vault_name"], props["timeout_minutes"]
+
+    def timed_out(missing: str) -> Exception:
+        architecture = props["architecture"]
+        return RegistrationTimeoutError(
+            f"The {profile(architecture).host_role} {host} did not register with vault {vault} (resource group"
+            f" {props['resource_group_name']}) within {minutes} minutes: {missing}. {WHERE_TO_LOOK[architecture]}"
+            " Then run `pulumi up` again; raise azure.registrationTimeoutMinutes to wait longer."
         )
-        time.sleep(max(0.0, min(poll, timeout - elapsed)))
+
+    registration = poll_until(
+        lambda: _look_once(props),
+        timeout=float(minutes) * 60,
+        interval=poll_seconds(),
+        timed_out=timed_out,
+        waiting=lambda missing, elapsed: report(
+            f"waiting for {host} to register with vault {vault}: {missing} ({elapsed / 60:.1f} of {minutes} minutes)"
+        ),
+    )
+    return {**props, **vars(registration)}
 
 
 def poll_seconds() -> float:

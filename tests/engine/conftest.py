@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 from tests.engine.cloud import Cloud
 from tests.engine.harness import Engine
 from tests.fake_arm.compute import FakeCompute
+from tests.fake_arm.process import FakeInAnotherProcess
 from tests.fake_arm.server import IDENTITY_HEADER, SUBSCRIPTION
 
 REGION = "eu-west-1"
@@ -45,7 +46,7 @@ UNSET = (
 """Removed from the plugin's environment: the identity is the fake's managed identity."""
 
 
-def plugin_env(fake: FakeCompute, moto_url: str, **settings: str) -> dict[str, str | None]:
+def plugin_env(fake: FakeCompute | FakeInAnotherProcess, moto_url: str, **settings: str) -> dict[str, str | None]:
     """What a user sets for `pulumi up`, aimed at the fakes: the ARM endpoint, a managed identity whose token
     endpoint the fake serves, the subscription, AWS credentials and endpoint; short waits."""
     return {

@@ -148,7 +148,7 @@ class EngineMonitor(RecordingMonitor):
 @dataclass
 class Engine:
     cloud: Cloud
-    plugin_env: dict[str, str]
+    plugin_env: dict[str, str | None]
     stack: str = "test"
     state: dict[str, Stored] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)

@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 API_VERSION = "2025-08-01"
@@ -134,7 +134,7 @@ class FakeArm:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> FakeArm:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -88,11 +88,13 @@ def test_an_item_that_cannot_take_the_address_is_refused_and_nothing_is_sent(
     fake_arm: FakeArm, arm_env: StaticTokenCredential, item: dict[str, Any], reason: str
 ) -> None:
     _item(fake_arm, **item)
-    results = WaveTargetIpProvider().create(
+    outs = WaveTargetIpProvider().create(
         {**_ip_props(), "machines": {"web01": {"fabric_name": FABRIC, "container_name": CONTAINER,
                                                "protected_item_name": "web01", "static_ip": "10.0.1.10",
                                                "subnet_name": "snet-web"}}}
-    ).outs["results"]  # fmt: skip
+    ).outs  # fmt: skip
+    assert outs is not None
+    results = outs["results"]
     assert results["web01"]["result"] == "Refused" and reason in results["web01"]["error"]
     assert _patches(fake_arm) == []
 

@@ -7,6 +7,7 @@ pulumi-policy's unknown-checking proxies, by the same code the offline plan uses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ def urn(resource_type: str, name: str) -> str:
     return f"urn:pulumi:{STACK}::{PROJECT}::{resource_type}::{name}"
 
 
-def policy(name: str, stack_config: dict[str, object] | None = None) -> Policy:
+def policy(name: str, stack_config: Mapping[str, object] | None = None) -> Policy:
     config = stack_config or {}
     policies = {p.name: p for p in load_policies_module().build_policies(config.get)}
     return policies[name]
@@ -53,7 +54,7 @@ def check_resource(
     name: str = "res",
     provider: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
-    stack_config: dict[str, object] | None = None,
+    stack_config: Mapping[str, object] | None = None,
 ) -> list[Violation]:
     """Run one resource policy against one resource; the violations it reports."""
     found: list[Violation] = []
@@ -65,7 +66,11 @@ def check_resource(
     args = ResourceArgs(
         resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, resource.provider, config
     )
-    run_validation(subject.validate, args, lambda message, u=None: found.append(Violation(message, u or args.urn)))
+
+    def report(message: str, at: str | None = None) -> None:
+        found.append(Violation(message, at or args.urn))
+
+    run_validation(subject.validate, args, report)
     return found
 
 
@@ -77,14 +82,18 @@ def check_stack(
     policy_name: str,
     resources: list[PolicyResource],
     *,
-    stack_config: dict[str, object] | None = None,
+    stack_config: Mapping[str, object] | None = None,
     config: dict[str, Any] | None = None,
 ) -> list[Violation]:
     """Run one stack policy; not-applicable propagates as `PolicyNotApplicableError`."""
     found: list[Violation] = []
     subject = policy(policy_name, stack_config)
     assert isinstance(subject, StackValidationPolicy), f"{policy_name} is not a stack policy"
-    run_validation(subject.validate, StackArgs(resources, config), lambda m, u=None: found.append(Violation(m, u)))
+
+    def report(message: str, at: str | None = None) -> None:
+        found.append(Violation(message, at))
+
+    run_validation(subject.validate, StackArgs(resources, config), report)
     return found
 
 
