@@ -428,14 +428,11 @@ def _restart_and_wait(
     def look() -> tuple[dict[str, Any] | None, tuple[str, str, str]]:
         view = client.virtual_machines.instance_view(rg, vm)
         power, (status, message) = power_state(view), agent_status(view)
-        if power == "PowerState/running" and status == "Ready":
-            seconds = round(time.monotonic() - started, 1)
-            return {"status": "restarted", "detail": "running, VM agent Ready", "seconds": seconds}, (
-                power,
-                status,
-                message,
-            )
-        return None, (power, status, message)
+        seen = (power, status, message)
+        if power != "PowerState/running" or status != "Ready":
+            return None, seen
+        seconds = round(time.monotonic() - started, 1)
+        return {"status": "restarted", "detail": "running, VM agent Ready", "seconds": seconds}, seen
 
     def timed_out(seen: tuple[str, str, str]) -> Exception:
         power, status, message = seen
