@@ -1,12 +1,15 @@
-"""`poll_until`, the one polling loop of the dynamic providers: when it looks, how long it sleeps, when it gives up."""
+"""`poll_until` (and `poll_until_async`), the one polling loop of the dynamic providers: when it looks, how long it sleeps, when it gives up."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 
-from components.polling import poll_until
+from components.asr.post_migration import run_on_own_loop
+from components.polling import poll_until, poll_until_async
 
 
 class _TimeoutError(Exception):
@@ -60,3 +63,37 @@ def test_the_interval_may_follow_what_the_server_said() -> None:
 
     assert poll_until(lambda: next(answers), timeout=5, interval=interval, timed_out=_TimeoutError) == "done"
     assert delays == [0.05, 0.0]
+
+
+def test_the_async_loop_follows_the_same_rules_and_lets_other_waits_run_meanwhile() -> None:
+    """`poll_until_async`: same result, reports and bound; two waits on one event loop overlap instead of queueing."""
+    waits: list[int] = []
+
+    def looker(answers: list[str | None]) -> Callable[[], Awaitable[tuple[str | None, int]]]:
+        remaining = iter(answers)
+        looks = 0
+
+        async def look() -> tuple[str | None, int]:
+            nonlocal looks
+            looks += 1
+            return next(remaining), looks
+
+        return look
+
+    async def both() -> list[str]:
+        first = poll_until_async(looker([None, None, "a"]), timeout=5, interval=0.1, timed_out=_TimeoutError,
+                                 waiting=lambda seen, _elapsed: waits.append(seen))  # fmt: skip
+        second = poll_until_async(looker([None, None, "b"]), timeout=5, interval=0.1, timed_out=_TimeoutError)
+        return list(await asyncio.gather(first, second))
+
+    started = time.monotonic()
+    assert run_on_own_loop(both()) == ["a", "b"]
+    assert time.monotonic() - started < 0.35  # 2 x 0.1 s each, side by side: about 0.2 s, not 0.4 s
+    assert waits == [1, 2]
+
+    async def never() -> tuple[None, str]:
+        return None, "still starting"
+
+    with pytest.raises(_TimeoutError) as caught:
+        run_on_own_loop(poll_until_async(never, timeout=0.2, interval=30, timed_out=_TimeoutError))
+    assert caught.value.args == ("still starting",)

@@ -39,19 +39,22 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import aiohttp
 import requests
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.transport import RequestsTransport
+from azure.core.pipeline.transport import AioHttpTransport, RequestsTransport
 from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
-from azure.mgmt.compute import ComputeManagementClient
-from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
+from azure.mgmt.compute.aio import ComputeManagementClient as AsyncComputeManagementClient
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, AsyncARMChallengeAuthenticationPolicy
 from azure.mgmt.core.tools import get_arm_endpoints
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
-from components.asr.retry import AsrRetryPolicy
+from components.asr.retry import AsrRetryPolicy, AsyncAsrRetryPolicy
 from components.settings import AsrSettingsError, count, seconds
 
 # az CLI cloud name -> (azure-core cloud, Entra ID authority host)
@@ -129,6 +132,11 @@ def default_credential(settings: ArmSettings) -> TokenCredential:
     return DefaultAzureCredential(authority=settings.authority)
 
 
+def default_async_credential(settings: ArmSettings) -> AsyncTokenCredential:
+    """`default_credential` for the async clients; the caller closes it (`async with`)."""
+    return AsyncDefaultAzureCredential(authority=settings.authority)
+
+
 _MODEL_PACKAGES = ("azure.mgmt.recoveryservicessiterecovery.models", "azure.mgmt.compute.models")
 _models_ready = threading.Lock()
 _prepared: set[str] = set()
@@ -174,18 +182,37 @@ def site_recovery_client(
     )
 
 
-def compute_client(
+def async_compute_client(
     subscription_id: str | None = None,
     *,
-    credential: TokenCredential | None = None,
+    credential: AsyncTokenCredential,
     polling_interval: float | None = None,
-    pool_size: int | None = None,
-) -> ComputeManagementClient:
-    """A new Compute client for the configured cloud or endpoint, with the same retries and timeouts;
-    `pool_size` as for `site_recovery_client`."""
-    return _client(
-        ComputeManagementClient, _MODEL_PACKAGES[1], subscription_id, credential, polling_interval, pool_size
+    pool_size: int = 10,
+) -> AsyncComputeManagementClient:
+    """A new async Compute client (aiohttp), with the same settings, retries and timeouts as the other clients.
+
+    For many VMs at once on one event loop (the post-migration prep of a wave): a thread per VM with the sync
+    client spent 3.9 ms of CPU per request, this spends 1.7 (measured: 200 VMs, 1,650 requests), and the plugin's
+    GIL makes CPU the bound. Call it inside a coroutine (aiohttp binds its session to the running loop) and close
+    it there; `credential` is `default_async_credential(load_settings())` or a test's, closed by its caller.
+    `pool_size`: connections to keep, one per VM handled at once.
+    """
+    prepare_models((_MODEL_PACKAGES[1],))
+    settings = load_settings()
+    options = _client_options(settings, polling_interval)
+    options["retry_policy"] = _retry_policy(settings, AsyncAsrRetryPolicy)
+    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
+        options["authentication_policy"] = AsyncLoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
+    # As `_pooled_transport` does for requests: the proxy is resolved once for the ARM endpoint, not per request.
+    options["proxies"] = requests.utils.get_environ_proxies(settings.endpoint)
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=max(10, pool_size)),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,  # azure-core's transport decompresses itself, as its own sessions are set up
+        trust_env=False,
     )
+    options["transport"] = AioHttpTransport(session=session, session_owner=True, use_env_settings=False)
+    return AsyncComputeManagementClient(credential, resolve_subscription_id(subscription_id), **options)
 
 
 def recovery_services_client(
@@ -198,7 +225,7 @@ def recovery_services_client(
     )
 
 
-_Client = TypeVar("_Client", SiteRecoveryManagementClient, ComputeManagementClient, RecoveryServicesClient)
+_Client = TypeVar("_Client", SiteRecoveryManagementClient, RecoveryServicesClient)
 
 
 def _client(
@@ -214,7 +241,10 @@ def _client(
     prepare_models((models_package,))
     settings = load_settings()
     credential = credential or default_credential(settings)
-    options = _client_options(settings, credential, polling_interval)
+    options = _client_options(settings, polling_interval)
+    options["retry_policy"] = _retry_policy(settings, AsrRetryPolicy)
+    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
+        options["authentication_policy"] = LoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
     if pool_size is not None:
         options["transport"] = _pooled_transport(pool_size, settings.endpoint)
     return client_class(credential, resolve_subscription_id(subscription_id), **options)
@@ -243,32 +273,47 @@ class LoopbackBearerTokenPolicy(ARMChallengeAuthenticationPolicy):
     """
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        if is_loopback_host(urlsplit(request.http_request.url).hostname):
-            # enforce_https=False only for a loopback host (127.0.0.0/8, ::1, localhost): see the class docstring.
-            request.context.options["enforce_https"] = False
+        _allow_http_to_loopback(request)
         super().on_request(request)
 
 
-def _client_options(
-    settings: ArmSettings, credential: TokenCredential, polling_interval: float | None
-) -> dict[str, Any]:
+class AsyncLoopbackBearerTokenPolicy(AsyncARMChallengeAuthenticationPolicy):
+    """`LoopbackBearerTokenPolicy` for the async clients."""
+
+    async def on_request(self, request: PipelineRequest[Any]) -> None:
+        _allow_http_to_loopback(request)
+        await super().on_request(request)
+
+
+def _allow_http_to_loopback(request: PipelineRequest[Any]) -> None:
+    if is_loopback_host(urlsplit(request.http_request.url).hostname):
+        # enforce_https=False only for a loopback host (127.0.0.0/8, ::1, localhost): see LoopbackBearerTokenPolicy.
+        request.context.options["enforce_https"] = False
+
+
+_Retry = TypeVar("_Retry", AsrRetryPolicy, AsyncAsrRetryPolicy)
+
+
+def _retry_policy(settings: ArmSettings, policy: type[_Retry]) -> _Retry:
+    return policy(
+        total=settings.retry_total,
+        backoff=settings.retry_backoff,
+        backoff_max=settings.retry_backoff_max,
+        retry_after_max=settings.retry_backoff_max,
+    )
+
+
+def _client_options(settings: ArmSettings, polling_interval: float | None) -> dict[str, Any]:
+    """What every client gets, sync or async (retries and authentication are added by each kind)."""
     options: dict[str, Any] = {
         "base_url": settings.endpoint,
         "cloud_setting": settings.cloud,
         "credential_scopes": list(settings.credential_scopes),
-        "retry_policy": AsrRetryPolicy(
-            total=settings.retry_total,
-            backoff=settings.retry_backoff,
-            backoff_max=settings.retry_backoff_max,
-            retry_after_max=settings.retry_backoff_max,
-        ),
         "connection_timeout": settings.http_timeout,
         "read_timeout": settings.http_timeout,
     }
     if polling_interval is not None:
         options["polling_interval"] = polling_interval
-    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
-        options["authentication_policy"] = LoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
     return options
 
 

@@ -26,30 +26,37 @@ Settings (environment, read at call time; the client layer's variables in docs/a
   `ASR_VM_READY_TIMEOUT_SECONDS` (default 1200): how long to wait for the VM after the restart.
   `ASR_VM_POLL_SECONDS` (default 15): instance-view and Compute operation polling interval.
 
-The provider object is pickled into the stack's state, so it holds nothing but code: each call builds one
-Compute client (`components.asr.arm.compute_client`) per subscription, shared by its threads.
+The machines are prepared concurrently (up to `max_concurrency` at once) on one asyncio event loop, with the async
+Compute client (`components.asr.arm.async_compute_client`): a wave's prep is mostly waiting on Compute, and the CPU
+it does need is per request, so one loop in the plugin's one worker does what a thread per VM did at less than
+half the CPU (docs/lifecycle.md has the figures). The provider object is pickled into the stack's state, so it
+holds nothing but code: each call builds one credential and one client per subscription (`ComputeClients`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
 import time
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 import pulumi
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import HttpResponseError
-from azure.mgmt.compute import ComputeManagementClient, models
+from azure.mgmt.compute import models
+from azure.mgmt.compute.aio import ComputeManagementClient
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components import settings
-from components.asr.arm import compute_client
+from components.asr import arm
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
-from components.polling import poll_until
+from components.polling import poll_until_async
+
+Done = TypeVar("Done")
 
 PROVIDER_VERSION = "1"
 OPERATING_SYSTEMS = ("windows", "linux")
@@ -138,7 +145,7 @@ class _Timing:
 
 
 class WavePostMigrationPrepProvider(DeclaredInputsProvider):
-    """Dynamic provider of `WavePostMigrationPrep`: the steps for every machine, in parallel inside one call.
+    """Dynamic provider of `WavePostMigrationPrep`: the steps for every machine, concurrently inside one call.
 
     A machine whose step fails gets a `Failed` record with the error (the others go on); `WaveOutcome` then
     fails the `pulumi up`, and the next `pulumi up` runs that machine again (new machines, failed machines and
@@ -225,53 +232,93 @@ def _pending(olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
 def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[str]) -> dict[str, Any]:
     if not names:
         return {}
-    workers = max(1, min(int(props.get("max_concurrency") or 10), len(names)))
-    clients: dict[str, ComputeManagementClient] = {}
-    lock = threading.Lock()
+    at_once = max(1, min(int(props.get("max_concurrency") or 10), len(names)))
+    return run_on_own_loop(_prepare_machines(machines, names, at_once))
 
-    def client_for(vm_resource_id: str) -> ComputeManagementClient | None:
-        match = _VM_ID.match(vm_resource_id)
-        if match is None:
-            return None  # prepare() says what is wrong with it
-        with lock:
-            if match["sub"] not in clients:
-                clients[match["sub"]] = compute_client(
-                    match["sub"], polling_interval=_timing().poll_interval, pool_size=workers
-                )
-            return clients[match["sub"]]
 
-    def one(name: str) -> dict[str, Any]:
-        try:
-            props = {"machine": name, "source_type": "physical", **machines[name]}
-            return prepare(props, client_for(str(props.get("vm_resource_id"))))
-        except Exception as error:  # recorded; the others go on (see the provider's docstring)
-            pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
-            return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
+def run_on_own_loop(coroutine: Coroutine[Any, Any, Done]) -> Done:
+    """Run `coroutine` to its end on a new event loop, closed after, that never becomes the thread's current loop.
 
+    Not `asyncio.run`: that leaves the calling thread without a current loop, and a Pulumi program run in the same
+    thread (the mock engine's tests) needs its own. The dynamic-provider server's workers have none of their own; it
+    serializes every answer the same way, on a new loop per call (`pulumi/dynamic/__main__.py`).
+    """
+    loop = asyncio.new_event_loop()
     try:
-        with ThreadPoolExecutor(workers) as pool:
-            return dict(zip(names, pool.map(one, names), strict=True))
+        return loop.run_until_complete(coroutine)
     finally:
-        for client in clients.values():
-            client.close()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def _prepare_machines(machines: dict[str, Any], names: list[str], at_once: int) -> dict[str, Any]:
+    """Each machine's record, `at_once` machines at a time; a failure is recorded and the others go on."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(clients: ComputeClients, name: str) -> dict[str, Any]:
+        async with gate:
+            try:
+                props = {"machine": name, "source_type": "physical", **machines[name]}
+                return await prepare(props, clients.for_vm(str(props.get("vm_resource_id"))))
+            except Exception as error:  # recorded; the others go on (see the provider's docstring)
+                pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
+                return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
+
+    async with ComputeClients(pool_size=at_once) as clients:
+        results = await asyncio.gather(*(one(clients, name) for name in names))
+    return dict(zip(names, results, strict=True))
+
+
+class ComputeClients:
+    """One async Compute client per subscription, built on first use, sharing one credential; all closed on exit."""
+
+    def __init__(self, pool_size: int) -> None:
+        self.pool_size = pool_size
+        self.credential: AsyncTokenCredential | None = None
+        self.clients: dict[str, ComputeManagementClient] = {}
+
+    async def __aenter__(self) -> ComputeClients:
+        self.credential = arm.default_async_credential(arm.load_settings())
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        for client in self.clients.values():
+            await client.close()
+        if self.credential is not None:
+            await self.credential.close()
+
+    def for_vm(self, vm_resource_id: str) -> ComputeManagementClient:
+        """The client for the VM's subscription; `PostMigrationError` when the id is not a VM's."""
+        match = _vm_id_parts(vm_resource_id)
+        if match["sub"] not in self.clients:
+            assert self.credential is not None, "ComputeClients is used inside `async with`"
+            self.clients[match["sub"]] = arm.async_compute_client(
+                match["sub"], credential=self.credential, polling_interval=_timing().poll_interval,
+                pool_size=self.pool_size,
+            )  # fmt: skip
+        return self.clients[match["sub"]]
+
+
+def _vm_id_parts(vm_resource_id: str) -> re.Match[str]:
+    match = _VM_ID.match(vm_resource_id)
+    if match is None:  # check() refuses it; this guards a direct call
+        raise PostMigrationError(f"vm_resource_id: {vm_resource_id!r} is not a virtual machine's ARM id")
+    return match
 
 
 # --- the steps ------------------------------------------------------------------------------------
 
 
-def prepare(props: dict[str, Any], client: ComputeManagementClient | None = None) -> dict[str, Any]:
+async def prepare(props: dict[str, Any], client: ComputeManagementClient) -> dict[str, Any]:
     """Run the three steps for one VM (`machine`, `vm_resource_id`, `os`, `source_type`); return each step's result,
     the VM's managed disk ids and `dr_ready`. The restart always runs: a rerun after a failed wait must restart.
-    `client`: a Compute client for the VM's subscription to share (one is made and closed otherwise)."""
+    `client`: an async Compute client for the VM's subscription (`ComputeClients.for_vm`)."""
     timing = _timing()
-    match = _VM_ID.match(props["vm_resource_id"])
-    if match is None:  # check() refuses it; this guards a direct call
-        raise PostMigrationError(f"vm_resource_id: {props['vm_resource_id']!r} is not a virtual machine's ARM id")
-    if client is None:
-        with compute_client(match["sub"], polling_interval=timing.poll_interval) as own:
-            return prepare(props, own)
+    match = _vm_id_parts(props["vm_resource_id"])
     rg, vm, machine, os_type = match["rg"], match["vm"], props["machine"], props["os"]
-    model = client.virtual_machines.get(rg, vm, expand="instanceView")  # disks and live state in one read
+    model = await client.virtual_machines.get(rg, vm, expand="instanceView")  # disks and live state in one read
     view = model.instance_view
     power = power_state(view)
     if power != "PowerState/running":
@@ -285,8 +332,8 @@ def prepare(props: dict[str, Any], client: ComputeManagementClient | None = None
         remediation = WINDOWS_AGENT_REMEDIATION if os_type == "windows" else LINUX_AGENT_REMEDIATION
         raise PostMigrationError(f"{machine}: VM {vm}: {agent['detail']}. {remediation}")
 
-    mobility = _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
-    restart = _restart_and_wait(client, rg, vm, machine, timing)
+    mobility = await _remove_mobility_service(client, rg, vm, machine, os_type, props["source_type"])
+    restart = await _restart_and_wait(client, rg, vm, machine, timing)
     return {
         "vm_resource_id": props["vm_resource_id"],
         "agent": agent,
@@ -353,13 +400,13 @@ def managed_disk_ids(vm: Any) -> list[str]:
     return ids
 
 
-def _remove_mobility_service(
+async def _remove_mobility_service(
     client: ComputeManagementClient, rg: str, vm: str, machine: str, os_type: str, source_type: str
 ) -> dict[str, Any]:
     command = WINDOWS_UNINSTALL_COMMAND if os_type == "windows" else f"{LINUX_ASR_FOLDER}/{LINUX_UNINSTALL_COMMAND}"
     if source_type == "hyperv":
         return {"status": "skipped", "detail": "Hyper-V sources never had the Mobility service"}
-    stdout, stderr = _run(client, rg, vm, os_type)
+    stdout, stderr = await _run(client, rg, vm, os_type)
     code = _exit_code(stdout)
     if code is None and _ABSENT in stdout:
         return {"status": "absent", "detail": "the Mobility service is not installed"}
@@ -390,12 +437,12 @@ def _remove_mobility_service(
     return {"status": "removed", "detail": f"`{command}` exited with {code}; verified absent", "exitCode": code}
 
 
-def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str) -> tuple[str, str]:
+async def _run(client: ComputeManagementClient, rg: str, vm: str, os_type: str) -> tuple[str, str]:
     """Run the removal script through Run Command (administrator/SYSTEM on Windows, root on Linux); (stdout,
     stderr)."""
     command = models.RunCommandInput(command_id=_COMMAND_IDS[os_type], script=REMOVAL_SCRIPTS[os_type])
     try:
-        result = client.virtual_machines.begin_run_command(rg, vm, command).result()
+        result = await (await client.virtual_machines.begin_run_command(rg, vm, command)).result()
     except HttpResponseError as error:  # the run command failed as a long-running operation, or was refused
         code = getattr(error.error, "code", None) or error.status_code
         raise PostMigrationError(
@@ -419,14 +466,14 @@ def _exit_code(stdout: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-def _restart_and_wait(
+async def _restart_and_wait(
     client: ComputeManagementClient, rg: str, vm: str, machine: str, timing: _Timing
 ) -> dict[str, Any]:
     started = time.monotonic()
-    client.virtual_machines.begin_restart(rg, vm).result()
+    await (await client.virtual_machines.begin_restart(rg, vm)).result()
 
-    def look() -> tuple[dict[str, Any] | None, tuple[str, str, str]]:
-        view = client.virtual_machines.instance_view(rg, vm)
+    async def look() -> tuple[dict[str, Any] | None, tuple[str, str, str]]:
+        view = await client.virtual_machines.instance_view(rg, vm)
         power, (status, message) = power_state(view), agent_status(view)
         seen = (power, status, message)
         if power != "PowerState/running" or status != "Ready":
@@ -447,7 +494,7 @@ def _restart_and_wait(
 
     # The bound counts from the restart request, as the message says.
     remaining = max(0.0, timing.ready_timeout - (time.monotonic() - started))
-    return poll_until(look, timeout=remaining, interval=timing.poll_interval, timed_out=timed_out)
+    return await poll_until_async(look, timeout=remaining, interval=timing.poll_interval, timed_out=timed_out)
 
 
 def _timing() -> _Timing:

@@ -170,17 +170,6 @@ def test_explicit_credential_and_subscription_are_used(fake_arm: FakeArm, arm_en
     assert arm_env.scopes == []
 
 
-def test_compute_client_uses_the_same_endpoint_and_token(fake_arm: FakeArm, arm_env: StaticTokenCredential) -> None:
-    with arm.compute_client() as client, pytest.raises(ResourceNotFoundError):
-        client.virtual_machines.get("rg-migrated", "web01")
-    [request] = fake_arm.requests
-    assert (request.method, request.path) == (
-        "GET",
-        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-migrated/providers/Microsoft.Compute/virtualMachines/web01",
-    )
-    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-
-
 def test_token_is_never_sent_over_http_to_a_non_loopback_host(
     fake_arm: FakeArm, arm_env: StaticTokenCredential
 ) -> None:

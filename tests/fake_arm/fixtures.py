@@ -6,9 +6,9 @@ and use them by name in tests (`def test_x(fake_arm: FakeArm, arm_env: StaticTok
 functions carry a `_fixture` suffix so the import does not shadow the test parameters.
 
 `fake_arm` starts a fresh server per test. `arm_env` points the client layer at it the way a user would
-(environment variables, read at call time) and makes `components.asr.arm.default_credential` return a
-static test token, so code that builds its own clients (dynamic providers) talks to the fake without
-any test hook in production code. Retries are configured small so fault tests stay fast.
+(environment variables, read at call time) and makes `components.asr.arm.default_credential` (and
+`default_async_credential`) return a static test token, so code that builds its own clients (dynamic providers)
+talks to the fake without any test hook in production code. Retries are configured small so fault tests stay fast.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from components.asr import arm
-from tests.fake_arm.credential import StaticTokenCredential
+from tests.fake_arm.credential import AsyncStaticTokenCredential, StaticTokenCredential
 from tests.fake_arm.server import SUBSCRIPTION, FakeArm
 
 
@@ -48,6 +48,7 @@ def aim_client_layer(url: str, monkeypatch: pytest.MonkeyPatch, **settings: str)
         monkeypatch.setenv(variable, value)
     credential = StaticTokenCredential()
     monkeypatch.setattr(arm, "default_credential", lambda _settings: credential)
+    monkeypatch.setattr(arm, "default_async_credential", lambda _settings: AsyncStaticTokenCredential(credential))
     return credential
 
 

@@ -12,7 +12,7 @@ import pulumi
 import pytest
 from pulumi.output import Unknown
 
-from components.asr import arm
+from components.asr import arm, post_migration
 from components.asr.post_migration import (
     LINUX_AGENT_REMEDIATION,
     WINDOWS_AGENT_REMEDIATION,
@@ -21,7 +21,6 @@ from components.asr.post_migration import (
     WavePostMigrationPrep,
     WavePostMigrationPrepArgs,
     WavePostMigrationPrepProvider,
-    prepare,
 )
 from tests.fake_arm.compute import FakeCompute, compute_env_fixture, fake_compute_fixture  # noqa: F401
 from tests.fake_arm.credential import StaticTokenCredential
@@ -39,6 +38,16 @@ def _vm_id(name: str) -> str:
 def _props(name: str, os_type: str, source_type: str = "physical", **extra: str) -> dict[str, Any]:
     return {"machine": name, "vm_resource_id": _vm_id(name), "os": os_type, "source_type": source_type,
             "version": "1", **extra}  # fmt: skip
+
+
+def prepare(props: dict[str, Any]) -> dict[str, Any]:
+    """One machine's steps, raising what they raise, with the provider's own clients."""
+
+    async def run() -> dict[str, Any]:
+        async with post_migration.ComputeClients(pool_size=1) as clients:
+            return await post_migration.prepare(props, clients.for_vm(props["vm_resource_id"]))
+
+    return post_migration.run_on_own_loop(run())
 
 
 def _vm_calls(fake: FakeCompute, name: str) -> list[tuple[str, str]]:
@@ -142,6 +151,28 @@ def test_wave_provider_records_each_machine_and_a_failure_does_not_stop_the_othe
     assert outs["results"]["ok01"]["dr_ready"] is True
     assert outs["results"]["noagent01"]["result"] == "Failed"
     assert "the Azure VM agent is missing" in outs["results"]["noagent01"]["error"]
+
+
+def _most_machines_at_once(fake: FakeCompute, names: list[str]) -> int:
+    """The most machines whose steps overlapped: each from its first request to its last, as the fake saw them."""
+    spans = []
+    for name in names:
+        times = [r.at for r in fake.requests if f"/virtualMachines/{name}" in r.path]
+        spans.append((min(times), max(times)))
+    return max(sum(1 for start, end in spans if start <= moment <= end) for moment, _ in spans)
+
+
+@pytest.mark.parametrize("max_concurrency", [2, 6])
+def test_wave_provider_prepares_up_to_max_concurrency_machines_at_once(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential, max_concurrency: int
+) -> None:
+    names = [f"vm{index}" for index in range(6)]
+    for name in names:
+        fake_compute.add_vm(name, "linux")
+    news = {**_wave(*((name, "linux") for name in names)), "max_concurrency": max_concurrency}
+    outs = WavePostMigrationPrepProvider().create(news).outs or {}
+    assert all(outs["results"][name]["dr_ready"] for name in names)
+    assert _most_machines_at_once(fake_compute, names) == max_concurrency
 
 
 def test_wave_provider_update_reruns_only_failed_new_or_moved_machines(
@@ -305,11 +336,9 @@ def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
     fake_compute.add_vm("vm1", "linux")
     provider = WavePostMigrationPrepProvider()
     provider.create(_wave(("vm1", "linux")))  # clients and tokens were in use in this process
-    with arm.compute_client() as client:
-        client.virtual_machines.instance_view(RG, "vm1")
-        lines = round_trip(
-            provider, secret, {"machines": {"m": {"vm_resource_id": "x", "os": "linux", "source_type": "physical"}}}
-        )
+    lines = round_trip(
+        provider, secret, {"machines": {"m": {"vm_resource_id": "x", "os": "linux", "source_type": "physical"}}}
+    )
     assert lines[0] == "components.asr.post_migration WavePostMigrationPrepProvider {}"
     assert json.loads(lines[1])[0].startswith("machines.m.vm_resource_id: 'x'"), (
         lines
