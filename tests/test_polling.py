@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from components.asr.post_migration import run_on_own_loop
+from components.asr import arm
 from components.polling import poll_until, poll_until_async
 
 
@@ -68,32 +68,35 @@ def test_the_interval_may_follow_what_the_server_said() -> None:
 def test_the_async_loop_follows_the_same_rules_and_lets_other_waits_run_meanwhile() -> None:
     """`poll_until_async`: same result, reports and bound; two waits on one event loop overlap instead of queueing."""
     waits: list[int] = []
+    looked: list[str] = []  # which wait looked, in order
 
-    def looker(answers: list[str | None]) -> Callable[[], Awaitable[tuple[str | None, int]]]:
+    def looker(answers: list[str | None], label: str) -> Callable[[], Awaitable[tuple[str | None, int]]]:
         remaining = iter(answers)
         looks = 0
 
         async def look() -> tuple[str | None, int]:
             nonlocal looks
             looks += 1
+            looked.append(label)
             return next(remaining), looks
 
         return look
 
     async def both() -> list[str]:
-        first = poll_until_async(looker([None, None, "a"]), timeout=5, interval=0.1, timed_out=_TimeoutError,
+        first = poll_until_async(looker([None, None, "a"], "a"), timeout=5, interval=0.1, timed_out=_TimeoutError,
                                  waiting=lambda seen, _elapsed: waits.append(seen))  # fmt: skip
-        second = poll_until_async(looker([None, None, "b"]), timeout=5, interval=0.1, timed_out=_TimeoutError)
+        second = poll_until_async(looker([None, None, "b"], "b"), timeout=5, interval=0.1, timed_out=_TimeoutError)
         return list(await asyncio.gather(first, second))
 
     started = time.monotonic()
-    assert run_on_own_loop(both()) == ["a", "b"]
-    assert time.monotonic() - started < 0.35  # 2 x 0.1 s each, side by side: about 0.2 s, not 0.4 s
+    assert arm.run_on_own_loop(both()) == ["a", "b"]
+    assert looked == ["a", "b"] * 3  # each sleep lets the other wait look: side by side, not one after the other
+    assert time.monotonic() - started < 0.4  # 2 x 0.1 s of sleep each: about 0.2 s together, 0.4 s in a queue
     assert waits == [1, 2]
 
     async def never() -> tuple[None, str]:
         return None, "still starting"
 
     with pytest.raises(_TimeoutError) as caught:
-        run_on_own_loop(poll_until_async(never, timeout=0.2, interval=30, timed_out=_TimeoutError))
+        arm.run_on_own_loop(poll_until_async(never, timeout=0.2, interval=30, timed_out=_TimeoutError))
     assert caught.value.args == ("still starting",)

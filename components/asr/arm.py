@@ -30,11 +30,12 @@ is set. Tests pass their own credential through the factories' `credential` para
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import ipaddress
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr.retry import AsrRetryPolicy, AsyncAsrRetryPolicy
 from components.settings import AsrSettingsError, count, seconds
+
+_Done = TypeVar("_Done")
 
 # az CLI cloud name -> (azure-core cloud, Entra ID authority host)
 CLOUDS: dict[str, tuple[AzureClouds, str]] = {
@@ -193,16 +196,15 @@ def async_compute_client(
 
     For many VMs at once on one event loop (the post-migration prep of a wave): a thread per VM with the sync
     client spent 3.9 ms of CPU per request, this spends 1.7 (measured: 200 VMs, 1,650 requests), and the plugin's
-    GIL makes CPU the bound. Call it inside a coroutine (aiohttp binds its session to the running loop) and close
-    it there; `credential` is `default_async_credential(load_settings())` or a test's, closed by its caller.
-    `pool_size`: connections to keep, one per VM handled at once.
+    GIL makes CPU the bound. Build and close it inside a coroutine (aiohttp binds its session to the running loop),
+    which a provider method runs with `run_on_own_loop`. `credential` is `default_async_credential(load_settings())`
+    or a test's, closed by its caller. `pool_size`: connections to keep, one per VM handled at once.
     """
     prepare_models((_MODEL_PACKAGES[1],))
     settings = load_settings()
-    options = _client_options(settings, polling_interval)
-    options["retry_policy"] = _retry_policy(settings, AsyncAsrRetryPolicy)
-    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
-        options["authentication_policy"] = AsyncLoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
+    options = _client_options(
+        settings, credential, polling_interval, retry=AsyncAsrRetryPolicy, loopback=AsyncLoopbackBearerTokenPolicy
+    )
     # As `_pooled_transport` does for requests: the proxy is resolved once for the ARM endpoint, not per request.
     options["proxies"] = requests.utils.get_environ_proxies(settings.endpoint)
     session = aiohttp.ClientSession(
@@ -213,6 +215,21 @@ def async_compute_client(
     )
     options["transport"] = AioHttpTransport(session=session, session_owner=True, use_env_settings=False)
     return AsyncComputeManagementClient(credential, resolve_subscription_id(subscription_id), **options)
+
+
+def run_on_own_loop(coroutine: Coroutine[Any, Any, _Done]) -> _Done:
+    """Run `coroutine` to its end on a new event loop, closed after, that never becomes the thread's current loop.
+
+    Not `asyncio.run`: that leaves the calling thread without a current loop, and a Pulumi program run in the same
+    thread (the mock engine's tests) needs its own. The dynamic-provider server's workers have none of their own; it
+    serializes every answer the same way, on a new loop per call (`pulumi/dynamic/__main__.py`).
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def recovery_services_client(
@@ -241,10 +258,9 @@ def _client(
     prepare_models((models_package,))
     settings = load_settings()
     credential = credential or default_credential(settings)
-    options = _client_options(settings, polling_interval)
-    options["retry_policy"] = _retry_policy(settings, AsrRetryPolicy)
-    if urlsplit(settings.endpoint).scheme == "http":  # load_settings accepts http for a loopback host only
-        options["authentication_policy"] = LoopbackBearerTokenPolicy(credential, *settings.credential_scopes)
+    options = _client_options(
+        settings, credential, polling_interval, retry=AsrRetryPolicy, loopback=LoopbackBearerTokenPolicy
+    )
     if pool_size is not None:
         options["transport"] = _pooled_transport(pool_size, settings.endpoint)
     return client_class(credential, resolve_subscription_id(subscription_id), **options)
@@ -291,29 +307,34 @@ def _allow_http_to_loopback(request: PipelineRequest[Any]) -> None:
         request.context.options["enforce_https"] = False
 
 
-_Retry = TypeVar("_Retry", AsrRetryPolicy, AsyncAsrRetryPolicy)
-
-
-def _retry_policy(settings: ArmSettings, policy: type[_Retry]) -> _Retry:
-    return policy(
-        total=settings.retry_total,
-        backoff=settings.retry_backoff,
-        backoff_max=settings.retry_backoff_max,
-        retry_after_max=settings.retry_backoff_max,
-    )
-
-
-def _client_options(settings: ArmSettings, polling_interval: float | None) -> dict[str, Any]:
-    """What every client gets, sync or async (retries and authentication are added by each kind)."""
+def _client_options(
+    settings: ArmSettings,
+    credential: TokenCredential | AsyncTokenCredential,
+    polling_interval: float | None,
+    *,
+    retry: type[AsrRetryPolicy | AsyncAsrRetryPolicy],
+    loopback: type[LoopbackBearerTokenPolicy | AsyncLoopbackBearerTokenPolicy],
+) -> dict[str, Any]:
+    """What every client gets, sync or async (`retry` and `loopback` are that kind's policies): the endpoint, cloud,
+    token scope, timeouts and retries, and for a plain-http endpoint (load_settings accepts it for a loopback host
+    only) the authentication that allows it."""
     options: dict[str, Any] = {
         "base_url": settings.endpoint,
         "cloud_setting": settings.cloud,
         "credential_scopes": list(settings.credential_scopes),
+        "retry_policy": retry(
+            total=settings.retry_total,
+            backoff=settings.retry_backoff,
+            backoff_max=settings.retry_backoff_max,
+            retry_after_max=settings.retry_backoff_max,
+        ),
         "connection_timeout": settings.http_timeout,
         "read_timeout": settings.http_timeout,
     }
     if polling_interval is not None:
         options["polling_interval"] = polling_interval
+    if urlsplit(settings.endpoint).scheme == "http":
+        options["authentication_policy"] = loopback(credential, *settings.credential_scopes)  # type: ignore[arg-type]
     return options
 
 

@@ -38,10 +38,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 from azure.core.credentials_async import AsyncTokenCredential
@@ -55,8 +55,6 @@ from components.asr import arm
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
 from components.polling import poll_until_async
-
-Done = TypeVar("Done")
 
 PROVIDER_VERSION = "1"
 OPERATING_SYSTEMS = ("windows", "linux")
@@ -233,22 +231,7 @@ def _prepare_all(props: dict[str, Any], machines: dict[str, Any], names: list[st
     if not names:
         return {}
     at_once = max(1, min(int(props.get("max_concurrency") or 10), len(names)))
-    return run_on_own_loop(_prepare_machines(machines, names, at_once))
-
-
-def run_on_own_loop(coroutine: Coroutine[Any, Any, Done]) -> Done:
-    """Run `coroutine` to its end on a new event loop, closed after, that never becomes the thread's current loop.
-
-    Not `asyncio.run`: that leaves the calling thread without a current loop, and a Pulumi program run in the same
-    thread (the mock engine's tests) needs its own. The dynamic-provider server's workers have none of their own; it
-    serializes every answer the same way, on a new loop per call (`pulumi/dynamic/__main__.py`).
-    """
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    return arm.run_on_own_loop(_prepare_machines(machines, names, at_once))
 
 
 async def _prepare_machines(machines: dict[str, Any], names: list[str], at_once: int) -> dict[str, Any]:

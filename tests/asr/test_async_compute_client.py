@@ -12,7 +12,6 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.compute.aio import ComputeManagementClient
 
 from components.asr import arm
-from components.asr.post_migration import run_on_own_loop
 from tests.fake_arm.compute import FakeCompute, compute_env_fixture, fake_compute_fixture  # noqa: F401
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.server import SUBSCRIPTION, TOKEN
@@ -27,7 +26,7 @@ def _with_client(use: Callable[[ComputeManagementClient], Awaitable[Any]]) -> An
         async with arm.async_compute_client(credential=credential, polling_interval=0.01) as client:
             return await use(client)
 
-    return run_on_own_loop(run())
+    return arm.run_on_own_loop(run())
 
 
 def _paths(fake: FakeCompute, method: str) -> list[str]:

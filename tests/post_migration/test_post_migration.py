@@ -47,7 +47,7 @@ def prepare(props: dict[str, Any]) -> dict[str, Any]:
         async with post_migration.ComputeClients(pool_size=1) as clients:
             return await post_migration.prepare(props, clients.for_vm(props["vm_resource_id"]))
 
-    return post_migration.run_on_own_loop(run())
+    return arm.run_on_own_loop(run())
 
 
 def _vm_calls(fake: FakeCompute, name: str) -> list[tuple[str, str]]:
