@@ -140,6 +140,16 @@ def default_async_credential(settings: ArmSettings) -> AsyncTokenCredential:
     return AsyncDefaultAzureCredential(authority=settings.authority)
 
 
+ASR_API_VERSION = "2025-08-01"  # the Site Recovery SDK's own; a request sent with `send_request` names it
+
+
+def vault_path(subscription_id: str, resource_group_name: str, vault_name: str) -> str:
+    return (
+        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group_name}/providers/"
+        f"Microsoft.RecoveryServices/vaults/{vault_name}"
+    )
+
+
 _MODEL_PACKAGES = ("azure.mgmt.recoveryservicessiterecovery.models", "azure.mgmt.compute.models")
 _models_ready = threading.Lock()
 _prepared: set[str] = set()
@@ -174,7 +184,7 @@ def site_recovery_client(
     polling_interval: float | None = None,
     pool_size: int | None = None,
 ) -> SiteRecoveryManagementClient:
-    """A new ASR client (API 2025-08-01) for the configured cloud or endpoint, with `AsrRetryPolicy`.
+    """A new ASR client (API `ASR_API_VERSION`) for the configured cloud or endpoint, with `AsrRetryPolicy`.
 
     `polling_interval` is azure-core's wait between LRO polls when the server sends no `Retry-After`.
     `pool_size`: keep that many HTTP connections, for a client that `pool_size` threads share (one wave's

@@ -30,6 +30,7 @@ import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from components.asr.arm import vault_path
 from components.asr.jobs import (
     RUNNING_STATES,
     ActionStartedError,
@@ -64,13 +65,6 @@ class LifecycleActionError(RuntimeError):
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def vault_path(subscription_id: str, resource_group_name: str, vault_name: str) -> str:
-    return (
-        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group_name}/providers/"
-        f"Microsoft.RecoveryServices/vaults/{vault_name}"
-    )
 
 
 def job_id(subscription_id: str, rg: str, vault: str, job_name: str) -> str:

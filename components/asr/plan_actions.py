@@ -24,7 +24,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
 from components.architecture import PROVIDER_TYPES
-from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, one_of
 from components.asr.item_actions import (
     DEFAULT_CLEANUP_COMMENTS,
@@ -37,7 +37,6 @@ from components.asr.item_actions import (
     now,
     running_job,
     test_failover_guard,
-    vault_path,
     vm_ids,
 )
 from components.asr.jobs import ActionStartedError, JobMatch, start_job

@@ -37,7 +37,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.architecture import PROVIDER_TYPES
-from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, one_of, required_strings
 from components.asr.item_actions import (
     ActionRefusedError,
@@ -47,7 +47,6 @@ from components.asr.item_actions import (
     TestFailoverAction,
     TestFailoverCleanupAction,
     now,
-    vault_path,
 )
 from components.asr.jobs import JobWatcher
 from components.asr.provider import DeclaredInputsProvider
@@ -147,7 +146,7 @@ class WaveActionProvider(DeclaredInputsProvider):
         subscription = resolve_subscription_id(props.get("subscription_id"))
         wave = {key: props.get(key) for key in WAVE_KEYS}
         with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
-            watcher = JobWatcher(client, props["resource_group_name"], props["vault_name"])
+            watcher = JobWatcher(client, subscription, props["resource_group_name"], props["vault_name"])
             listed = self._list_containers(client, props, machines)
             futures = {
                 name: pool.submit(

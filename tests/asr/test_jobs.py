@@ -26,7 +26,7 @@ from components.asr.jobs import (
 )
 from tests.fake_arm.credential import StaticTokenCredential
 from tests.fake_arm.fixtures import arm_env_fixture, fake_arm_fixture  # noqa: F401
-from tests.fake_arm.server import FakeArm
+from tests.fake_arm.server import SUBSCRIPTION, FakeArm
 
 RG, VAULT = "rg-wave1", "vault1"
 VAULT_ID = "/Subscriptions/c183865e-6077-46f2-a3b1-deb0f4f4650a/resourceGroups/rg-wave1/providers/Microsoft.RecoveryServices/vaults/vault1"
@@ -142,7 +142,7 @@ def test_a_header_naming_an_unrelated_job_is_not_followed(
     """As in the official example: Azure-AsyncOperation names a job of another scenario and target."""
     fake_arm.action_headers = "async-unrelated"
     with arm.site_recovery_client() as client:
-        job = _test_failover(client, watcher=JobWatcher(client, RG, VAULT) if watched else None)
+        job = _test_failover(client, watcher=JobWatcher(client, SUBSCRIPTION, RG, VAULT) if watched else None)
     [own] = [j for j in fake_arm.jobs.values() if j.scenario == "TestFailover"]
     assert job == own.name
     assert len(fake_arm.jobs) == 2  # the unrelated job exists, and was not taken for this one
@@ -418,7 +418,7 @@ def test_a_watcher_follows_many_jobs_with_one_list_per_poll_and_falls_back_to_ge
                           "fabric1", "container1", machine, {"properties": {"comments": "x"}})
             )  # fmt: skip
         since = len(fake_arm.requests)
-        watcher = JobWatcher(client, RG, VAULT)
+        watcher = JobWatcher(client, SUBSCRIPTION, RG, VAULT)
         assert [watcher.wait(name).state for name in names] == ["Succeeded"] * 3
         reads = [(r.method, r.path.rsplit("/", 1)[-1], r.query.get("$filter", "")) for r in fake_arm.requests[since:]]
         assert {read[1] for read in reads} == {"replicationJobs"}, reads  # lists only, no GET per job
@@ -426,8 +426,31 @@ def test_a_watcher_follows_many_jobs_with_one_list_per_poll_and_falls_back_to_ge
 
         fake_arm.fail_next("GET", r"/replicationJobs$", 400, times=10)
         since = len(fake_arm.requests)
-        assert JobWatcher(client, RG, VAULT).wait(names[0]).state == "Succeeded"
+        assert JobWatcher(client, SUBSCRIPTION, RG, VAULT).wait(names[0]).state == "Succeeded"
         assert [r.path.rsplit("/", 1)[-1] for r in fake_arm.requests[since:]] == ["replicationJobs", names[0]]
+
+
+def test_a_watcher_reads_every_page_of_the_job_list(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+) -> None:
+    """ASR pages a long job list (`nextLink`); a job on a later page is followed from the listing too."""
+    fake_arm.jobs_page_size = 2
+    machines = ["web01", "web02", "web03", "web04", "web05"]
+    for machine in machines[1:]:
+        fake_arm.add_protected_item("fabric1", "container1", machine)
+    with arm.site_recovery_client() as client:
+        names = [_test_failover(client, machine) for machine in machines]
+        since = len(fake_arm.requests)
+        watcher = JobWatcher(client, SUBSCRIPTION, RG, VAULT)
+        assert [watcher.wait(name).state for name in names] == ["Succeeded"] * 5
+    reads = [(r.path.rsplit("/", 1)[-1], r.query.get("$skipToken")) for r in fake_arm.requests[since:]]
+    assert reads[:3] == [("replicationJobs", None), ("replicationJobs", "2"), ("replicationJobs", "4")], reads
+    assert {path for path, _ in reads} == {"replicationJobs"}  # no job needed a GET of its own
+
+
+def test_the_raw_job_listing_names_the_sdks_api_version(arm_env: StaticTokenCredential) -> None:
+    with arm.site_recovery_client() as client:
+        assert client._config.api_version == arm.ASR_API_VERSION
 
 
 def test_a_watcher_confirms_each_started_job_from_a_listing_sent_after_its_answer(
@@ -438,7 +461,7 @@ def test_a_watcher_confirms_each_started_job_from_a_listing_sent_after_its_answe
     for machine in ("web02", "web03"):
         fake_arm.add_protected_item("fabric1", "container1", machine)
     with arm.site_recovery_client() as client:
-        watcher = JobWatcher(client, RG, VAULT)
+        watcher = JobWatcher(client, SUBSCRIPTION, RG, VAULT)
         names = [_test_failover(client, machine, watcher) for machine in ("web01", "web02", "web03")]
         assert [watcher.wait(name).state for name in names] == ["Succeeded"] * 3
     assert sorted(names) == sorted(j.name for j in fake_arm.jobs.values())

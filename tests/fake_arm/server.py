@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 API_VERSION = "2025-08-01"
 VAULT_API_VERSION = "2026-11-01"  # Microsoft.RecoveryServices' own vault APIs (azure-mgmt-recoveryservices 4.3.0)
@@ -121,6 +121,7 @@ class FakeArm:
         self.job_step_seconds = job_step_seconds
         self.retry_after = retry_after
         self.action_headers = "async"
+        self.jobs_page_size: int | None = None  # set: the job list answers in pages of this size, with `nextLink`
         self.require_token = True
         self.requests: list[LoggedRequest] = []
         self.resources: dict[str, dict[str, Any]] = {}  # lower-case ARM path -> resource JSON
@@ -846,7 +847,14 @@ class FakeArm:
             for k, j in self.jobs.items()
             if k.startswith(vault_key + "/") and (since is None or j.start_time >= since.group(1))
         ]
-        return 200, {"value": value}, {}
+        if self.jobs_page_size is None:
+            return 200, {"value": value}, {}
+        skip = int(self._query.get("$skipToken", "0"))
+        page: dict[str, Any] = {"value": value[skip : skip + self.jobs_page_size]}
+        if skip + self.jobs_page_size < len(value):
+            query = {**self._query, "$skipToken": str(skip + self.jobs_page_size)}
+            page["nextLink"] = f"{self.url}{_vault_id(match)}/replicationJobs?{urlencode(query)}"
+        return 200, page, {}
 
     def _get_job(self, match: re.Match[str], key: str, _body: Any) -> tuple[int, Any, dict[str, str]]:
         vault_key = _vault_key(match)
