@@ -153,6 +153,18 @@ def test_wave_provider_records_each_machine_and_a_failure_does_not_stop_the_othe
     assert "the Azure VM agent is missing" in outs["results"]["noagent01"]["error"]
 
 
+def test_a_vm_that_is_gone_is_recorded_with_arms_own_error(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    """The VM is read as JSON, past the SDK's models: an error answer still comes back as ARM worded it."""
+    fake_compute.add_vm("ok01", "linux")
+    outs = WavePostMigrationPrepProvider().create(_wave(("ok01", "linux"), ("gone01", "linux"))).outs or {}
+    assert outs["results"]["ok01"]["dr_ready"] is True
+    record = outs["results"]["gone01"]
+    assert record["result"] == "Failed"
+    assert "ResourceNotFound" in record["error"] and "virtual machine gone01 was not found" in record["error"]
+
+
 def _most_machines_at_once(fake: FakeCompute, names: list[str]) -> int:
     """The most machines whose steps overlapped: each from its first request to its last, as the fake saw them."""
     spans = []
