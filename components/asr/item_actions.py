@@ -40,6 +40,7 @@ from components.asr.jobs import (
     JobMatch,
     JobWatcher,
     job_name_from_item,
+    log_progress,
     start_job,
     wait_for_job,
 )
@@ -96,10 +97,7 @@ def running_job(client: Any, rg: str, vault: str, target: Any) -> tuple[str, str
 def follow(client: Any, rg: str, vault: str, job_name: str, what: str, watcher: JobWatcher | None = None) -> None:
     """Wait for an action's job (through `watcher` when many are followed at once); any failure says the action
     started, names the job and whether a rerun is safe."""
-
-    def progress(status: Any) -> None:
-        pulumi.log.info(f"{what}: {status.state} ({status.state_description})")
-
+    progress = log_progress(what)
     try:
         if watcher is not None:
             watcher.wait(job_name, progress=progress)

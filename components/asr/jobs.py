@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import pulumi
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError, ServiceResponseError
 from azure.core.pipeline import PipelineResponse
 from azure.core.rest import HttpRequest
@@ -446,6 +447,21 @@ class JobWatcher:
             next_link = page.get("nextLink")
             request = HttpRequest("GET", next_link) if next_link else None
         return jobs
+
+
+def log_progress(what: str) -> Callable[[JobStatus], None]:
+    """A `progress` callback that logs the job's state as `<what>: <state> (<description>[, n/m tasks])` when it
+    changes, not at every poll: a wave follows up to `maxConcurrency` jobs at once, each polled for minutes."""
+    shown: tuple[str, str, int] | None = None
+
+    def progress(status: JobStatus) -> None:
+        nonlocal shown
+        if shown != (seen := (status.state, status.state_description, status.tasks_done)):
+            shown = seen
+            tasks = f", {status.tasks_done}/{status.tasks_total} tasks" if status.tasks_total else ""
+            pulumi.log.info(f"{what}: {status.state} ({status.state_description}{tasks})")
+
+    return progress
 
 
 def _ended(status: JobStatus, resource_group_name: str, vault_name: str) -> bool:

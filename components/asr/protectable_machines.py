@@ -27,7 +27,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, Upd
 
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import machine_entries, one_of
-from components.asr.jobs import JobMatch, start_job, wait_for_job
+from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
 from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "2"
@@ -167,14 +167,14 @@ def _discover_one(client: Any, props: dict[str, Any], name: str, entry: dict[str
             friendly_name=name, ip_address=entry["ip_address"], os_type=entry["os_type"]
         )
     )
+    what = f"{name}: add as a physical machine"
     job = start_job(
         client,
         client.replication_protection_containers.begin_discover_protectable_item,
         rg, vault, props["fabric_name"], props["container_name"], request,
-        match=JobMatch(frozenset({"discoverprotectableitem"}), ()),
-        what=f"{name}: add as a physical machine",
+        match=JobMatch(frozenset({"discoverprotectableitem"}), ()), what=what,
     )  # fmt: skip
-    wait_for_job(client, rg, vault, job, progress=lambda s: pulumi.log.info(f"{name}: {s.friendly_name} {s.state}"))
+    wait_for_job(client, rg, vault, job, progress=log_progress(what))
 
 
 def _listed(client: Any, props: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.asr.arm import site_recovery_client
@@ -247,6 +248,22 @@ def test_a_bad_stop_setting_stops_the_failover_before_the_source_or_asr_is_touch
     with pytest.raises(Exception, match="ASR_SOURCE_STOP_TIMEOUT_SECONDS: 'fifteen minutes' must be a positive number"):
         create(FailoverAction(), _props(shutdown_source=True, instance_id=ec2[0]))
     assert ec2_state(ec2[0]) == "running" and _posts(fake_arm) == []
+
+
+def test_a_jobs_progress_is_logged_when_it_changes_not_at_every_poll(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wave follows hundreds of jobs for minutes: the log shows each job's changes, one line each."""
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *args, **kwargs: logged.append(message))
+    fake_arm.job_step_seconds = 0.3  # six polls (0.05 s) per state
+    _item(fake_arm)
+    assert create(TestFailoverAction(), _props())["result"] == "Succeeded"
+    lines = [line for line in logged if line.startswith("web01: test failover:")]
+    polls = [r for r in fake_arm.requests if r.method == "GET" and "/replicationJobs/" in r.path]
+    assert len(polls) >= 6, polls
+    states = [line.split("test failover: ", 1)[1].split(" ", 1)[0] for line in lines]
+    assert states == ["NotStarted", "InProgress", "Succeeded"], lines
 
 
 # ---- complete migration ------------------------------------------------------------------------------------
