@@ -47,6 +47,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.transport import AioHttpTransport, RequestsTransport
+from azure.core.rest import HttpRequest
 from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
 from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
 from azure.mgmt.compute.aio import ComputeManagementClient as AsyncComputeManagementClient
@@ -141,6 +142,24 @@ def default_async_credential(settings: ArmSettings) -> AsyncTokenCredential:
 
 
 ASR_API_VERSION = "2025-08-01"  # the Site Recovery SDK's own; a request sent with `send_request` names it
+
+
+def list_json(
+    client: SiteRecoveryManagementClient, path: str, params: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every page (`nextLink`) of the ARM list at `path` (`params`: its query, `api-version` included), as JSON,
+    through `client`'s own pipeline (`send_request`: its endpoint, token, retries and timeouts). For a list the
+    SDK has no operation for, or whose models cost more CPU than a wave can spend; raises `HttpResponseError`."""
+    items: list[dict[str, Any]] = []
+    request: HttpRequest | None = HttpRequest("GET", path, params=dict(params or {}))
+    while request is not None:
+        response = client.send_request(request)
+        response.raise_for_status()
+        page = response.json()
+        items += page.get("value") or []
+        next_link = page.get("nextLink")
+        request = HttpRequest("GET", next_link) if next_link else None
+    return items
 
 
 def vault_path(subscription_id: str, resource_group_name: str, vault_name: str) -> str:

@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from azure.core.rest import HttpRequest
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
-from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.arm import list_json, resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, positive_number
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.registration import poll_seconds
@@ -180,16 +179,8 @@ def _wait_for_machines(props: dict[str, Any], wanted: dict[str, str]) -> dict[st
 
 
 def _list_machines(props: dict[str, Any]) -> list[dict[str, Any]]:
-    machines: list[dict[str, Any]] = []
-    url: str | None = f"{props['physical_site_id']}/machines?api-version={OFFAZURE_API_VERSION}"
     with site_recovery_client(resolve_subscription_id(props.get("subscription_id"))) as client:
-        while url:
-            response = client.send_request(HttpRequest("GET", url))
-            response.raise_for_status()
-            page = response.json()
-            machines += list(page.get("value") or [])
-            url = page.get("nextLink")
-    return machines
+        return list_json(client, f"{props['physical_site_id']}/machines", {"api-version": OFFAZURE_API_VERSION})
 
 
 def _ips(machine: dict[str, Any]) -> list[str]:

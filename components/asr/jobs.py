@@ -35,10 +35,9 @@ from urllib.parse import urlsplit
 import pulumi
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError, ServiceResponseError
 from azure.core.pipeline import PipelineResponse
-from azure.core.rest import HttpRequest
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
-from components.asr.arm import ASR_API_VERSION, load_settings, vault_path
+from components.asr.arm import ASR_API_VERSION, list_json, load_settings, vault_path
 from components.polling import poll_until
 
 RUNNING_STATES = frozenset({"NotStarted", "InProgress"})
@@ -436,17 +435,8 @@ class JobWatcher:
 
     def _listed_jobs(self) -> list[dict[str, Any]]:
         """Every page of `GET .../replicationJobs?$filter=startTime eq '<since>'`, as JSON."""
-        jobs: list[dict[str, Any]] = []
         params = {"api-version": ASR_API_VERSION, "$filter": f"startTime eq '{self.since}'"}
-        request: HttpRequest | None = HttpRequest("GET", self.jobs_path, params=params)
-        while request is not None:
-            response = self.client.send_request(request)
-            response.raise_for_status()
-            page = response.json()
-            jobs += page.get("value") or []
-            next_link = page.get("nextLink")
-            request = HttpRequest("GET", next_link) if next_link else None
-        return jobs
+        return list_json(self.client, self.jobs_path, params)
 
 
 def log_progress(what: str) -> Callable[[JobStatus], None]:

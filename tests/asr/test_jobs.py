@@ -448,9 +448,18 @@ def test_a_watcher_reads_every_page_of_the_job_list(
     assert {path for path, _ in reads} == {"replicationJobs"}  # no job needed a GET of its own
 
 
-def test_the_raw_job_listing_names_the_sdks_api_version(arm_env: StaticTokenCredential) -> None:
+def test_the_watchers_listing_asks_for_the_api_version_the_sdks_own_calls_use(
+    fake_arm: FakeArm, arm_env: StaticTokenCredential, item: str
+) -> None:
+    """The listing is sent past the SDK's operations: on the wire it must name the same API version they do."""
     with arm.site_recovery_client() as client:
-        assert client._config.api_version == arm.ASR_API_VERSION
+        name = _test_failover(client)  # start_job confirms its job with the SDK's own GET
+        assert JobWatcher(client, SUBSCRIPTION, RG, VAULT).wait(name).state == "Succeeded"
+    listed, read = (
+        next(r.query["api-version"] for r in fake_arm.requests if r.path.endswith(path))
+        for path in ("/replicationJobs", f"/replicationJobs/{name}")
+    )
+    assert listed == read
 
 
 def test_a_watcher_confirms_each_started_job_from_a_listing_sent_after_its_answer(
