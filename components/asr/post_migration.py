@@ -48,6 +48,7 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models
 from azure.mgmt.compute.aio import ComputeManagementClient
+from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components import settings
@@ -462,7 +463,10 @@ async def _restart_and_wait(
     client: ComputeManagementClient, rg: str, vm: str, machine: str, timing: _Timing
 ) -> dict[str, Any]:
     started = time.monotonic()
-    await (await client.virtual_machines.begin_restart(rg, vm)).result()
+    # A restart has no result, so its operation's status is the whole answer: no final GET of its Location (what
+    # azure-core does after a POST unless told otherwise), one request per VM fewer.
+    status_only = AsyncARMPolling(timing.poll_interval, lro_options={"final-state-via": "azure-async-operation"})
+    await (await client.virtual_machines.begin_restart(rg, vm, polling=status_only)).result()
 
     async def look() -> tuple[dict[str, Any] | None, tuple[str, str, str]]:
         view = await _as_json(client.virtual_machines.instance_view, rg, vm)

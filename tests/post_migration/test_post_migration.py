@@ -62,6 +62,25 @@ def _vm_calls(fake: FakeCompute, name: str) -> list[tuple[str, str]]:
     return calls
 
 
+def test_the_restart_is_followed_by_its_status_alone_and_the_run_command_by_its_result(
+    fake_compute: FakeCompute, compute_env: StaticTokenCredential
+) -> None:
+    """A restart has no result: its operation's status ends it, without the final GET of its `Location` that
+    azure-core sends after a POST by default (one request per VM). Run Command's output is that final GET."""
+    fake_compute.add_vm("orders-web01", "windows")
+    prepare(_props("orders-web01", "windows"))
+
+    reads: dict[str, list[str]] = {}  # the POST an operation was started by -> how its URL was read
+    started_by = ""
+    for request in fake_compute.requests:
+        if request.method == "POST":
+            started_by = request.path.rsplit("/", 1)[-1]
+        elif "/operations/" in request.path:
+            reads.setdefault(started_by, []).append("result" if request.query.get("monitor") == "true" else "status")
+    assert reads["runCommand"][-1] == "result" and set(reads["runCommand"][:-1]) == {"status"}
+    assert reads["restart"] and set(reads["restart"]) == {"status"}
+
+
 def test_windows_machine_goes_through_every_step_to_dr_ready(
     fake_compute: FakeCompute, compute_env: StaticTokenCredential
 ) -> None:
