@@ -32,7 +32,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
 from components.architecture import PROFILES, profile
-from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import one_of
 from components.asr.provider import DeclaredInputsProvider
 
@@ -135,10 +135,7 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
             )
     return {
         **props,
-        "resource_id": (
-            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group_name}/providers/"
-            f"Microsoft.RecoveryServices/vaults/{vault_name}/replicationVaultSettings/{SETTING_NAME}"
-        ),
+        "resource_id": f"{vault_path(subscription_id, resource_group_name, vault_name)}/replicationVaultSettings/{SETTING_NAME}",
         "vmware_to_azure_provider_type": current,
     }
 

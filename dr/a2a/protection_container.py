@@ -21,7 +21,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
 
 import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
-from components.asr.arm import resolve_subscription_id, site_recovery_client
+from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import required_strings
 from components.asr.jobs import start_job, wait_for_job
 
@@ -70,10 +70,7 @@ class A2AProtectionContainerProvider(ResourceProvider):
                     rg, vault, fabric, container, container_input,
                 )  # fmt: skip
                 wait_for_job(client, rg, vault, job)
-        resource_id = (
-            f"/subscriptions/{subscription_id}/resourceGroups/{rg}/providers/Microsoft.RecoveryServices/vaults/{vault}"
-            f"/replicationFabrics/{fabric}/replicationProtectionContainers/{container}"
-        )
+        resource_id = f"{vault_path(subscription_id, rg, vault)}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}"
         return CreateResult(resource_id, {**props, "resource_id": resource_id})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
