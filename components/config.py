@@ -386,6 +386,8 @@ def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
         return ConfigProblem(_path(error["loc"]), NOT_SHOWN, "is not a known key (see the README's config reference)")
     if kind == "value_error":
         rule = str(error["ctx"]["error"])
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        rule = "must be a mapping of keys to values (see the README's config reference)"  # not pydantic's class name
     elif kind == "string_type" and isinstance(error["input"], (int, float, bool)):
         rule = "must be a string (write it in quotes in YAML)"
     else:
@@ -416,6 +418,17 @@ def _mapping(value: object) -> Mapping[str, Any]:
 def _mappings(value: object) -> list[Mapping[str, Any]]:
     """The entries of a raw list, non-mappings replaced by empty ones so indexes stay right."""
     return [_mapping(item) for item in value] if isinstance(value, list) else []
+
+
+def _subnet_names(network: Mapping[str, Any]) -> list[str] | None:
+    """The names of the network's subnets, or None when an entry is malformed (not a mapping, no string name):
+    that entry is reported on its own, and a machine naming the subnet it was meant to be is not a second
+    mistake."""
+    subnets = network.get("subnets")
+    if not isinstance(subnets, list):
+        return None
+    names = [s.get("name") if isinstance(s, Mapping) else None for s in subnets]
+    return [n for n in names if isinstance(n, str) and n] if all(isinstance(n, str) and n for n in names) else None
 
 
 def _network_problems(network: Mapping[str, Any], base: str) -> list[ConfigProblem]:
@@ -504,7 +517,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     problems += _duplicates([m.get("name") for m in machines], base, "name", fold=str.lower)
     problems += _duplicates([m.get("instanceId") for m in machines], base, "instanceId")
     problems += _duplicates([m.get("privateIp") for m in machines], base, "privateIp")
-    subnet_names = [s.get("name") for s in _mappings(network.get("subnets"))]
+    subnet_names = _subnet_names(network)
     for index, machine in enumerate(machines):
         subnet = machine.get("subnet")
         if subnet is not None and subnet_names and subnet not in subnet_names:

@@ -372,18 +372,17 @@ class WaveLifecycle(pulumi.ComponentResource):
         max_concurrency: int,
         results: dict[str, Any],
     ) -> pulumi.Resource:
-        """The seed's "after the move" for completed machines: agent check, Mobility service removal, restart."""
+        """The seed's "after the move" for completed machines: agent check, Mobility service removal, restart.
+
+        Machines whose complete migration failed are left out: a machine whose job failed has no migrated
+        VM to prepare, and its failure must reach `WaveOutcome` (ASR's error and the retry) instead of stopping
+        the prep of every other machine. The next `up` retries the complete migration and, once it succeeds,
+        adds the machine here.
+        """
         prep = WavePostMigrationPrep(
             f"{name}-post-migration",
             WavePostMigrationPrepArgs(
-                machines={
-                    m.name: {
-                        "vm_resource_id": _field(complete.results, m.name, "vm_id"),
-                        "os": m.os,
-                        "source_type": "physical",
-                    }
-                    for m in members
-                },
+                machines=complete.results.apply(lambda results: _migrated(results, members)),
                 max_concurrency=max_concurrency,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[complete]),
@@ -479,6 +478,18 @@ def _record(results: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Outp
 
 def _field(results: pulumi.Output[dict[str, Any]], machine: str, key: str) -> pulumi.Output[Any]:
     return results.apply(lambda r: ((r or {}).get(machine) or {}).get(key))
+
+
+def _migrated(results: Mapping[str, Any] | None, members: list[LifecycleMachine]) -> dict[str, dict[str, Any]]:
+    """The post-migration prep's entries: the machines whose complete migration did not fail. (Under the mock
+    engine of the offline plan no action runs and there are no records: every machine of the phase is shown.)"""
+    records = results or {}
+    failed = {name for name, record in records.items() if (record or {}).get("result") in FAILED_RESULTS}
+    return {
+        m.name: {"vm_resource_id": (records.get(m.name) or {}).get("vm_id"), "os": m.os, "source_type": "physical"}
+        for m in members
+        if m.name not in failed
+    }
 
 
 def _plan_vm_id(items: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Output[Any]:

@@ -30,6 +30,16 @@ def _wave(*edits: tuple[str, Any]) -> str:
     return yaml.safe_dump({"config": {W: raw}}, allow_unicode=True)
 
 
+# Both machines on the first of two subnets, `snet-web`.
+_ON_WEB_SUBNET = (
+    (
+        "azure.network.subnets",
+        [{"name": "snet-web", "prefix": "10.0.1.0/24"}, {"name": "snet-app", "prefix": "10.0.2.0/24"}],
+    ),
+    ("machines.0.subnet", "snet-web"),
+    ("machines.1.subnet", "snet-web"),
+)
+
 # (case, stack file text, the messages expected, one per mistake)
 CASES: list[tuple[str, str, list[str]]] = [
     ("top-level-list", "- config: {}\n", ["list at the top level must be a mapping with a `config:` key"]),
@@ -109,6 +119,22 @@ CASES: list[tuple[str, str, list[str]]] = [
         "secret-under-unknown-key",
         _wave(("appliancePassphrase", "Kx91-DO-NOT-ECHO")),
         [f"{W}.appliancePassphrase: (value not shown) is not a known key"],
+    ),
+    # Issue 28: a broken subnet entry is one mistake, not one more for every machine that names the subnet.
+    (
+        "subnet-bare-string",
+        _wave(*_ON_WEB_SUBNET, ("azure.network.subnets.0", "snet-web")),
+        [f"{W}.azure.network.subnets[0]: 'snet-web' must be a mapping"],
+    ),
+    (
+        "subnet-without-name",
+        _wave(*_ON_WEB_SUBNET, ("azure.network.subnets.0", {"prefix": "10.0.1.0/24"})),
+        [f"{W}.azure.network.subnets[0].name: (missing) is required"],
+    ),
+    (
+        "subnet-name-number",
+        _wave(*_ON_WEB_SUBNET, ("azure.network.subnets.0.name", 7)),
+        [f"{W}.azure.network.subnets[0].name: 7 must be a string"],
     ),
     (
         "two-mistakes",

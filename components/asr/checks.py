@@ -50,12 +50,14 @@ def positive_number(news: Mapping[str, Any], key: str) -> list[CheckFailure]:
     return [CheckFailure(key, f"{key}: {value!r} must be a positive number")]
 
 
-def machine_entries(news: Mapping[str, Any], rule: str) -> tuple[dict[str, Any], list[CheckFailure]]:
+def machine_entries(
+    news: Mapping[str, Any], rule: str, empty_ok: bool = False
+) -> tuple[dict[str, Any], list[CheckFailure]]:
     """A wave resource's `machines` input: the known entries (name -> mapping; unknown or malformed ones as {}),
-    and a failure naming `rule` if the input is known and not a non-empty mapping."""
+    and a failure naming `rule` if the input is known and not a mapping (an empty one too, unless `empty_ok`)."""
     machines = news.get("machines")
     if is_unknown(machines) and not isinstance(machines, Mapping):
         return {}, []
-    if not isinstance(machines, Mapping) or not machines:
+    if not isinstance(machines, Mapping) or not (machines or empty_ok):
         return {}, [CheckFailure("machines", f"machines: {machines!r} {rule}")]
     return {str(name): entry if isinstance(entry, Mapping) else {} for name, entry in machines.items()}, []

@@ -22,6 +22,7 @@ recommended actions, so this module tracks the job:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
@@ -176,8 +177,10 @@ class JobMatch:
     """What a job must show to be taken as an action's own: its scenario and its target.
 
     `scenarios` are lower-case `scenarioName`s; `targets` the item's or plan's name and friendly name, compared
-    case-insensitively with the job's `targetObjectId` and `targetObjectName` (no targets: the scenario decides). An answer's header is not proof:
-    an official example's `Azure-AsyncOperation` names an unrelated job (azure-rest-api-specs, the
+    case-insensitively with the job's `targetObjectId` and `targetObjectName` (no targets: the scenario decides).
+    No `scenarios`: ASR documents no scenario name for the operation (a protection container's create and
+    remove), so the job must show one of `targets` as its target. An answer's header is not proof: an official
+    example's `Azure-AsyncOperation` names an unrelated job (azure-rest-api-specs, the
     recoveryservicessiterecovery 2025-08-01 test failover example).
     """
 
@@ -187,10 +190,14 @@ class JobMatch:
     def accepts(self, job: Mapping[str, Any]) -> bool:
         """Whether `job` (in its REST shape: an SDK `Job` model or a listed job's JSON) is the action's own."""
         properties = job.get("properties")
-        if properties is None or (properties.get("scenarioName") or "").lower() not in self.scenarios:
+        if properties is None:
+            return False
+        if self.scenarios and (properties.get("scenarioName") or "").lower() not in self.scenarios:
             return False
         shown = {(properties.get(key) or "").lower() for key in ("targetObjectId", "targetObjectName")} - {""}
         wanted = {t.lower() for t in self.targets if t}
+        if not self.scenarios:
+            return bool(shown & wanted)
         return not wanted or not shown or bool(shown & wanted)
 
 
@@ -261,8 +268,10 @@ def start_job(
                 " started it and shows no job for it on the item. Nothing was sent again. Rerunning `pulumi up`"
                 " is safe: the action reads the item first and attaches to the job if one started."
             ) from error
-        return _job_from_answer(_job_reader(client, resource_group_name, vault_name, watcher), vault_name,
-                                captured, get_item, match)  # fmt: skip
+        return _job_from_answer(
+            _job_reader(client, resource_group_name, vault_name, watcher), vault_name, captured, get_item, match,
+            recent=functools.partial(_recent_job_of_vault, client, resource_group_name, vault_name, match, sent_at),
+        )  # fmt: skip
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
@@ -282,9 +291,12 @@ def _job_from_answer(
     captured: list[PipelineResponse[Any, Any]],
     get_item: Callable[[], Any] | None,
     match: JobMatch | None,
+    recent: Callable[[], str | None],
 ) -> str:
-    """The job an accepted action started: from `Location`, `Azure-AsyncOperation`, the body or the item,
-    the first that names a job of this action. `read` reads a job by name (raises `ResourceNotFoundError`)."""
+    """The job an accepted action started: from `Location`, `Azure-AsyncOperation`, the body or the item, the
+    first that names a job of this action; else (with a `match`) the vault's job of this action started since the
+    request was sent (`recent`): an object that does not exist yet has no item to read. `read` reads a job by
+    name (raises `ResourceNotFoundError`)."""
     if not captured:
         raise AsrJobNotFoundError("the ASR action returned no response to read a job from")
     response = captured[-1].http_response
@@ -302,6 +314,9 @@ def _job_from_answer(
             current = job_name_from_item(get_item())
             if current is not None and _job_belongs(read, current, match):
                 return current
+        listed = recent()
+        if listed is not None:
+            return listed
     except (HttpResponseError, DeserializationError) as error:
         raise ActionStartedError(
             f"ASR accepted the action ({response.status_code}), but reading its job failed ({error}). The action"
@@ -310,8 +325,8 @@ def _job_from_answer(
         ) from error
     raise AsrJobNotFoundError(
         f"ASR accepted the action ({response.status_code}) but no job of it could be identified in vault"
-        f" {vault_name}: neither Location, Azure-AsyncOperation, the body nor the item's currentScenario named a job"
-        " of this action. The action may be running: check the vault's Site Recovery jobs, then run `pulumi up`"
+        f" {vault_name}: neither Location, Azure-AsyncOperation, the body, the item's currentScenario nor the"
+        " vault's jobs since the request showed a job of this action. The action may be running: check the vault's Site Recovery jobs, then run `pulumi up`"
         " again (it reads the item first and attaches to a running job)."
     )
 

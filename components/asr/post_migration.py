@@ -155,7 +155,8 @@ class WavePostMigrationPrepProvider(DeclaredInputsProvider):
     updating = ("machines", "version")
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        machines, failures = machine_entries(news, "must map machine names to their VMs")
+        # Empty when no machine of the phase has completed its migration yet (`WaveLifecycle` passes only those).
+        machines, failures = machine_entries(news, "must map machine names to their VMs", empty_ok=True)
         for name, entry in machines.items():
             vm_id = entry.get("vm_resource_id")
             if not is_unknown(vm_id) and (not isinstance(vm_id, str) or not _VM_ID.match(vm_id)):

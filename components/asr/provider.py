@@ -27,6 +27,8 @@ class DeclaredInputsProvider(ResourceProvider):
     """Inputs that must be non-empty strings (when known)."""
     replacing: tuple[str, ...] = ()
     updating: tuple[str, ...] = ("version",)
+    delete_before_replace = False
+    """Whether a replacement removes the old object before it creates the new one."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return CheckResult(news, required_strings(news, self.required) + self.validate(news))
@@ -41,7 +43,9 @@ class DeclaredInputsProvider(ResourceProvider):
 
         replaces = [k for k in self.replacing if not is_unknown(news.get(k)) and olds.get(k) != news.get(k)]
         updates = [k for k in (*self.replacing, *self.updating) if k not in replaces and changed(k)]
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+        return DiffResult(
+            changes=bool(replaces or updates), replaces=replaces, delete_before_replace=self.delete_before_replace
+        )
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Forget the record only: nothing is sent to Azure or AWS."""

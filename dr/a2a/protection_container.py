@@ -18,12 +18,12 @@ from typing import Any
 import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, Resource
 
 import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
-from components.asr.checks import required_strings
-from components.asr.jobs import start_job, wait_for_job
+from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
+from components.asr.provider import DeclaredInputsProvider
 
 PROVIDER_VERSION = "1"
 _INPUTS = ("resource_group_name", "vault_name", "fabric_name", "container_name")
@@ -39,49 +39,78 @@ class A2AProtectionContainerArgs:
     subscription_id: pulumi.Input[str] | None = None
 
 
-class A2AProtectionContainerProvider(ResourceProvider):
-    """Dynamic provider of `A2AProtectionContainer`; holds no state, client or credential."""
+class A2AProtectionContainerProvider(DeclaredInputsProvider):
+    """Dynamic provider of `A2AProtectionContainer`; holds no state, client or credential.
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(news, required_strings(news, _INPUTS))
+    Another vault, fabric or container name is another container: replaced (the old one removed first, so a
+    container that only changed how it is addressed is never created and then removed). A value not known in
+    preview is an update, never a replacement (`DeclaredInputsProvider`). Each job is taken as the container's own
+    only when it names the container as its target (`JobMatch`), and the outcome is read back: a create that
+    leaves no container, or a remove that leaves one, fails instead of reporting success.
+    """
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in (*_INPUTS, "subscription_id") if olds.get(key) != news.get(key)]
-        changed = bool(replaces) or olds.get("version") != news.get("version")
-        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+    required = _INPUTS
+    replacing = (*_INPUTS, "subscription_id")
+    updating = ("version",)
+    delete_before_replace = True
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         rg, vault, fabric, container = (props[key] for key in _INPUTS)
         subscription_id = resolve_subscription_id(props.get("subscription_id"))
         with site_recovery_client(subscription_id) as client:
-            try:
-                existing = client.replication_protection_containers.get(rg, vault, fabric, container)
-            except ResourceNotFoundError:
-                existing = None
-            if existing is None:
+            if _read(client, rg, vault, fabric, container) is None:
                 container_input = models.CreateProtectionContainerInput(
                     properties=models.CreateProtectionContainerInputProperties(
                         provider_specific_input=[models.A2AContainerCreationInput()]
                     )
                 )
+                what = f"create protection container {container}"
                 job = start_job(
-                    client,
-                    client.replication_protection_containers.begin_create,
+                    client, client.replication_protection_containers.begin_create,
                     rg, vault, fabric, container, container_input,
+                    get_item=lambda: _read(client, rg, vault, fabric, container), match=_match(container), what=what,
                 )  # fmt: skip
-                wait_for_job(client, rg, vault, job)
+                wait_for_job(client, rg, vault, job, progress=log_progress(what))
+                if _read(client, rg, vault, fabric, container) is None:
+                    raise ContainerJobError(
+                        f"{what}: ASR job {job} ended, but vault {vault} has no container {container} in fabric"
+                        f" {fabric}. Check the vault's Site Recovery jobs, then run `pulumi up` again."
+                    )
         resource_id = f"{vault_path(subscription_id, rg, vault)}/replicationFabrics/{fabric}/replicationProtectionContainers/{container}"
         return CreateResult(resource_id, {**props, "resource_id": resource_id})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         rg, vault, fabric, container = (props[key] for key in _INPUTS)
         with site_recovery_client(props.get("subscription_id")) as client:
-            try:
-                client.replication_protection_containers.get(rg, vault, fabric, container)
-            except ResourceNotFoundError:
+            if _read(client, rg, vault, fabric, container) is None:
                 return
-            job = start_job(client, client.replication_protection_containers.begin_delete, rg, vault, fabric, container)
-            wait_for_job(client, rg, vault, job)
+            what = f"remove protection container {container}"
+            job = start_job(
+                client, client.replication_protection_containers.begin_delete, rg, vault, fabric, container,
+                get_item=lambda: _read(client, rg, vault, fabric, container), match=_match(container), what=what,
+            )  # fmt: skip
+            wait_for_job(client, rg, vault, job, progress=log_progress(what))
+            if _read(client, rg, vault, fabric, container) is not None:
+                raise ContainerJobError(
+                    f"{what}: ASR job {job} ended, but container {container} is still in fabric {fabric} of vault"
+                    f" {vault}. Check the vault's Site Recovery jobs, then run `pulumi destroy` (or `up`) again."
+                )
+
+
+class ContainerJobError(RuntimeError):
+    """A container's create or remove job ended without the container being there (or gone)."""
+
+
+def _match(container: str) -> JobMatch:
+    # ASR documents no scenario name for a container's create or remove: the job must name the container.
+    return JobMatch(frozenset(), (container,))
+
+
+def _read(client: Any, rg: str, vault: str, fabric: str, container: str) -> Any:
+    try:
+        return client.replication_protection_containers.get(rg, vault, fabric, container)
+    except ResourceNotFoundError:
+        return None
 
 
 class A2AProtectionContainer(Resource, module="asr", name="A2AProtectionContainer"):

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from a2a.protection_container import A2AProtectionContainerProvider
+from a2a.protection_container import A2AProtectionContainerProvider, ContainerJobError
+from pulumi.output import Unknown
 
-from tests.fake_arm.fixtures import arm_env_fixture  # noqa: F401
-from tests.fake_arm.server import _CONTAINER, SUBSCRIPTION, FakeArm
+from tests.fake_arm.fixtures import aim_client_layer, arm_env_fixture  # noqa: F401
+from tests.fake_arm.server import SUBSCRIPTION, FakeArm
 from tests.provider_roundtrip import round_trip
 
 DR_DIR = Path(__file__).resolve().parents[2] / "dr"
@@ -29,19 +30,9 @@ PROPS = {
 }
 
 
-class FakeContainers(FakeArm):
-    """FakeArm plus protection-container create (ReplicationProtectionContainers_Create.json: a job)."""
-
-    def _routes(self) -> list[tuple[str, str, Any]]:
-        return [
-            ("PUT", _CONTAINER, self._put_with_job("CreateProtectionContainer", "Create protection container")),
-            *super()._routes(),
-        ]
-
-
 @pytest.fixture(name="fake_arm")
 def fake_containers_fixture() -> Iterator[FakeArm]:
-    server = FakeContainers(job_step_seconds=0.05, retry_after="0.05").start()
+    server = FakeArm(job_step_seconds=0.05, retry_after="0.05").start()
     try:
         yield server
     finally:
@@ -79,3 +70,78 @@ def test_serialized_provider_loads_in_a_fresh_interpreter_started_in_dr(monkeypa
     lines = round_trip(A2AProtectionContainerProvider(), secret, {}, cwd=DR_DIR)
     assert lines[0] == "a2a.protection_container A2AProtectionContainerProvider {}"
     assert json.loads(lines[1])[0] == "resource_group_name: None must be a non-empty string"  # check ran there
+
+
+ASR_ERROR = [{"serviceErrorDetails": {"code": "28010", "message": "Fabric not ready"}}]
+
+
+def test_create_follows_its_own_job_when_the_answer_names_another(fake_arm: FakeArm, arm_env: Any) -> None:
+    """Issue 28: the 202 names an unrelated job (a recovery plan delete, as in the official examples); the
+    container's own job fails. Following the named job would report success with no container."""
+    fake_arm.action_headers = "async-unrelated"
+    fake_arm.next_job_ends("Failed", "Failed", ASR_ERROR)
+    with pytest.raises(Exception, match=r"\[28010\] Fabric not ready"):
+        A2AProtectionContainerProvider().create(dict(PROPS))
+    assert fake_arm.resource(PATH) is None
+    assert [r.method for r in fake_arm.requests if r.method != "GET"] == ["PUT"]  # sent once
+
+
+def test_create_with_an_unrelated_job_in_the_answer_succeeds_on_its_own_job(fake_arm: FakeArm, arm_env: Any) -> None:
+    fake_arm.action_headers = "async-unrelated"
+    result = A2AProtectionContainerProvider().create(dict(PROPS))
+    assert fake_arm.resource(PATH) is not None and result.id == PATH
+
+
+def test_delete_removes_the_container_and_follows_its_own_job(fake_arm: FakeArm, arm_env: Any) -> None:
+    fake_arm.add_container("asr-a2a-westeurope", "asr-a2a-westeurope-container")
+    fake_arm.action_headers = "async-unrelated"
+    A2AProtectionContainerProvider().delete(PATH, dict(PROPS))
+    assert fake_arm.resource(PATH) is None
+    assert [(r.method, r.path) for r in fake_arm.requests if r.method != "GET"] == [("POST", f"{PATH}/remove")]
+
+
+def test_delete_whose_own_job_fails_is_reported_when_the_answer_names_another(fake_arm: FakeArm, arm_env: Any) -> None:
+    fake_arm.add_container("asr-a2a-westeurope", "asr-a2a-westeurope-container")
+    fake_arm.action_headers = "async-unrelated"
+    fake_arm.next_job_ends("Failed", "Failed", ASR_ERROR)
+    with pytest.raises(Exception, match=r"\[28010\] Fabric not ready"):
+        A2AProtectionContainerProvider().delete(PATH, dict(PROPS))
+    assert fake_arm.resource(PATH) is not None
+
+
+class JobsWithoutEffect(FakeArm):
+    """A fake whose container jobs succeed and change nothing (what a job this project did not start looks like)."""
+
+    def _new_job(self, *args: Any) -> Any:
+        job = super()._new_job(*args)
+        job.effect = None
+        return job
+
+
+def test_a_job_that_ends_without_the_container_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job succeeded but the vault shows no container: the create fails instead of reporting success."""
+    server = JobsWithoutEffect(job_step_seconds=0.05, retry_after="0.05").start()
+    aim_client_layer(server.url, monkeypatch, ASR_JOB_TIMEOUT_SECONDS="10", ASR_JOB_POLL_SECONDS="0.05")
+    try:
+        with pytest.raises(ContainerJobError, match="ended, but vault vault1 has no container asr-a2a-westeurope-co"):
+            A2AProtectionContainerProvider().create(dict(PROPS))
+    finally:
+        server.stop()
+
+
+def test_a_container_holding_a_mapping_is_not_removed(fake_arm: FakeArm, arm_env: Any) -> None:
+    fake_arm.add_container("asr-a2a-westeurope", "asr-a2a-westeurope-container")
+    fake_arm.put_resource(f"{PATH}/replicationProtectionContainerMappings/map1", {"state": "Paired"})
+    with pytest.raises(Exception, match="ProtectionContainerNotEmpty"):
+        A2AProtectionContainerProvider().delete(PATH, dict(PROPS))
+    assert fake_arm.resource(PATH) is not None
+
+
+def test_diff_never_replaces_for_an_unknown_and_replaces_another_container() -> None:
+    provider = A2AProtectionContainerProvider()
+    olds = {**PROPS, "resource_id": PATH}
+    unknown = provider.diff(PATH, olds, {**PROPS, "vault_name": Unknown()})
+    assert unknown.changes and unknown.replaces == []
+    other = provider.diff(PATH, olds, {**PROPS, "container_name": "other-container"})
+    assert other.replaces == ["container_name"] and other.delete_before_replace is True
+    assert not provider.diff(PATH, olds, dict(PROPS)).changes

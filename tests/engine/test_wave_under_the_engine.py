@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +61,13 @@ def posts(fake: FakeCompute, since: int = 0) -> list[tuple[str, str]]:
         (r.path.split("/")[-2], r.path.split("/")[-1])
         for r in fake.requests[since:]
         if r.method == "POST" and r.path.split("/")[-1] in ACTIONS
+    )
+
+
+def restarted(fake: FakeCompute, since: int = 0) -> list[str]:
+    """The VMs the post-migration prep restarted since request number `since`, sorted."""
+    return sorted(
+        r.path.split("/")[-2] for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/restart")
     )
 
 
@@ -368,6 +376,41 @@ def test_one_machines_failed_job_keeps_the_others_results_and_a_rerun_retries_on
     engine.up(raw)
     assert posts(fake, since) == [(failed, "testFailover")]
     assert {r["result"] for r in engine.outputs_of("lifecycle-test-failover")["results"].values()} == {"Succeeded"}
+
+
+@pytest.mark.slow
+def test_one_machines_failed_complete_migration_stops_on_the_outcome_and_the_others_are_prepared_for_dr(
+    make_engine: Callable[..., Engine], fake: FakeCompute, ec2: list[str]
+) -> None:
+    """Issue 28: the failed machine's ASR error and the retry instruction stop the `up`, not the prep's check of a
+    VM id it never had; every machine that did complete is prepared in that same `up`; the rerun retries only the
+    failed machine's complete migration and prepares only it."""
+    engine = make_engine()
+    raw = _raw("modernized", "perMachine", ec2)
+    up_at(engine, raw, "cutover")
+    raw["lifecycle"]["phase"] = "complete"
+    fake.next_job_ends("Failed", errors=[{"serviceErrorDetails": {"code": "150172", "message": "Protection failed"}}])
+    with pytest.raises(EngineError) as stopped:
+        engine.up(raw)
+    message = str(stopped.value)
+    assert re.search(
+        r"(?s)check failed: results: (db01|web01): completeMigration failed: .*150172.*Fix the cause", message
+    )
+    assert "vm_resource_id" not in message, message
+    completed = engine.outputs_of("lifecycle-complete-migration")["results"]
+    [failed] = [m for m, r in completed.items() if r["result"] == "Failed"]
+    [other] = [m for m, r in completed.items() if r["result"] == "Succeeded"]
+    prepared = engine.outputs_of("lifecycle-post-migration")["results"]
+    assert list(prepared) == [other] and prepared[other]["dr_ready"] is True, prepared
+    assert restarted(fake) == [other]
+
+    since = len(fake.requests)
+    rerun = engine.up(raw)
+    assert posts(fake, since) == [(failed, "remove")]
+    prepared = engine.outputs_of("lifecycle-post-migration")["results"]
+    assert {m: r["dr_ready"] for m, r in prepared.items()} == {"web01": True, "db01": True}
+    assert restarted(fake, since) == [failed]  # only the retried machine is prepared
+    assert all(m["drReady"] for m in rerun.outputs["machines"]), rerun.outputs["machines"]
 
 
 def test_secrets_stay_secret_in_the_state_and_never_reach_a_dynamic_resource(

@@ -546,6 +546,9 @@ class FakeArm:
             # ReplicationProtectionContainers_ListByReplicationFabrics.json / ReplicationProtectionContainers_Get.json
             ("GET", _VAULT + r"/replicationfabrics/[^/]+/replicationprotectioncontainers", self._list),
             ("GET", _CONTAINER, self._get),
+            # ReplicationProtectionContainers_Create.json / ReplicationProtectionContainers_Delete.json (POST .../remove)
+            ("PUT", _CONTAINER, self._create_container),
+            ("POST", _CONTAINER + r"/remove", self._remove_container),
             # ReplicationProtectableItems_ListByReplicationProtectionContainers.json
             ("GET", _CONTAINER + r"/replicationprotectableitems", self._list),
             # ReplicationProtectionContainers_DiscoverProtectableItem.json (a job; the item is listed when it ends)
@@ -772,6 +775,40 @@ class FakeArm:
                         )
 
         job = self._new_job(match, "UpdateVmProperties", "Update the virtual machine", key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _create_container(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        properties = dict((body or {}).get("properties") or {})
+        container = match.group("container")
+
+        def effect() -> None:
+            self.put_resource(
+                match.group(0),
+                {"friendlyName": container, "fabricFriendlyName": match.group("fabric"), "pairingStatus": "NotPaired",
+                 "fabricSpecificDetails": properties.get("providerSpecificInput")},
+            )  # fmt: skip
+
+        job = self._new_job(match, "CreateProtectionContainer", "Create protection container", "", effect)
+        # Fake's assumption: the job names the container it creates as its target, as item jobs name their item.
+        job.target_name = job.target_id = container
+        return 202, None, self._action_headers(match, job)
+
+    def _remove_container(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        container_key = key.rsplit("/", 1)[0]
+        if container_key not in self.resources:
+            return 404, _error("NotFound", f"{container_key} was not found"), {}
+        held = [
+            k
+            for k in self.resources
+            if k.startswith(container_key + "/") and k.count("/") == container_key.count("/") + 2
+        ]
+        if held:  # fake's assumption for the code: ASR refuses to remove a container that maps or holds anything
+            return 400, _error("ProtectionContainerNotEmpty", f"{container_key} still holds {held[0]}"), {}
+
+        def effect() -> None:
+            self.resources.pop(container_key, None)
+
+        job = self._new_job(match, "RemoveProtectionContainer", "Remove protection container", container_key, effect)
         return 202, None, self._action_headers(match, job)
 
     def _discover_protectable_item(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:

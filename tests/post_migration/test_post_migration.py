@@ -359,6 +359,18 @@ def test_check_accepts_a_vm_id_not_known_in_preview() -> None:
     assert WavePostMigrationPrepProvider().check({}, news).failures == []
 
 
+def test_a_phase_where_no_machine_completed_yet_prepares_nothing(fake_compute: FakeCompute) -> None:
+    """The lifecycle passes only the machines whose complete migration succeeded: possibly none (issue 28)."""
+    provider = WavePostMigrationPrepProvider()
+    news = {"machines": {}, "max_concurrency": 4, "version": "1"}
+    assert provider.check({}, news).failures == []
+    assert (provider.create(news).outs or {})["results"] == {}
+    assert fake_compute.requests == []
+    assert [f.reason for f in provider.check({}, {**news, "machines": []}).failures] == [
+        "machines: [] must map machine names to their VMs"
+    ]
+
+
 def test_serialized_provider_round_trips_in_a_fresh_interpreter_without_secrets(
     fake_compute: FakeCompute, compute_env: StaticTokenCredential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
