@@ -5,10 +5,13 @@ or `<install location>\\home\\svsystems\\pushinstallsvc\\repository` (classic co
 not used (AWS sources, docs/aws-side.md), so the appliance host's user data copies that folder here once the
 appliance is installed, and the source preparation's SSM document installs the agent from `agents/`.
 
-Access, in the bucket policy:
-* read (`s3:GetObject`, and `s3:ListBucket` under `agents/`): only requests signed with the instance-profile
-  credentials of the wave's source instances (`ec2:SourceInstanceARN`, which EC2 sets on every request made
-  with an instance's role credentials); every other read is denied, whoever asks;
+Access, in the bucket policy, whose size does not depend on the wave's size (components/limits.py: S3 refuses a
+policy over 20 KB; listing every source instance's ARN three times passed that at about 93 machines):
+* read (`s3:GetObject`, and `s3:ListBucket` under `agents/`): only requests signed with EC2 instance-profile
+  credentials delivered in the wave's VPC (`aws:Ec2InstanceSourceVpc`, which AWS sets on every request made with
+  an instance's role credentials: the wave's sources run there, and the appliance admits only them); every other
+  read is denied, whoever asks. The installers are Microsoft's Mobility agent packages, the same for every
+  machine; what the policy guards strictly is who writes them;
 * write (`s3:PutObject`): only the appliance host's role; every other write is denied;
 * TLS only; no public access (all four public-access blocks), objects owned by the bucket owner, SSE-S3.
 """
@@ -16,7 +19,6 @@ Access, in the bucket policy:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,17 +31,17 @@ PREFIX = "agents/"
 @dataclass(frozen=True)
 class AgentBucketArgs:
     wave_name: str
-    region: str
-    source_instance_ids: Sequence[str]
+    source_vpc_id: str
+    """The VPC the wave's source machines run in (`aws.vpcId`): requests with instance credentials from it read."""
     writer_role_arn: pulumi.Input[str]
     """The appliance host's role: the only principal that may write."""
     tags: dict[str, str]
 
 
-def bucket_policy(bucket_arn: str, writer_role_arn: str, source_instance_arns: Sequence[str]) -> dict[str, Any]:
+def bucket_policy(bucket_arn: str, writer_role_arn: str, source_vpc_id: str) -> dict[str, Any]:
     """The policy document (see the module docstring)."""
     objects = f"{bucket_arn}/{PREFIX}*"
-    readers = {"ec2:SourceInstanceARN": sorted(source_instance_arns)}
+    readers = {"aws:Ec2InstanceSourceVpc": source_vpc_id}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -91,18 +93,11 @@ class AgentBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        instance_arns = pulumi.Output.all(partition.partition, identity.account_id).apply(
-            lambda values: [
-                f"arn:{values[0]}:ec2:{args.region}:{values[1]}:instance/{i}" for i in args.source_instance_ids
-            ]
-        )
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.id,
-            policy=pulumi.Output.all(bucket.arn, args.writer_role_arn, instance_arns).apply(
-                lambda values: json.dumps(bucket_policy(values[0], values[1], values[2]))
+            policy=pulumi.Output.all(bucket.arn, args.writer_role_arn).apply(
+                lambda values: json.dumps(bucket_policy(values[0], values[1], args.source_vpc_id))
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
         )

@@ -6,7 +6,7 @@ with its source.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -40,10 +40,6 @@ class ApplianceHostArgs:
     """Where RDP may come from."""
     server: ApplianceHostConfig
     """The host's own settings: Name tag, instance type, AMI, disks, key pair."""
-    sources: Mapping[str, str]
-    """Source machine name -> private IP: each may reach the replication ports."""
-    source_instance_ids: Sequence[str]
-    """Who may read the wave bucket's installers."""
     publish_agents: bool
     """Whether the host publishes the Mobility installers to a wave bucket (not when the operator has a location)."""
     tags: Mapping[str, str]
@@ -77,7 +73,19 @@ class ApplianceHost(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self._rules(name, group, args, child)
+        # The sources are admitted by reference to a group the source preparation attaches to each of them: the
+        # appliance group's rule count stays the same at any wave size (a /32 rule per source and port reached
+        # AWS's 60 inbound rules per group at 30 machines; components/limits.py).
+        sources = aws.ec2.SecurityGroup(
+            f"{name}-sources-sg",
+            name=f"{server.name}-sources",
+            description=f"Source machines of ASR wave {wave_name}: the appliance admits this group on 443 and 9443;"
+            " it allows nothing itself",
+            vpc_id=args.vpc_id,
+            tags={**wave_tags, "Name": f"{server.name}-sources"},
+            opts=child,
+        )
+        self._rules(name, group, sources, args, child)
 
         # One secret per wave, holding exactly the architecture's keys as a JSON object. The version's
         # secret_string stays a Pulumi secret because every value in it is one.
@@ -125,7 +133,7 @@ class ApplianceHost(pulumi.ComponentResource):
         if args.publish_agents:
             agents = AgentBucket(
                 f"{name}-agents",
-                AgentBucketArgs(wave_name, args.region, list(args.source_instance_ids), role.arn, wave_tags),
+                AgentBucketArgs(wave_name, args.vpc_id, role.arn, wave_tags),
                 child,
             )
             aws.iam.RolePolicy(
@@ -179,6 +187,8 @@ class ApplianceHost(pulumi.ComponentResource):
         self.resource_id = instance.id
         self.private_ip = instance.private_ip
         self.security_group_id = group.id
+        self.sources_security_group_id = sources.id
+        """The group the source preparation attaches to every source machine: what the appliance admits."""
         self.secret_arn = secret.arn
         self.role_arn = role.arn
         self.register_outputs(
@@ -187,6 +197,7 @@ class ApplianceHost(pulumi.ComponentResource):
                 "instance_id": self.instance_id,
                 "private_ip": self.private_ip,
                 "security_group_id": self.security_group_id,
+                "sources_security_group_id": self.sources_security_group_id,
                 "secret_arn": self.secret_arn,
                 "role_arn": self.role_arn,
                 "agent_installer_uri": self.agent_installer_uri,
@@ -194,24 +205,29 @@ class ApplianceHost(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _rules(name: str, group: aws.ec2.SecurityGroup, args: ApplianceHostArgs, opts: pulumi.ResourceOptions) -> None:
-        """One rule per port per source machine, RDP from the admin network, HTTPS out.
+    def _rules(
+        name: str,
+        group: aws.ec2.SecurityGroup,
+        sources: aws.ec2.SecurityGroup,
+        args: ApplianceHostArgs,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """One rule per replication port from the wave's sources group, RDP from the admin network, HTTPS out.
 
-        With no inline rules on the group, the provider also removes AWS's default allow-all egress
-        rule, so the egress rule below is the only way out.
+        With no inline rules on the groups, the provider also removes AWS's default allow-all egress rule, so the
+        egress rule below is the appliance's only way out and the sources group allows nothing.
         """
-        for machine, private_ip in args.sources.items():
-            for port, purpose in REPLICATION_PORTS.items():
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-in-{port}-{machine}",
-                    security_group_id=group.id,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    cidr_ipv4=f"{private_ip}/32",
-                    description=f"{purpose} from {machine}",
-                    opts=opts,
-                )
+        for port, purpose in REPLICATION_PORTS.items():
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-{port}",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=sources.id,
+                description=f"{purpose} from the wave's source machines",
+                opts=opts,
+            )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-in-rdp",
             security_group_id=group.id,

@@ -79,6 +79,7 @@ class MigrationWave(pulumi.ComponentResource):
                 args.secrets,
                 self.appliance.private_ip,
                 wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
+                self.appliance.sources_security_group_id,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
@@ -223,8 +224,6 @@ def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHost
         subnet_id=wave.aws.subnet_id,
         admin_cidr=wave.aws.admin_cidr,
         server=wave.aws.appliance_host,
-        sources={m.name: m.private_ip for m in wave.machines},
-        source_instance_ids=[m.instance_id for m in wave.machines],
         publish_agents=wave.aws.mobility_installer_s3_uri is None,
         tags=wave.all_tags,
         secrets=secrets,
@@ -321,6 +320,7 @@ def source_preparation_args(
     secrets: WaveSecrets,
     appliance_private_ip: pulumi.Input[str],
     mobility_installer_s3_uri: pulumi.Input[str] | None,
+    appliance_access_group_id: pulumi.Input[str],
 ) -> SourcePreparationArgs:
     """The wave's config as `SourcePreparation` needs it: names, ids, tags, the profile's agent type, the passphrase."""
     return SourcePreparationArgs(
@@ -331,6 +331,7 @@ def source_preparation_args(
         appliance_private_ip=appliance_private_ip,
         passphrase=secrets.values.get("appliancePassphrase"),
         mobility_installer_s3_uri=mobility_installer_s3_uri,
+        appliance_access_group_id=appliance_access_group_id,
     )
 
 

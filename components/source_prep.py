@@ -5,6 +5,9 @@ Resources (all children of the component, so they use the region's aws.Provider 
 - `aws.ec2.Tag` `migration-wave=<wave>` on every machine's instance: what the Mobility association
   targets, so exactly the wave's machines are prepared and an instance added to the wave later is
   picked up by the same association.
+- Appliance access: the appliance host's sources security group, attached to every machine's primary network
+  interface (`aws.ec2.NetworkInterfaceSecurityGroupAttachment`, beside the groups it already has), which the
+  appliance admits on its replication ports; removing a machine from the wave detaches it.
 - Local-account policy (only for the machines with `local_account`, all Windows): an
   SSM Command document that sets `LocalAccountTokenFilterPolicy` = 1 (DWORD) under
   `HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System`, and an association that
@@ -61,6 +64,9 @@ class SourcePreparationArgs:
     appliance_private_ip: pulumi.Input[str]
     passphrase: pulumi.Output[str] | None
     """The appliance passphrase (secret), or None while it is staged: then no agent is installed."""
+    appliance_access_group_id: pulumi.Input[str] | None = None
+    """The security group the appliance admits on its replication ports (`ApplianceHost.sources_security_group_id`),
+    attached to each machine's primary network interface beside the groups it has."""
     mobility_installer_s3_uri: pulumi.Input[str] | None = None
     """`s3://bucket/prefix/` holding the Mobility installers: the operator's (`aws.mobilityInstallerS3Uri`) or the
     wave bucket the appliance host publishes to (components/agent_bucket.py); without it no agent is installed."""
@@ -237,6 +243,21 @@ class SourcePreparation(pulumi.ComponentResource):
             for m in machines
         ]
 
+        self.appliance_access_ids: dict[str, pulumi.Output[str]] = {}
+        if args.appliance_access_group_id is not None:
+            for m in machines:
+                # Added beside the instance's own groups (AWS allows 5 per interface by default; discover checks).
+                interface = aws.ec2.get_instance_output(
+                    instance_id=m.instance_id, opts=pulumi.InvokeOutputOptions(parent=self)
+                ).network_interface_id
+                self.appliance_access_ids[m.name] = aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+                    f"{name}-appliance-access-{m.name}",
+                    security_group_id=args.appliance_access_group_id,
+                    network_interface_id=interface,
+                    opts=child,
+                ).id
+                applied[m.name].append("appliance-access")
+
         local = [m for m in machines if m.local_account]
         if local:
             document = aws.ssm.Document(
@@ -312,6 +333,7 @@ class SourcePreparation(pulumi.ComponentResource):
             {
                 "preparations": self.preparations,
                 "waveTagIds": self.wave_tag_ids,
+                "applianceAccessIds": self.appliance_access_ids,
                 "associationIds": self.association_ids,
                 "associationNames": self.association_names,
                 "documentNames": self.document_names,

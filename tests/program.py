@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, RecordingMonitor, run_program
+from tests.host_limits import HostLimitMocks
 from tests.waves import SECRETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def run_wave(
         stack=stack,
         config={"migration:wave": json.dumps(raw), **secrets},
         secret_keys=list(secrets),
-        monitor=monitor,
+        monitor=monitor or RecordingMonitor(HostLimitMocks()),  # refuses what the hosts refuse
         preview=preview,
     )
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from migrate_tool.offline.engine import OFFLINE_AWS_ACCOUNT, ProgramRun
+from components import limits
+from migrate_tool.offline.engine import ProgramRun
 from tests.program import of_type, one, run_wave
 from tests.waves import wave
 
@@ -19,18 +20,18 @@ def _statements(run: ProgramRun) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in policy["Statement"]}
 
 
-def test_only_the_waves_source_instances_read_and_only_the_appliance_role_writes() -> None:
+def test_only_instances_of_the_waves_vpc_read_and_only_the_appliance_role_writes() -> None:
     raw = wave()
     run = run_wave(raw)
     bucket = one(run, BUCKET)
     arn, role = bucket.state["arn"], one(run, "aws:iam/role:Role").state["arn"]
-    sources = sorted(f"arn:aws:ec2:eu-west-1:{OFFLINE_AWS_ACCOUNT}:instance/{m['instanceId']}" for m in raw["machines"])
+    readers = {"aws:Ec2InstanceSourceVpc": raw["aws"]["vpcId"]}
     statements = _statements(run)
-    assert statements["SourceInstancesRead"]["Condition"] == {"StringEquals": {"ec2:SourceInstanceARN": sources}}
+    assert statements["SourceInstancesRead"]["Condition"] == {"StringEquals": readers}
     assert statements["SourceInstancesRead"]["Resource"] == f"{arn}/agents/*"
     assert statements["NobodyElseReads"] == {
         "Sid": "NobodyElseReads", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"{arn}/*", "Condition": {"StringNotEquals": {"ec2:SourceInstanceARN": sources}},
+        "Resource": f"{arn}/*", "Condition": {"StringNotEquals": readers},
     }  # fmt: skip
     assert statements["ApplianceWrites"]["Principal"] == {"AWS": role}
     assert statements["NobodyElseWrites"]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": role}}
@@ -66,3 +67,11 @@ def test_an_operators_own_installer_location_means_no_wave_bucket() -> None:
     run = run_wave(raw)
     assert of_type(run, BUCKET) == []
     assert "$AgentBucket = ''" in one(run, "aws:ec2/instance:Instance").inputs["userData"]
+
+
+@pytest.mark.parametrize("machines", [6, 200])
+def test_the_policy_is_the_same_size_at_any_wave_size(machines: int) -> None:
+    """Issue 25: listing every source instance's ARN three times passed S3's 20 KB at about 93 machines."""
+    policy = one(run_wave(wave(machines=machines)), "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"]
+    assert len(policy.encode()) == len(one(run_wave(wave()), "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    assert len(policy.encode()) < limits.BUCKET_POLICY_BYTES.value

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 import pytest
 from pulumi.runtime import rpc
 
+from components import limits
 from components.appliance_host import ApplianceHost
 from components.config import parse_wave
 from components.migration_wave import appliance_host_args
@@ -117,6 +118,12 @@ def one(run: ProgramRun, type_: str) -> PlannedResource:
     return found[0]
 
 
+def group(run: ProgramRun, suffix: str = "-sg") -> PlannedResource:
+    """The appliance's security group (`-sg`) or the group of the wave's sources (`-sources-sg`)."""
+    [found] = [r for r in of_type(run, "aws:ec2/securityGroup:SecurityGroup") if r.name == f"{NAME}{suffix}"]
+    return found
+
+
 def component(run: ProgramRun) -> PlannedResource:
     return one(run, COMPONENT)
 
@@ -141,6 +148,7 @@ def test_children_are_named_after_the_component_and_parented_to_it(modernized: P
     assert kinds == sorted(
         [
             "aws:ec2/securityGroup:SecurityGroup",
+            "aws:ec2/securityGroup:SecurityGroup",  # the sources group the appliance admits
             "aws:secretsmanager/secret:Secret",
             "aws:secretsmanager/secretVersion:SecretVersion",
         ]
@@ -152,7 +160,7 @@ def test_children_are_named_after_the_component_and_parented_to_it(modernized: P
             "aws:iam/instanceProfile:InstanceProfile",
             "aws:ec2/instance:Instance",
         ]
-        + ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"] * (2 * 3 + 1)
+        + ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"] * (2 + 1)
         + ["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"]
     )
     for resource in children(modernized):
@@ -193,7 +201,7 @@ def test_instance_requires_imdsv2(modernized: ProgramRun) -> None:
 
 def test_instance_is_wired_to_its_group_and_profile_and_tagged(modernized: ProgramRun) -> None:
     instance = one(modernized, "aws:ec2/instance:Instance").inputs
-    assert instance["vpcSecurityGroupIds"] == [one(modernized, "aws:ec2/securityGroup:SecurityGroup").id]
+    assert instance["vpcSecurityGroupIds"] == [group(modernized).id]
     assert instance["iamInstanceProfile"] == one(modernized, "aws:iam/instanceProfile:InstanceProfile").state["name"]
     assert instance["tags"] == {
         "owner": "platform-team",
@@ -236,34 +244,53 @@ def test_configured_ami_is_used_without_a_lookup(calls: list[Any]) -> None:
 # --- Security group ------------------------------------------------------------------------------
 
 
-def test_security_group_has_no_inline_rules(modernized: ProgramRun) -> None:
-    group = one(modernized, "aws:ec2/securityGroup:SecurityGroup").inputs
-    assert group["vpcId"] == "vpc-0a1b2c3d4e5f60718"
-    assert group["name"] == "asr-appliance-01-replication"
-    assert not group.get("ingress") and not group.get("egress")
+def test_security_groups_have_no_inline_rules(modernized: ProgramRun) -> None:
+    appliance, sources = group(modernized).inputs, group(modernized, "-sources-sg").inputs
+    assert appliance["vpcId"] == sources["vpcId"] == "vpc-0a1b2c3d4e5f60718"
+    assert (appliance["name"], sources["name"]) == ("asr-appliance-01-replication", "asr-appliance-01-sources")
+    for inputs in (appliance, sources):
+        assert not inputs.get("ingress") and not inputs.get("egress")
 
 
-def test_ingress_is_replication_from_each_machine_and_rdp_from_admins_only(modernized: ProgramRun) -> None:
-    group_id = one(modernized, "aws:ec2/securityGroup:SecurityGroup").id
+def test_ingress_is_replication_from_the_sources_group_and_rdp_from_admins_only(modernized: ProgramRun) -> None:
     rules = of_type(modernized, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    seen = {(r.inputs["cidrIpv4"], r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]) for r in rules}
-    expected = {
-        (f"{ip}/32", "tcp", port, port)
-        for ip in ("172.31.10.21", "172.31.20.31", "172.31.30.41")
-        for port in (443, 9443)
-    }
-    expected.add(("198.51.100.0/24", "tcp", 3389, 3389))
-    assert seen == expected
-    assert len(rules) == len(expected)
+    sources = group(modernized, "-sources-sg").id
+    seen = {
+        (r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4"), r.inputs["ipProtocol"],
+         r.inputs["fromPort"], r.inputs["toPort"])
+        for r in rules
+    }  # fmt: skip
+    assert seen == {(sources, "tcp", 443, 443), (sources, "tcp", 9443, 9443), ("198.51.100.0/24", "tcp", 3389, 3389)}
+    assert len(rules) == 3
     for rule in rules:
-        assert rule.inputs["securityGroupId"] == group_id, rule.urn
-        assert rule.inputs["cidrIpv4"] != "0.0.0.0/0", rule.urn
+        assert rule.inputs["securityGroupId"] == group(modernized).id, rule.urn
+
+
+@pytest.mark.parametrize("machines", [6, 200])
+def test_the_appliance_group_has_the_same_rules_at_any_wave_size(machines: int) -> None:
+    """Issue 25: two /32 rules per machine passed AWS's 60 inbound rules per group at 30 machines."""
+    raw = copy.deepcopy(WAVE)
+    raw["machines"] = [
+        {
+            "name": f"vm{n:03d}",
+            "instanceId": f"i-{n:017x}",
+            "privateIp": f"172.31.{n // 250}.{n % 250 + 4}",
+            "os": "linux",
+        }
+        for n in range(machines)
+    ]
+    run = plan(raw)
+    inbound = [
+        r for r in of_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == group(run).id
+    ]  # fmt: skip
+    assert len(inbound) == 3 <= limits.SECURITY_GROUP_INBOUND_RULES.value
 
 
 def test_egress_is_https_only(modernized: ProgramRun) -> None:
     rule = one(modernized, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs
     assert (rule["cidrIpv4"], rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("0.0.0.0/0", "tcp", 443, 443)
-    assert rule["securityGroupId"] == one(modernized, "aws:ec2/securityGroup:SecurityGroup").id
+    assert rule["securityGroupId"] == group(modernized).id
 
 
 # --- Secret and IAM ------------------------------------------------------------------------------
@@ -338,7 +365,7 @@ def test_outputs_are_the_created_resources_and_not_secret(modernized: ProgramRun
     assert modernized.outputs == {
         "instance_id": instance.id,
         "private_ip": instance.state["privateIp"],
-        "security_group_id": one(modernized, "aws:ec2/securityGroup:SecurityGroup").id,
+        "security_group_id": group(modernized).id,
         "secret_arn": one(modernized, "aws:secretsmanager/secret:Secret").state["arn"],
         "role_arn": one(modernized, "aws:iam/role:Role").state["arn"],
     }

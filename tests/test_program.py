@@ -235,8 +235,8 @@ def test_sources_are_prepared_through_ssm_for_the_modernized_wave() -> None:
     tags = {t.inputs["resourceId"]: t.inputs["value"] for t in of_type(run, "aws:ec2/tag:Tag")}
     assert tags == {"i-0123456789abcdef0": "wave1", "i-0fedcba9876543210": "wave1"}
     assert run.outputs["sourcePreparation"] == {
-        "web01": ["wave-tag", "local-account-policy", "mobility-agent"],
-        "db01": ["wave-tag", "mobility-agent"],
+        "web01": ["wave-tag", "appliance-access", "local-account-policy", "mobility-agent"],
+        "db01": ["wave-tag", "appliance-access", "mobility-agent"],
     }
 
 

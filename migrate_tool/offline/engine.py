@@ -173,6 +173,9 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "name": auto_name,
                 "arn": f"{arn_base.format(service='ec2')}:security-group/{group_id}",
             }
+        if token == "NetworkInterfaceSecurityGroupAttachment":
+            attachment_id = f"{inputs.get('securityGroupId')}_{inputs.get('networkInterfaceId')}"
+            return attachment_id, {"id": attachment_id}
         if token in ("SecurityGroupIngressRule", "SecurityGroupEgressRule"):
             rule_id = f"sgr-{_hex(typ, name)}"
             return rule_id, {"id": rule_id, "securityGroupRuleId": rule_id}
@@ -210,6 +213,13 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "name": image_name,
                 "architecture": "x86_64",
                 "platform": "windows",
+            }, []
+        if args.token == "aws:ec2/getInstance:getInstance":
+            instance_id = str(args.args.get("instanceId"))
+            return {
+                "id": instance_id,
+                "instanceId": instance_id,
+                "networkInterfaceId": f"eni-{_hex('eni', instance_id)}",
             }, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": OFFLINE_AWS_ACCOUNT, "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:user/offline-plan",

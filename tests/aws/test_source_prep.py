@@ -19,6 +19,7 @@ from tests.waves import SECRETS, wave
 PASSPHRASE = SECRETS["migration:appliancePassphrase"]
 INSTALLERS = "s3://asr-installers-eu/agents/9.66/"
 APPLIANCE_IP = "172.31.5.10"
+SOURCES_GROUP = "sg-0a1b2c3d4e5f6a7b8"  # the appliance host's sources group
 SECRET_SIG = rpc._special_sig_key  # how a secret travels to the engine: {sig: secret-sig, "value": ...}
 SECRET_SIG_VALUE = rpc._special_secret_sig
 
@@ -50,6 +51,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:ec2/getInstance:getInstance":  # the instance's primary network interface
+            return {"id": args.args["instanceId"], "networkInterfaceId": "eni-" + args.args["instanceId"][2:]}, []
         return {}, None
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
@@ -87,13 +90,20 @@ def prepare(
 ) -> SourcePreparation:
     """The component as MigrationWave declares it, for the mixed wave with `localAccount` on `local_accounts`."""
     config = mixed_wave(architecture, local_accounts)
-    args = source_preparation_args(config, secrets(), pulumi.Output.from_input(APPLIANCE_IP), mobility_installer_s3_uri)
+    args = source_preparation_args(
+        config, secrets(), pulumi.Output.from_input(APPLIANCE_IP), mobility_installer_s3_uri, SOURCES_GROUP
+    )
     return SourcePreparation("wave1-source", args)
 
 
 def settled(prep: SourcePreparation) -> pulumi.Output[Any]:
     """An Output that resolves only after every child resource has been registered."""
-    return pulumi.Output.all(prep.preparations, *prep.association_ids.values(), *prep.wave_tag_ids.values())
+    return pulumi.Output.all(
+        prep.preparations,
+        *prep.association_ids.values(),
+        *prep.wave_tag_ids.values(),
+        *prep.appliance_access_ids.values(),
+    )
 
 
 @pulumi.runtime.test
@@ -118,6 +128,25 @@ def test_every_machine_gets_the_wave_tag_the_mobility_association_targets(mocks:
 
 
 @pulumi.runtime.test
+def test_every_machines_primary_interface_joins_the_group_the_appliance_admits(mocks: AwsMocks) -> pulumi.Output[Any]:
+    """The appliance admits its sources by this group (one rule per port at any wave size), so each source's primary
+    network interface gets it, beside its own groups."""
+    prep = prepare()
+
+    def check(_: Any) -> None:
+        attachments = mocks.of_type(
+            "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment"
+        )
+        assert sorted((a.inputs["networkInterfaceId"], a.inputs["securityGroupId"]) for a in attachments) == [
+            ("eni-0123456789abcdef0", SOURCES_GROUP),
+            ("eni-0aaaabbbbccccdddd", SOURCES_GROUP),
+            ("eni-0fedcba9876543210", SOURCES_GROUP),
+        ]
+
+    return settled(prep).apply(check)
+
+
+@pulumi.runtime.test
 def test_local_account_policy_targets_exactly_the_named_windows_machines(mocks: AwsMocks) -> pulumi.Output[Any]:
     prep = prepare(local_accounts=("web01",))
 
@@ -131,9 +160,9 @@ def test_local_account_policy_targets_exactly_the_named_windows_machines(mocks: 
         assert "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System" in script
         assert "-Name LocalAccountTokenFilterPolicy -PropertyType DWord -Value 1" in script
         assert preparations[0] == {
-            "web01": ["wave-tag", "local-account-policy"],
-            "db01": ["wave-tag"],
-            "app01": ["wave-tag"],
+            "web01": ["wave-tag", "appliance-access", "local-account-policy"],
+            "db01": ["wave-tag", "appliance-access"],
+            "app01": ["wave-tag", "appliance-access"],
         }
         # No installer location: no agent, and the passphrase is not copied into AWS for nothing.
         assert not mocks.of_type("aws:ssm/parameter:Parameter")

@@ -26,6 +26,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from migrate_tool.offline.engine import OFFLINE_SUBSCRIPTION, PlanMocks
 from tests.fake_arm.compute import FakeCompute
 from tests.fake_arm.server import SUBSCRIPTION
+from tests.host_limits import HostLimitMocks
 
 PROTECTED_ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
 RECOVERY_PLAN = "azure-native:recoveryservices:ReplicationRecoveryPlan"
@@ -43,7 +44,7 @@ class Cloud:
     """machine name -> private IP, for the machines whose agents register (filled from the program's config)."""
 
     def __post_init__(self) -> None:
-        self.mocks = PlanMocks()
+        self.mocks = HostLimitMocks()  # refuses what AWS and Azure refuse (tests/host_limits.py)
 
     def apply(self, typ: str, name: str, inputs: dict[str, Any], provider: str) -> tuple[str, dict[str, Any]]:
         """Create or update a non-dynamic resource: its outputs, and what it changes in the fake."""
