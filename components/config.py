@@ -24,6 +24,7 @@ from components.appliance_sizing import appliance_instance_type_rule
 from components.architecture import MODERNIZED, PROFILES, Architecture, ArchitectureProfile, profile
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
+from components.limits import RECOVERY_PLAN_GROUPS
 
 CONFIG_PATH = "migration:wave"
 
@@ -255,6 +256,14 @@ class AwsConfig(_Model):
     the appliance host publishes them to the wave's bucket (components/agent_bucket.py)."""
 
 
+def _boot_group_rule(value: int) -> str | None:
+    if 1 <= value <= RECOVERY_PLAN_GROUPS.value:
+        return None
+    return (
+        f"must be 1-{RECOVERY_PLAN_GROUPS.value}, a group of the wave's recovery plan ({RECOVERY_PLAN_GROUPS.cite()})"
+    )
+
+
 class MachineConfig(_Model):
     name: str
     instance_id: InstanceId
@@ -275,9 +284,12 @@ class MachineConfig(_Model):
         Annotated[str, _rule(lambda v: None if len(v.strip()) >= 3 else "must say why the test failover is skipped")]
         | None
     ) = None
+    """Why this machine may cut over without a recent test failover; recorded in the failover's outputs."""
     target: TargetVmConfig = Field(default_factory=TargetVmConfig)
     """This machine's replica VM settings, over `azure.targetDefaults`."""
-    """Why this machine may cut over without a recent test failover; recorded in the failover's outputs."""
+    boot_group: Annotated[int, _rule(_boot_group_rule)] = 1
+    """orchestration recoveryPlan: the plan's Boot group the machine starts in; group 1 first (the database tier
+    before the app tier, the app tier before the web tier). ASR plans have at most 7 groups."""
 
 
 class LifecycleConfig(_Model):

@@ -30,6 +30,7 @@ from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrati
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.target_ip import WaveTargetIp
 from components.config import PHASES, LifecycleConfig
+from components.recovery_plans import PlanLayout, plan_layouts
 from policy.migration_facts import FAILED_RESULTS
 
 PHASE_RECORD_VERSION = "1"
@@ -218,6 +219,8 @@ class LifecycleMachine:
     static_ip: str | None
     subnet_name: str
     """The target subnet the replica's adapter is in (the machine's, else the network's first)."""
+    boot_group: int = 1
+    """recoveryPlan: the plan's Boot group the machine starts in (components/recovery_plans.py)."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,7 @@ class WaveLifecycle(pulumi.ComponentResource):
     (`components.asr.wave_actions`; in recoveryPlan mode the plan actions of `components.asr.plan_actions`),
     then `WavePostMigrationPrep` prepares completed machines and `WaveOutcome` fails the `pulumi up` if any
     machine did not succeed. Outputs: `phases` (machine -> phase) and `audit` (machine -> the record of each
-    action that ran, plus `recoveryPlan` in recoveryPlan mode); `preparations` (machine -> its post-migration
+    action that ran, plus `recoveryPlans`, plan name -> its actions' records, in recoveryPlan mode); `preparations` (machine -> its post-migration
     record, as an Output) for machines whose migration is complete.
     """
 
@@ -283,14 +286,14 @@ class WaveLifecycle(pulumi.ComponentResource):
         }
         audit: dict[str, Any] = {}
         results: dict[str, Any] = {}
-        after: pulumi.Resource = record
+        after: list[pulumi.Resource] = [record]  # what the next step waits for
         per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
         addressed = [m for m in machines if m.static_ip and m.phase in TARGET_IP_PHASES]
         if addressed:
-            after = self._target_ips(name, addressed, base, after, results, per_machine)
+            after = [self._target_ips(name, addressed, base, after, results, per_machine)]
         failover_vm_ids: dict[str, Any] = {}
         if settings.orchestration == "recoveryPlan":
-            audit["recoveryPlan"], after, failover_vm_ids = self._recovery_plan(
+            audit["recoveryPlans"], after, failover_vm_ids = self._recovery_plans(
                 name, machines, settings.phase, base, after
             )
             wanted = {m.name: PhaseActions(False, False, False, settings.phase == "complete") for m in machines}
@@ -310,18 +313,18 @@ class WaveLifecycle(pulumi.ComponentResource):
             resource = cls(
                 f"{name}-{_kebab(AUDIT_KEYS[cls])}",
                 {**base, **notes, "machines": entries},
-                pulumi.ResourceOptions(parent=self, depends_on=[after]),
+                pulumi.ResourceOptions(parent=self, depends_on=after),
             )
-            after = resource
+            after = [resource]
             results[AUDIT_KEYS[cls]] = resource.results
             for m in members:
                 per_machine[m.name][AUDIT_KEYS[cls]] = _record(resource.results, m.name)
             if cls is wave_actions.WaveFailover:
                 failover_vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members}
             if isinstance(resource, wave_actions.WaveCompleteMigration):
-                after = self._post_migration(name, members, resource, settings.max_concurrency, results)
+                after = [self._post_migration(name, members, resource, settings.max_concurrency, results)]
         audit.update(per_machine)
-        WaveOutcome(f"{name}-outcome", args.wave_name, results, pulumi.ResourceOptions(parent=self, depends_on=[after]))
+        WaveOutcome(f"{name}-outcome", args.wave_name, results, pulumi.ResourceOptions(parent=self, depends_on=after))
         self.phases = pulumi.Output.from_input(phases)
         self.audit = pulumi.Output.from_input(audit)
         self.register_outputs({"phases": self.phases, "audit": self.audit})
@@ -331,7 +334,7 @@ class WaveLifecycle(pulumi.ComponentResource):
         name: str,
         members: list[LifecycleMachine],
         base: dict[str, Any],
-        after: pulumi.Resource,
+        after: list[pulumi.Resource],
         results: dict[str, Any],
         per_machine: dict[str, dict[str, Any]],
     ) -> pulumi.Resource:
@@ -347,7 +350,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             for m in members
         }
         resource = WaveTargetIp(
-            f"{name}-target-ip", {**base, "machines": entries}, pulumi.ResourceOptions(parent=self, depends_on=[after])
+            f"{name}-target-ip", {**base, "machines": entries}, pulumi.ResourceOptions(parent=self, depends_on=after)
         )
         results["targetIp"] = resource.results
         for m in members:
@@ -391,20 +394,49 @@ class WaveLifecycle(pulumi.ComponentResource):
         self.preparations.update({m.name: _record(prep.results, m.name) for m in members})
         return prep
 
+    def _recovery_plans(
+        self,
+        name: str,
+        machines: list[LifecycleMachine],
+        phase: str,
+        base: dict[str, Any],
+        after: list[pulumi.Resource],
+    ) -> tuple[dict[str, Any], list[pulumi.Resource], dict[str, Any]]:
+        """The wave's recovery plans (at most 100 machines each, components/recovery_plans.py) and their actions,
+        side by side in each phase: their audit by plan name, what the next step waits for, and the failed-over VM
+        ids."""
+        layouts = plan_layouts(self._args.wave_name, [(m.name, m.boot_group) for m in machines])
+        by_name = {m.name: m for m in machines}
+        records: dict[str, Any] = {}
+        vm_ids: dict[str, Any] = {}
+        ends: list[pulumi.Resource] = []
+        for layout in layouts:
+            members = [by_name[machine] for machine in layout.machines]
+            records[layout.name], last, plan_vm_ids = self._recovery_plan(name, layout, members, phase, base, after)
+            vm_ids.update(plan_vm_ids)
+            ends += last
+        return records, ends, vm_ids
+
     def _recovery_plan(
-        self, name: str, machines: list[LifecycleMachine], phase: str, base: dict[str, Any], after: pulumi.Resource
-    ) -> tuple[dict[str, Any], pulumi.Resource, dict[str, Any]]:
-        """The wave's recovery plan and its actions; their audit, the last resource, and the failed-over VM ids."""
+        self,
+        name: str,
+        layout: PlanLayout,
+        machines: list[LifecycleMachine],
+        phase: str,
+        base: dict[str, Any],
+        after: list[pulumi.Resource],
+    ) -> tuple[dict[str, Any], list[pulumi.Resource], dict[str, Any]]:
+        """One recovery plan and its actions; their audit, what comes last, and the failed-over VM ids."""
         args = self._args
         items = pulumi.Output.from_input(args.protected_items)
-        plan_name = f"{args.wave_name}-plan"
+        plan_name = layout.name
         # After `complete` ASR has removed the plan's items: the plan is no longer declared (retain_on_delete: Pulumi
         # forgets it, the vault keeps it), so a refresh and the next up never PUT it again with items that are gone.
         plan = (
             None
             if phase == "complete"
             else rs.ReplicationRecoveryPlan(
-                f"{name}-plan",
+                f"{name}-{layout.suffix}",
                 resource_group_name=args.vault_resource_group,
                 resource_name_=args.vault_name,
                 recovery_plan_name=plan_name,
@@ -416,12 +448,13 @@ class WaveLifecycle(pulumi.ComponentResource):
                         rs.RecoveryPlanGroupArgs(
                             group_type="Boot",
                             replication_protected_items=[
-                                rs.RecoveryPlanProtectedItemArgs(id=_item_id(items, m.name)) for m in machines
+                                rs.RecoveryPlanProtectedItemArgs(id=_item_id(items, machine)) for machine in group
                             ],
                         )
+                        for _, group in layout.groups
                     ],
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[after], retain_on_delete=True),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after, retain_on_delete=True),
             )
         )
         inputs = {
@@ -440,7 +473,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             ],
         }
         wanted = actions_for_phase(phase, all(m.skip_test_failover for m in machines))
-        last: pulumi.Resource = plan or after
+        last: list[pulumi.Resource] = [plan] if plan is not None else after
         records: dict[str, Any] = {"name": plan_name, **({"id": plan.id} if plan is not None else {})}
         vm_ids: dict[str, Any] = {}
         for key, wanted_here, cls in (
@@ -452,11 +485,11 @@ class WaveLifecycle(pulumi.ComponentResource):
                 continue
             notes = {"comments": args.settings.cleanup_notes} if cls is plan_actions.PlanTestFailoverCleanup else {}
             resource = cls(
-                f"{name}-plan-{_kebab(key)}",
+                f"{name}-{layout.suffix}-{_kebab(key)}",
                 {**inputs, **notes},
-                pulumi.ResourceOptions(parent=self, depends_on=[last]),
+                pulumi.ResourceOptions(parent=self, depends_on=last),
             )
-            last = resource
+            last = [resource]
             records[key] = _plan_audit(resource)
             if cls is plan_actions.PlanFailover:
                 vm_ids = {m.name: _plan_vm_id(resource.items, m.name) for m in machines}

@@ -302,6 +302,7 @@ def lifecycle_args(
                 skip_test_failover=m.skip_test_failover,
                 static_ip=m.target.static_ip,
                 subnet_name=wave.subnet_of(m),
+                boot_group=m.boot_group,
             )
             for m in wave.machines
             if not m.retire

@@ -58,8 +58,11 @@ class HostLimitMocks(PlanMocks):
                 raise HostLimitError(
                     f"PolicyTooLarge: {name}: the policy has {size:,} bytes ({limits.BUCKET_POLICY_BYTES.cite()})"
                 )
-        if typ == RECOVERY_PLAN and plan_items(inputs) > limits.RECOVERY_PLAN_ITEMS.value:
-            raise HostLimitError(
-                f"{name}: a recovery plan of {plan_items(inputs)} protected items"
-                f" ({limits.RECOVERY_PLAN_ITEMS.cite()}): {json.dumps(inputs.get('recoveryPlanName'))}"
-            )
+        if typ == RECOVERY_PLAN:
+            groups = len((inputs.get("properties") or {}).get("groups") or [])
+            if plan_items(inputs) > limits.RECOVERY_PLAN_ITEMS.value or groups > limits.RECOVERY_PLAN_GROUPS.value:
+                raise HostLimitError(
+                    f"{name}: a recovery plan of {plan_items(inputs)} protected items in {groups} groups"
+                    f" ({limits.RECOVERY_PLAN_ITEMS.cite()}; {limits.RECOVERY_PLAN_GROUPS.cite()}):"
+                    f" {json.dumps(inputs.get('recoveryPlanName'))}"
+                )

@@ -146,7 +146,7 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
     outputs = done["complete"].outputs
     audit = outputs["lifecycle"]["audit"]
     cleanups = (
-        [audit["recoveryPlan"]["testFailoverCleanup"]]
+        [audit["recoveryPlans"]["wave1-plan"]["testFailoverCleanup"]]
         if orchestration == "recoveryPlan"
         else [audit[m]["testFailoverCleanup"] for m in ("web01", "db01")]
     )
@@ -158,7 +158,7 @@ def test_a_new_wave_previews_comes_up_and_walks_every_phase(
         assert {audit[m]["failover"]["result"] for m in ("web01", "db01")} == {"Succeeded"}
         assert audit["web01"]["testFailover"]["test_vm_id"].endswith("/virtualMachines/web01-test")
     else:
-        assert audit["recoveryPlan"]["failover"]["result"] == "Succeeded"
+        assert audit["recoveryPlans"]["wave1-plan"]["failover"]["result"] == "Succeeded"
     since = len(fake.requests)
     rerun = engine.up(raw)  # nothing left to do
     assert posts(fake, since) == [] and [op for op, _ in rerun.ops("")] == []
@@ -449,3 +449,35 @@ def test_twenty_machines_test_failover_in_about_one_jobs_time_through_the_plugin
     assert create.ended - create.started < 2.0, "20 jobs of 1 s must run at once, not four at a time"
     starts = sorted(r.at for r in fake.requests[since:] if r.path.endswith("/testFailover"))
     assert starts[-1] - starts[0] < 0.5  # all sent together
+
+
+@pytest.mark.slow
+def test_a_150_machine_recovery_plan_wave_tests_as_two_plans_at_once_in_one_jobs_time(
+    make_engine: Callable[..., Engine], fake: FakeCompute
+) -> None:
+    """Issue 25: ASR takes at most 100 machines in a plan (the fake refuses more, as ASR does); the wave's two plans
+    run their test failovers side by side, each in its own worker of the plugin."""
+    engine = make_engine()
+    raw = wave(machines=150)
+    raw["lifecycle"] = {"phase": "replicate", "orchestration": "recoveryPlan", "shutdownSource": False}
+    engine.up(raw)
+    fake.job_step_seconds = 0.5  # jobs of 1 s
+    raw["lifecycle"]["phase"] = "test"
+    engine.plugin.rpcs.clear()
+    since = len(fake.requests)
+    tested = engine.up(raw)
+    assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
+    assert posts(fake, since) == [("wave1-plan", "testFailover"), ("wave1-plan-2", "testFailover")]
+    creates = [r for r in engine.plugin.rpcs if r.method == "Create" and r.name.endswith("-test-failover")]
+    assert sorted(r.name for r in creates) == [
+        "wave1-lifecycle-plan-2-test-failover",
+        "wave1-lifecycle-plan-test-failover",
+    ]
+    started, ended = min(r.started for r in creates), max(r.ended for r in creates)
+    assert ended - started < 2.0, "two plans of 1 s jobs must run at once, not one after the other"
+    audit = tested.outputs["lifecycle"]["audit"]["recoveryPlans"]
+    assert {plan["testFailover"]["result"] for plan in audit.values()} == {"Succeeded"}
+    for plan in ("wave1-plan", "wave1-plan-2"):  # what the stand-in for azure-native put in the vault
+        vault = fake.vault_path(raw["azure"]["resourceGroup"], raw["azure"]["vault"])
+        groups = fake.resource(f"{vault}/replicationRecoveryPlans/{plan}")["properties"]["groups"]  # type: ignore[index]
+        assert sum(len(g["replicationProtectedItems"]) for g in groups) == 75

@@ -44,6 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from components import limits
+
 API_VERSION = "2025-08-01"
 VAULT_API_VERSION = "2026-11-01"  # Microsoft.RecoveryServices' own vault APIs (azure-mgmt-recoveryservices 4.3.0)
 VAULT_RESOURCE_ID = 4_243_998_110_128_601_000  # the vault's numeric id that certificate uploads answer with
@@ -837,6 +839,12 @@ class FakeArm:
 
     def _put_plan(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         properties = dict((body or {}).get("properties") or {})
+        groups = properties.get("groups") or []
+        items = sum(len(g.get("replicationProtectedItems") or []) for g in groups)
+        # ASR's limits (components/limits.py); the error code is the fake's assumption.
+        if items > limits.RECOVERY_PLAN_ITEMS.value or len(groups) > limits.RECOVERY_PLAN_GROUPS.value:
+            message = f"{items} items in {len(groups)} groups: {limits.RECOVERY_PLAN_ITEMS.cite()}; {limits.RECOVERY_PLAN_GROUPS.cite()}"
+            return 400, _error("RecoveryPlanLimitExceeded", message), {}
         self.put_resource(
             match.group(0),
             {
