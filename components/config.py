@@ -25,6 +25,7 @@ from components.architecture import MODERNIZED, PROFILES, Architecture, Architec
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
 from components.limits import RECOVERY_PLAN_GROUPS
+from components.recovery_plans import PlanLayout, plan_layouts
 
 CONFIG_PATH = "migration:wave"
 
@@ -338,6 +339,10 @@ class WaveConfig(_Model):
     def phase_of(self, machine: MachineConfig) -> str:
         """The machine's lifecycle phase: its own `phase`, else the wave's."""
         return machine.phase or self.lifecycle.phase
+
+    def recovery_plans(self) -> list[PlanLayout]:
+        """The recovery plans a recoveryPlan wave runs: its machines not retired, in plans of at most 100."""
+        return plan_layouts(self.name, [(m.name, m.boot_group) for m in self.machines if not m.retire])
 
     def subnet_of(self, machine: MachineConfig) -> str:
         """The target subnet of the machine's replica: its own `subnet`, else the network's first."""

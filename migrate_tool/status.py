@@ -182,7 +182,8 @@ def read_status(
     """Read the vault once: this wave's jobs, then its items; `progress` gets a line after each step."""
     rg, vault = wave.azure.vault_resource_group, wave.azure.vault
     names = {m.name.lower() for m in wave.machines}
-    plan = f"{wave.name}-plan"
+    plan_of = {machine: layout.name.lower() for layout in wave.recovery_plans() for machine in layout.machines}
+    """The recovery plan each machine is in, were the wave's orchestration recoveryPlan."""
     items: dict[str, Any] = {}
     jobs: dict[str, Any] = {}
     with site_recovery_client() as client:
@@ -190,8 +191,8 @@ def read_status(
         # the other way round, a job ending in between shows "Succeeded" beside the item's old state).
         for job in client.replication_jobs.list(rg, vault):
             target = (job.properties.target_object_name or "").lower() if job.properties is not None else ""
-            if target in names | {plan} and _job_time(job) >= _job_time(jobs.get(target)):
-                jobs[target] = job  # only this wave's items and recovery plan: a vault may serve several waves
+            if target in names | set(plan_of.values()) and _job_time(job) >= _job_time(jobs.get(target)):
+                jobs[target] = job  # only this wave's items and recovery plans: a vault may serve several waves
         progress(f"jobs of this wave {len(jobs)}")
         fabrics: list[Any] = list(client.replication_fabrics.list(rg, vault))
         for f_index, fabric in enumerate(fabrics, 1):
@@ -212,7 +213,7 @@ def read_status(
     result = []
     for machine in wave.machines:
         live: Any = items.get(machine.name.lower())
-        own, of_plan = jobs.get(machine.name.lower()), jobs.get(plan)
+        own, of_plan = jobs.get(machine.name.lower()), jobs.get(plan_of.get(machine.name, ""))
         raw_job = max((j for j in (own, of_plan) if j is not None), key=_job_time, default=None)
         last = _last_job(raw_job) if raw_job is not None else None
         result.append(

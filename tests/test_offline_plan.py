@@ -183,6 +183,28 @@ def test_the_runbook_calls_out_irreversible_lifecycle_steps(tmp_path: Path) -> N
     assert "| web01 | i-0123456789abcdef0 | 172.31.10.11 | windows | chosen by ASR | cutover |" in runbook
 
 
+@pytest.mark.slow  # a whole `migrate.py plan` process
+def test_the_runbook_shows_each_recovery_plan_with_its_boot_groups(tmp_path: Path) -> None:
+    raw = wave(machines=120)
+    raw["lifecycle"] = {"orchestration": "recoveryPlan"}
+    for n, machine in enumerate(raw["machines"]):
+        machine["bootGroup"] = 1 if n < 20 else 2  # 20 databases, then 100 app servers
+    write_stack(tmp_path / "stacks", "plans", raw)
+    out = tmp_path / "out"
+    result = plan("plans", "--stacks-dir", str(tmp_path / "stacks"), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    runbook = (out / "runbook.md").read_text()
+    section = runbook.split("## Recovery plans")[1].split("## ")[0]
+    rows = [line.split(" | ")[:3] for line in section.splitlines() if line.startswith("| wave1-plan")]
+    assert rows == [
+        ["| wave1-plan", "Boot group 1", "10"],
+        ["| wave1-plan", "Boot group 2", "50"],
+        ["| wave1-plan-2", "Boot group 1", "10"],
+        ["| wave1-plan-2", "Boot group 2", "50"],
+    ]
+    assert "the wave's 2 plans run side by side in each phase" in section
+
+
 def test_a_replicating_wave_runbook_declares_no_irreversible_step(example) -> None:
     _, _, out = example
     runbook = (out / "runbook.md").read_text()

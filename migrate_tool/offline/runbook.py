@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.config import WaveConfig
+from components.limits import RECOVERY_PLAN_ITEMS
 from migrate_tool.offline import runbook_steps
 
 _CLASSIC_WARNING = (
@@ -74,6 +75,25 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _recovery_plans(wave: WaveConfig) -> list[str]:
+    """recoveryPlan orchestration: each plan with its boot groups in the order ASR starts them."""
+    if wave.lifecycle.orchestration != "recoveryPlan":
+        return []
+    layouts = wave.recovery_plans()
+    rows = [
+        [layout.name, f"Boot group {group}", str(len(names)), ", ".join(names)]
+        for layout in layouts
+        for group, names in layout.groups
+    ]
+    note = (
+        f"ASR takes at most {RECOVERY_PLAN_ITEMS.value} machines in a plan: the wave's {len(layouts)} plans run side"
+        " by side in each phase, and each starts its boot groups in order (ASR orders them within a plan only)."
+        if len(layouts) > 1
+        else "ASR starts the boot groups in order: a group's machines start once the group before it has started."
+    )
+    return ["## Recovery plans", _table(["Plan", "Group", "Machines", "Names"], rows) + "\n\n" + note]
+
+
 def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
     """Runbook sections: scope, pre-flight checks, what will be created, outputs, steps, sign-off."""
     resources = [r for r in plan["resources"] if not r["component"]]
@@ -125,6 +145,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                 for m in wave.machines
             ],
         ),
+        *_recovery_plans(wave),
         "## Where the machines are",
         runbook_steps.mermaid(wave),
         f"Cutover uses recovery point `{wave.lifecycle.recovery_point}`; a test failover counts for"
