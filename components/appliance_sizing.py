@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 MIN_VCPU = 8
 MIN_MEMORY_GIB = 16
+MIN_DATA_DISK_GB = 620
+"""The appliance's data disk: the support matrix's minimum ("OS disk (80 GB) and a data disk (620 GB)")."""
 
 
 @dataclass(frozen=True)

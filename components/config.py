@@ -19,12 +19,12 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from components import naming
-from components.appliance_sizing import appliance_instance_type_rule
+from components import appliance_capacity, naming
+from components.appliance_sizing import MIN_DATA_DISK_GB, appliance_instance_type_rule
 from components.architecture import MODERNIZED, PROFILES, Architecture, ArchitectureProfile, profile
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
-from components.limits import RECOVERY_PLAN_GROUPS
+from components.limits import DATA_DISKS, PROTECTED_DISKS_PER_SUBSCRIPTION, RECOVERY_PLAN_GROUPS
 from components.recovery_plans import PlanLayout, plan_layouts
 
 CONFIG_PATH = "migration:wave"
@@ -230,12 +230,14 @@ class ApplianceHostConfig(_Model):
     Not the Windows computer name: the instance keeps the hostname EC2 gives it, and the vault is
     matched to the appliance by its private IP, not by name."""
     instance_type: Annotated[str, _rule(appliance_instance_type_rule)] = "c5.2xlarge"
-    """c5.2xlarge is 8 vCPU and 16 GiB, the appliance support matrix's minimum for both architectures
-    (`components/appliance_sizing.py` lists the types accepted)."""
+    """Default: sized for the wave's machines and churn (`components/appliance_capacity.py`): c5.2xlarge, 8 vCPU and
+    16 GiB, the support matrix's minimum, up to 99 machines and 500 GB a day; else c5.4xlarge (16 vCPU, 32 GiB).
+    `components/appliance_sizing.py` lists the types accepted."""
     ami_id: AmiId | None = None
     """Override the Amazon-owned Windows Server AMI found by name filter."""
     os_disk_gb: int = Field(default=80, ge=80, le=GP3_MAX_GIB)
-    data_disk_gb: int = Field(default=620, ge=620, le=GP3_MAX_GIB)
+    data_disk_gb: int = Field(default=MIN_DATA_DISK_GB, ge=MIN_DATA_DISK_GB, le=GP3_MAX_GIB)
+    """The process server's cache: default 620 GB, or 1,024 GB for a wave of more than 150 machines or 1 TB a day."""
     key_name: str | None = None
     """EC2 key pair for decrypting the Windows administrator password; optional."""
 
@@ -255,6 +257,9 @@ class AwsConfig(_Model):
     ) = None
     """Your own location of the Mobility agent installers; SSM installs and registers the agent from there. Unset,
     the appliance host publishes them to the wave's bucket (components/agent_bucket.py)."""
+    expected_churn_gb_per_day: float | None = Field(default=None, ge=0)
+    """The data a machine changes a day, for machines that do not say (`machines[].expectedChurnGbPerDay`): what the
+    appliance is sized and checked for."""
 
 
 def _boot_group_rule(value: int) -> str | None:
@@ -263,6 +268,12 @@ def _boot_group_rule(value: int) -> str | None:
     return (
         f"must be 1-{RECOVERY_PLAN_GROUPS.value}, a group of the wave's recovery plan ({RECOVERY_PLAN_GROUPS.cite()})"
     )
+
+
+def _disks_rule(value: int) -> str | None:
+    if 1 <= value <= DATA_DISKS.value + 1:
+        return None
+    return f"must be 1 (the OS disk) to {DATA_DISKS.value + 1}, with at most {DATA_DISKS.cite()}"
 
 
 class MachineConfig(_Model):
@@ -289,6 +300,12 @@ class MachineConfig(_Model):
     target: TargetVmConfig = Field(default_factory=TargetVmConfig)
     """This machine's replica VM settings, over `azure.targetDefaults`."""
     boot_group: Annotated[int, _rule(_boot_group_rule)] = 1
+    expected_churn_gb_per_day: float | None = Field(default=None, ge=0)
+    """The data this machine changes a day (the Deployment Planner or your monitoring tells), else
+    `aws.expectedChurnGbPerDay`: what the appliance is sized and checked for."""
+    disks: Annotated[int, _rule(_disks_rule)] = 1
+    """How many disks replicate (OS and data; `discover` fills it in): counted against ASR's 3,000 protected disks
+    per subscription."""
     """orchestration recoveryPlan: the plan's Boot group the machine starts in; group 1 first (the database tier
     before the app tier, the app tier before the web tier). ASR plans have at most 7 groups."""
 
@@ -556,6 +573,7 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
     problems += _vault_problems(raw)
+    problems += _capacity_problems(raw)
     problems += _target_problems(raw)
     problems += _policy_problems(raw)
     problems += _lifecycle_problems(raw)
@@ -738,6 +756,7 @@ def parse_wave(raw: object) -> WaveConfig:
         raise WaveConfigError(
             [ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")]
         )
+    raw = _with_sized_appliance(raw)
     problems: list[ConfigProblem] = []
     wave = None
     try:
@@ -752,6 +771,57 @@ def parse_wave(raw: object) -> WaveConfig:
         raise WaveConfigError(sorted(unique, key=lambda p: _order(raw, p.path)))
     assert wave is not None
     return wave
+
+
+def _with_sized_appliance(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`raw` with the appliance host's instance type and data disk sized for the wave where the file leaves them out."""
+    aws = raw.get("aws")
+    host = aws.get("applianceHost") if isinstance(aws, Mapping) else None
+    if not isinstance(host, Mapping) or ("instanceType" in host and "dataDiskGb" in host):
+        return raw
+    instance_type, data_disk_gb = appliance_capacity.default_size(appliance_capacity.wave_load(raw))
+    sized = {"instanceType": instance_type, "dataDiskGb": data_disk_gb, **host}
+    return {**raw, "aws": {**aws, "applianceHost": sized}}  # type: ignore[dict-item]
+
+
+def _capacity_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """The appliance is rated for the wave's machines and churn, and the wave's disks fit the subscription's limit."""
+    load = appliance_capacity.wave_load(raw)
+    problems = []
+    too_much = appliance_capacity.too_much_for_one(load)
+    if too_much:
+        problems.append(ConfigProblem(f"{CONFIG_PATH}.machines", str(load), too_much))
+    host = _mapping(_mapping(raw.get("aws")).get("applianceHost"))
+    instance_type, data_disk = host.get("instanceType"), host.get("dataDiskGb")
+    judged = (  # a type or a disk refused on its own is one mistake, not two
+        isinstance(instance_type, str)
+        and appliance_instance_type_rule(instance_type) is None
+        and isinstance(data_disk, int)
+        and not isinstance(data_disk, bool)
+        and data_disk >= MIN_DATA_DISK_GB
+    )
+    if not too_much and judged:
+        assert isinstance(instance_type, str) and isinstance(data_disk, int)
+        problem = appliance_capacity.undersized(instance_type, data_disk, load)
+        if problem:
+            problems.append(ConfigProblem(f"{CONFIG_PATH}.aws.applianceHost.instanceType", instance_type, problem))
+    disks = sum(_disk_count(m) for m in _mappings(raw.get("machines")) if m.get("retire") is not True)
+    if disks > PROTECTED_DISKS_PER_SUBSCRIPTION.value:
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_PATH}.machines",
+                f"{disks} disks",
+                f"is more than ASR protects in one subscription ({PROTECTED_DISKS_PER_SUBSCRIPTION.cite()});"
+                " waves replicating into the same subscription share the limit",
+            )
+        )
+    return problems
+
+
+def _disk_count(machine: Mapping[str, Any]) -> int:
+    """A raw machine's `disks`, 1 (its OS disk) when unset or refused on its own."""
+    value = machine.get("disks")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
 def _order(raw: Mapping[str, Any], path: str) -> tuple[int, str]:

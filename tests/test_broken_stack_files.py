@@ -136,6 +136,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         _wave(*_ON_WEB_SUBNET, ("azure.network.subnets.0.name", 7)),
         [f"{W}.azure.network.subnets[0].name: 7 must be a string"],
     ),
+    (  # issue 25: refused with the sizing table's numbers before anything is planned
+        "appliance-overloaded",
+        _wave(("machines", wave(machines=250)["machines"])),
+        [f"{W}.machines: '250 machines and 0 GB of churn a day' is more than one replication appliance serves"],
+    ),
     (
         "two-mistakes",
         _wave(("machines.1.os", "solaris"), ("azure.storageAccount", "Bad_Name")),

@@ -48,3 +48,6 @@ def test_a_wave_of_n_machines_declares_nothing_past_a_hosts_limit(machines: int)
     assert len(rules) == 3, [r.name for r in rules]
     [policy] = of_type(run, BUCKET_POLICY)
     assert len(policy.inputs["policy"].encode()) < 2048, json.loads(policy.inputs["policy"])
+    [host] = of_type(run, "aws:ec2/instance:Instance")  # sized for the wave (components/appliance_capacity.py)
+    expected = {30: ("c5.2xlarge", 620), 100: ("c5.4xlarge", 620), 200: ("c5.4xlarge", 1024)}[machines]
+    assert (host.inputs["instanceType"], host.inputs["ebsBlockDevices"][0]["volumeSize"]) == expected

@@ -203,6 +203,10 @@ def test_the_runbook_shows_each_recovery_plan_with_its_boot_groups(tmp_path: Pat
         ["| wave1-plan-2", "Boot group 2", "50"],
     ]
     assert "the wave's 2 plans run side by side in each phase" in section
+    assert (
+        "| Appliance size and load | c5.4xlarge, 620 GB cache: rated for 150 machines and 1,000 GB a day; the wave:"
+        " 120 machines and 0 GB of churn a day (120 with no declared churn, counted as 0) |"
+    ) in runbook
 
 
 def test_a_replicating_wave_runbook_declares_no_irreversible_step(example) -> None:

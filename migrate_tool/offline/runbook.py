@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components import appliance_capacity
 from components.config import WaveConfig
 from components.limits import RECOVERY_PLAN_ITEMS
 from migrate_tool.offline import runbook_steps
@@ -75,6 +76,16 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _appliance_load(wave: WaveConfig) -> str:
+    """The host's size, what Microsoft rates it for, and the wave's load (components/appliance_capacity.py)."""
+    host = wave.aws.appliance_host
+    load = appliance_capacity.wave_load(wave.model_dump(by_alias=True))
+    tier = appliance_capacity.host_tier(host.instance_type, host.data_disk_gb)
+    rated = f"rated for {tier.machines} machines and {tier.churn_gb_per_day:,} GB a day" if tier else "not rated"
+    undeclared = f" ({load.undeclared} with no declared churn, counted as 0)" if load.undeclared else ""
+    return f"{host.instance_type}, {host.data_disk_gb} GB cache: {rated}; the wave: {load}{undeclared}"
+
+
 def _recovery_plans(wave: WaveConfig) -> list[str]:
     """recoveryPlan orchestration: each plan with its boot groups in the order ASR starts them."""
     if wave.lifecycle.orchestration != "recoveryPlan":
@@ -126,6 +137,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                 ["Test-failover network (isolated)", wave.azure.network.test_network_name],
                 ["AWS region", wave.aws.region],
                 ["Appliance host", wave.aws.appliance_host.name],
+                ["Appliance size and load", _appliance_load(wave)],
             ],
         ),
         *([_CLASSIC_WARNING] if wave.profile.is_classic else []),
