@@ -49,17 +49,19 @@ RECOVERY_PLAN_GROUPS = Limit(
     "Create and customize recovery plans, https://learn.microsoft.com/azure/site-recovery/site-recovery-create-recovery-plans",
 )
 
-_MATRIX = (
+PHYSICAL_MATRIX = (
     "Support matrix for disaster recovery of VMware VMs and physical servers to Azure,"
     " https://learn.microsoft.com/azure/site-recovery/vmware-physical-azure-support-matrix"
 )
-PROTECTED_DISKS_PER_SUBSCRIPTION = Limit(3000, "ASR-protected disks (OS and data) per target subscription", _MATRIX)
-PROCESS_SERVER_CHURN_GB_PER_DAY = Limit(2000, "GB of data churn a day per process server (2 TB)", _MATRIX)
-OS_DISK_GB_GEN1 = Limit(2048, "GB of OS disk, Generation 1 machines", _MATRIX)
-OS_DISK_GB_GEN2 = Limit(4095, "GB of OS disk, Generation 2 machines", _MATRIX)
-DATA_DISKS = Limit(64, "data disks per machine", _MATRIX)
-DATA_DISK_GB = Limit(32 * 1024, "GB per data disk, replicating to managed disks (32 TB)", _MATRIX)
-DISK_MIN_GB = Limit(1, "GB, the smallest disk that replicates", _MATRIX)
+PROTECTED_DISKS_PER_SUBSCRIPTION = Limit(
+    3000, "ASR-protected disks (OS and data) per target subscription", PHYSICAL_MATRIX
+)
+PROCESS_SERVER_CHURN_GB_PER_DAY = Limit(2000, "GB of data churn a day per process server (2 TB)", PHYSICAL_MATRIX)
+OS_DISK_GB_GEN1 = Limit(2048, "GB of OS disk, Generation 1 machines", PHYSICAL_MATRIX)
+OS_DISK_GB_GEN2 = Limit(4095, "GB of OS disk, Generation 2 machines", PHYSICAL_MATRIX)
+DATA_DISKS = Limit(64, "data disks per machine", PHYSICAL_MATRIX)
+DATA_DISK_GB = Limit(32 * 1024, "GB per data disk, replicating to managed disks (32 TB)", PHYSICAL_MATRIX)
+DISK_MIN_GB = Limit(1, "GB, the smallest disk that replicates", PHYSICAL_MATRIX)
 
 _APPLIANCE = (
     "Support matrix for the replication appliance (Sizing and capacity),"
@@ -112,3 +114,30 @@ def describe_tiers() -> str:
         f" {t.churn_gb_per_day:,} GB a day"
         for t in APPLIANCE_TIERS
     )
+
+
+# ---- Azure-to-Azure disaster recovery (the DR project, dr/) -------------------------------------------------------
+
+_A2A_MATRIX = (
+    "Support matrix for Azure VM disaster recovery between Azure regions,"
+    " https://learn.microsoft.com/azure/site-recovery/azure-to-azure-support-matrix"
+)
+A2A_RESTRICTED_REGIONS: dict[str, str] = {
+    "switzerlandwest": "switzerlandnorth",
+    "francesouth": "francecentral",
+    "norwaywest": "norwayeast",
+    "jioindiacentral": "jioindiawest",
+    "brazilsoutheast": "brazilsouth",
+    "southafricawest": "southafricanorth",
+    "germanynorth": "germanywestcentral",
+    "uaecentral": "uaenorth",
+}
+"""Regions "reserved for in-country/region disaster recovery" (restricted region -> the region whose customers may
+use it), usable as primary or recovery region only once both subscriptions are allow-listed (`_A2A_MATRIX`)."""
+A2A_RESTRICTED_SOURCE = f"{_A2A_MATRIX}, read {READ}"
+A2A_APP_CONSISTENT_MIN_MINUTES = Limit(
+    60,
+    'minutes between app-consistent recovery points, at least ("a minimum frequency of one hour"; 0 turns them off)',
+    "Common questions about Azure-to-Azure disaster recovery,"
+    " https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions",
+)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from components.azure_pairs import normalize_location, paired_region
 from components.config import (
@@ -30,6 +30,7 @@ from components.config import (
     VaultName,
     VirtualNetworkName,
 )
+from components.limits import A2A_APP_CONSISTENT_MIN_MINUTES, A2A_RESTRICTED_REGIONS, A2A_RESTRICTED_SOURCE
 
 CONFIG_PATH = "migration:dr"
 # A2A replication policy defaults: recovery points kept 24 hours, an app-consistent snapshot every 4 hours,
@@ -60,12 +61,19 @@ class DrNetworkConfig(_Model):
     subnet_prefix: AzureSubnetCidr = Field(alias="subnetPrefix")
 
 
+def _app_consistent(minutes: int) -> int:
+    floor = A2A_APP_CONSISTENT_MIN_MINUTES
+    if 0 < minutes < floor.value:
+        raise ValueError(f"must be 0 (off) or at least {floor.value}: {floor.cite()}")
+    return minutes
+
+
 class A2APolicyConfig(_Model):
     name: PolicyName | None = None
     recovery_point_retention_minutes: Annotated[int, Field(ge=0, le=15 * 24 * 60)] = Field(
         default=DEFAULT_RETENTION_MINUTES, alias="recoveryPointRetentionMinutes"
     )
-    app_consistent_frequency_minutes: Annotated[int, Field(ge=0, le=12 * 60)] = Field(
+    app_consistent_frequency_minutes: Annotated[int, Field(ge=0, le=12 * 60), AfterValidator(_app_consistent)] = Field(
         default=DEFAULT_APP_CONSISTENT_MINUTES, alias="appConsistentFrequencyMinutes"
     )
     multi_vm_sync: bool = Field(default=False, alias="multiVmSync")
@@ -81,6 +89,8 @@ class DrConfig(_Model):
     network: DrNetworkConfig
     replication_policy: A2APolicyConfig = Field(default_factory=A2APolicyConfig, alias="replicationPolicy")
     tags: dict[str, str] = Field(default_factory=dict, max_length=50)
+    restricted_regions_allowlisted: bool = Field(default=False, alias="restrictedRegionsAllowlisted")
+    """Both subscriptions are allow-listed for a region reserved for in-country DR (Germany North, ...)."""
 
     @field_validator("primary_location", "location")
     @classmethod
@@ -151,6 +161,20 @@ def resolve(config: DrConfig, wave: str, wave_location: str) -> DrPlan:
             f"{CONFIG_PATH}.location", location,
             "must differ from the primary region: a regional outage would take both copies",
         )])  # fmt: skip
+    restricted = [(key, region) for key, region in (("primaryLocation", primary), ("location", location))
+                  if region in A2A_RESTRICTED_REGIONS]  # fmt: skip
+    if restricted and not config.restricted_regions_allowlisted:
+        raise DrConfigError([
+            ConfigProblem(
+                f"{CONFIG_PATH}.{key}", region,
+                f"is reserved for in-country disaster recovery of {A2A_RESTRICTED_REGIONS[region]} and needs both"
+                f" subscriptions allow-listed by Microsoft ({A2A_RESTRICTED_SOURCE}); once they are, set"
+                f" {CONFIG_PATH}.restrictedRegionsAllowlisted: true, or choose another region"
+                + (" (it is the default: the primary region's pair)" if key == "location" and config.location is None
+                   else ""),
+            )
+            for key, region in restricted
+        ])  # fmt: skip
     compact = re.sub(r"[^a-z0-9]", "", wave.lower())
     return DrPlan(
         wave=wave,

@@ -42,6 +42,19 @@ class Ec2Instance:
     vcpus: int | None = None
     memory_mib: int | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    boot_mode: str | None = None
+    """'uefi' or 'legacy-bios' (EC2's `BootMode`, else the AMI's): Azure Generation 2 or 1 after migration."""
+    volumes: tuple[Volume, ...] = ()
+    """The instance's EBS volumes, root first; empty when EC2 did not say."""
+    security_groups: int | None = None
+    """How many security groups its primary network interface has."""
+
+
+@dataclass(frozen=True)
+class Volume:
+    device: str
+    size_gib: int | None
+    root: bool
 
 
 class DiscoveryError(ValueError):
@@ -82,7 +95,10 @@ def describe_fleet(
             raise DiscoveryError([f"--tag {shown}: no live EC2 instance in {_region(ec2)} has all of these tags"])
     images = _images(ec2, {i["ImageId"] for i in raw if i.get("ImageId")})
     types = _instance_types(ec2, {i["InstanceType"] for i in raw})
-    return [_instance(i, images.get(i.get("ImageId", "")), types.get(i["InstanceType"])) for i in raw]
+    sizes = _volume_sizes(
+        ec2, [m["Ebs"]["VolumeId"] for i in raw for m in i.get("BlockDeviceMappings", []) if "Ebs" in m]
+    )
+    return [_instance(i, images.get(i.get("ImageId", "")), types.get(i["InstanceType"]), sizes) for i in raw]
 
 
 def _region(ec2: Any) -> str:
@@ -131,6 +147,18 @@ def _images(ec2: Any, image_ids: set[str]) -> dict[str, dict[str, Any]]:
         return found
 
 
+def _volume_sizes(ec2: Any, volume_ids: list[str]) -> dict[str, int]:
+    """Volume id -> size in GiB, for the volumes EC2 still has."""
+    found: dict[str, int] = {}
+    for start in range(0, len(volume_ids), 200):
+        batch = volume_ids[start : start + 200]
+        try:
+            found.update({v["VolumeId"]: v["Size"] for v in ec2.describe_volumes(VolumeIds=batch)["Volumes"]})
+        except ClientError:
+            continue  # a volume detached meanwhile: its size is unknown, the disk check says so
+    return found
+
+
 def _instance_types(ec2: Any, names: set[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     ordered = sorted(names)
@@ -140,9 +168,22 @@ def _instance_types(ec2: Any, names: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _instance(raw: Mapping[str, Any], image: Mapping[str, Any] | None, itype: Mapping[str, Any] | None) -> Ec2Instance:
+def _instance(
+    raw: Mapping[str, Any], image: Mapping[str, Any] | None, itype: Mapping[str, Any] | None, sizes: Mapping[str, int]
+) -> Ec2Instance:
     image = image or {}
     itype = itype or {}
+    root = raw.get("RootDeviceName")
+    volumes = sorted(
+        (
+            Volume(m["DeviceName"], sizes.get(m["Ebs"]["VolumeId"]), m["DeviceName"] == root)
+            for m in raw.get("BlockDeviceMappings", [])
+            if "Ebs" in m
+        ),
+        key=lambda v: (not v.root, v.device),
+    )
+    interfaces = sorted(raw.get("NetworkInterfaces", []), key=lambda n: n.get("Attachment", {}).get("DeviceIndex", 0))
+    groups = interfaces[0].get("Groups") if interfaces else raw.get("SecurityGroups")
     tags = {t["Key"]: t["Value"] for t in raw.get("Tags", [])}
     platform = raw.get("Platform") or image.get("Platform")
     details = raw.get("PlatformDetails") or image.get("PlatformDetails")
@@ -165,6 +206,9 @@ def _instance(raw: Mapping[str, Any], image: Mapping[str, Any] | None, itype: Ma
         vcpus=itype.get("VCpuInfo", {}).get("DefaultVCpus"),
         memory_mib=itype.get("MemoryInfo", {}).get("SizeInMiB"),
         tags=tags,
+        boot_mode=raw.get("BootMode") or image.get("BootMode"),
+        volumes=tuple(volumes),
+        security_groups=len(groups) if groups is not None else None,
     )
 
 
@@ -305,6 +349,8 @@ def machine_entry(instance: Ec2Instance) -> tuple[dict[str, Any], list[str]]:
         entry["privateIp"] = instance.private_ip
     else:
         notes.append(f"{instance.instance_id} has no private IP (state {instance.state}); set privateIp by hand")
+    if instance.volumes:
+        entry["disks"] = len(instance.volumes)  # counted against ASR's protected disks per subscription
     suggestion = suggest_vm_size(instance.instance_type, instance.vcpus, instance.memory_mib)
     if suggestion.size:
         entry["vmSize"] = suggestion.size
@@ -313,7 +359,7 @@ def machine_entry(instance: Ec2Instance) -> tuple[dict[str, Any], list[str]]:
     return entry, notes
 
 
-MERGED_FIELDS = ("name", "privateIp", "os", "vmSize")
+MERGED_FIELDS = ("name", "privateIp", "os", "vmSize", "disks")
 
 
 @dataclass

@@ -23,12 +23,14 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from components import limits
 from components.architecture import profile
 from migrate_tool.aws.discovery import Ec2Instance
 
 Severity = Literal["blocker", "warning", "info", "ok"]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 0, "warning": 1, "info": 2, "ok": 3}
 MATRIX_SOURCE = "vmware-physical-azure-support-matrix.md (2025-08-29)"
+MATRIX = f"{limits.PHYSICAL_MATRIX}, read {limits.READ}"
 SEED_SOURCE = "seed tutorial 'Migrate AWS VMs to Azure' (2017)"
 
 
@@ -201,6 +203,16 @@ $os = Get-WmiObject Win32_OperatingSystem
 "os_arch=" + $os.OSArchitecture
 Get-WmiObject Win32_PnPSignedDriver | Where-Object { $_.DeviceName -match 'PV' } |
   ForEach-Object { "pv_device=" + $_.DeviceName + " | " + $_.Manufacturer }
+$sb = Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\SecureBoot\State' -ErrorAction SilentlyContinue
+"secure_boot=" + $(if ($sb -and $sb.UEFISecureBootEnabled -eq 1) { 'on' } else { 'off' })
+$bl = Get-WmiObject -Namespace 'root\cimv2\security\microsoftvolumeencryption' -Class Win32_EncryptableVolume -ErrorAction SilentlyContinue |
+  Where-Object { $_.DriveLetter -eq $env:SystemDrive }
+"bitlocker=" + $(if ($bl -and $bl.ProtectionStatus -ne 0) { 'on' } else { 'off' })
+$part = Get-WmiObject Win32_LogicalDiskToPartition | Where-Object { $_.Dependent -match ('"' + $env:SystemDrive + '"') } |
+  ForEach-Object { [wmi]$_.Antecedent }
+$index = if ($part) { @($part)[0].DiskIndex } else { 0 }
+$ldm = Get-WmiObject Win32_DiskPartition | Where-Object { $_.DiskIndex -eq $index -and $_.Type -match 'Logical Disk Manager' }
+"os_disk=" + $(if ($ldm) { 'dynamic' } else { 'basic' })
 "probe=complete"
 """.strip()
 
@@ -211,6 +223,8 @@ for f in /etc/redhat-release /etc/SuSE-release; do [ -r "$f" ] && echo "release_
 echo "os_arch=$(uname -m)"
 echo "kernel=$(uname -r)"
 for d in /sys/block/*; do echo "block_device=$(basename "$d")"; done
+sb=off; for f in /sys/firmware/efi/efivars/SecureBoot-*; do [ -r "$f" ] && [ "$(od -An -tu1 -j4 -N1 "$f" | tr -d ' ')" = 1 ] && sb=on; done
+echo "secure_boot=$sb"
 echo "probe=complete"
 """.strip()
 
@@ -226,6 +240,12 @@ class GuestFacts:
     raw: str
     complete: bool = True
     """Whether the probe ran to its last line; when not (empty or cut-short output), an absence proves nothing."""
+    secure_boot: bool | None = None
+    """UEFI Secure Boot on (None: the probe did not say)."""
+    bitlocker: bool | None = None
+    """Windows: BitLocker protects the system drive."""
+    dynamic_os_disk: bool | None = None
+    """Windows: the system drive is on a dynamic (Logical Disk Manager) disk."""
 
 
 def _classify_pv(line: str) -> str | None:
@@ -262,7 +282,11 @@ def parse_guest_output(os: str, text: str) -> GuestFacts:
         arch = first("os_arch")
         architecture = "x86_64" if arch and "64" in arch else ("i386" if arch else None)
         drivers = frozenset(filter(None, (_classify_pv(d) for d in values.get("pv_device", []))))
-        return GuestFacts(release, architecture, drivers, (), text, first("probe") == "complete")
+        return GuestFacts(
+            release, architecture, drivers, (), text, first("probe") == "complete",
+            secure_boot=_switch(first("secure_boot")), bitlocker=_switch(first("bitlocker")),
+            dynamic_os_disk={"dynamic": True, "basic": False}.get(first("os_disk") or ""),
+        )  # fmt: skip
     if first("os_id"):
         release = OsRelease(str(first("os_id")).lower(), first("os_version") or "")
     for line in values.get("release_file", []):
@@ -272,7 +296,13 @@ def parse_guest_output(os: str, text: str) -> GuestFacts:
             release = OsRelease(family, match.group(1))
     devices = tuple(d for d in values.get("block_device", []) if d.startswith("xvd"))
     complete = first("probe") == "complete" and bool(values.get("block_device"))
-    return GuestFacts(release, first("os_arch"), frozenset(), devices, text, complete)
+    return GuestFacts(
+        release, first("os_arch"), frozenset(), devices, text, complete, secure_boot=_switch(first("secure_boot"))
+    )
+
+
+def _switch(value: str | None) -> bool | None:
+    return {"on": True, "off": False}.get(value or "")
 
 
 TERMINAL = {
@@ -371,6 +401,9 @@ def check_instance(
         _virtualization(instance, finding),
         _os(instance, architecture, facts, finding),
         _drivers(instance, facts, finding),
+        _disks(instance, finding),
+        _security_groups(instance, finding),
+        *_guest_storage(instance, facts, finding),
     ]
     if isinstance(guest, str):
         findings.append(
@@ -498,7 +531,15 @@ def _drivers(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> 
                 return _probe_cut_short(finding)
             return finding("pv-drivers", "ok", "no Xen paravirtual block devices", "", "ssm-in-guest")
         if instance.hypervisor == "nitro":
-            return finding("pv-drivers", "ok", "Nitro instance type: disks are NVMe, not Xen PV devices", "")
+            return finding(
+                "nvme",
+                "warning",
+                f'{instance.instance_type} is a Nitro instance type, whose disks are NVMe: "Guest/server - NVMe'
+                f' interface: Yes, for Windows machines. Not supported for Linux machines." ({MATRIX})',
+                "the matrix supports neither of the disk interfaces a Linux EC2 instance can have (NVMe on Nitro, Xen"
+                " paravirtual devices on Xen types), while Microsoft's AWS migration tutorial moves such instances:"
+                " test-fail this machine over first (phase test), and open a case with Microsoft if it fails",
+            )
         return finding(
             "pv-drivers",
             "warning",
@@ -534,6 +575,69 @@ def _drivers(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> 
         return _probe_cut_short(finding)
     detail = f"{next(iter(found))} PV driver only" if found else "no Xen PV drivers loaded (Nitro: ENA/NVMe)"
     return finding("pv-drivers", "ok", detail, "", "ssm-in-guest")
+
+
+def _disks(instance: Ec2Instance, finding: Make) -> Finding:
+    """Disk count and sizes against the matrix: OS disk by generation, at most 64 data disks of 32 TB each."""
+    if not instance.volumes:
+        return finding("disks", "warning", "EC2 reported no EBS volumes", "check the instance's volumes by hand")
+    root, data = instance.volumes[0], [v for v in instance.volumes if not v.root]
+    gen2 = (instance.boot_mode or "").startswith("uefi")
+    os_limit = limits.OS_DISK_GB_GEN2 if gen2 else limits.OS_DISK_GB_GEN1
+    problems = []
+    if root.root and root.size_gib is not None and root.size_gib > os_limit.value:
+        problems.append(f"OS disk {root.device} has {root.size_gib:,} GiB; {os_limit.cite()}")
+    if len(data) > limits.DATA_DISKS.value:
+        problems.append(f"{len(data)} data disks; {limits.DATA_DISKS.cite()}")
+    problems += [
+        f"data disk {v.device} has {v.size_gib:,} GiB; {limits.DATA_DISK_GB.cite()}"
+        for v in data
+        if v.size_gib is not None and v.size_gib > limits.DATA_DISK_GB.value
+    ]
+    if problems:
+        return finding(
+            "disks", "blocker", "; ".join(problems), "shrink or split the disk (or leave it out) before replicating"
+        )
+    sizes = ", ".join(f"{v.device} {v.size_gib if v.size_gib is not None else '?'} GiB" for v in instance.volumes)
+    return finding("disks", "ok", f"{len(instance.volumes)} disks ({sizes}), Generation {2 if gen2 else 1}", "")
+
+
+def _security_groups(instance: Ec2Instance, finding: Make) -> Finding:
+    """The wave attaches the group the appliance admits beside the instance's own (components/source_prep.py)."""
+    limit = limits.SECURITY_GROUPS_PER_INTERFACE
+    if instance.security_groups is not None and instance.security_groups >= limit.value:
+        return finding(
+            "security-groups",
+            "warning",
+            f"its primary network interface has {instance.security_groups} security groups; the wave adds the one"
+            f" the appliance admits, past {limit.cite()}",
+            "remove a group from the interface, or raise the quota (up to 16) before the wave's first `pulumi up`",
+        )
+    return finding("security-groups", "ok", f"{instance.security_groups} security group(s) on its interface", "")
+
+
+def _guest_storage(instance: Ec2Instance, facts: GuestFacts | None, finding: Make) -> list[Finding]:
+    """Secure Boot, BitLocker and a dynamic OS disk: only the guest knows, and the matrix refuses each."""
+    if facts is None:
+        return []
+    checks = [
+        ("secure-boot", facts.secure_boot,
+         "UEFI Secure Boot is on: \"UEFI boot is supported as long as the Secure Boot setting is disabled.\"",
+         "turn Secure Boot off for the instance (EC2 UEFI variables) before replicating"),
+        ("bitlocker", facts.bitlocker,
+         "BitLocker protects the system drive: \"BitLocker must be disabled before you enable replication\"",
+         "suspend and decrypt BitLocker (manage-bde -off C:) and keep it off while the machine replicates"),
+        ("dynamic-os-disk", facts.dynamic_os_disk,
+         "the system drive is on a dynamic disk: \"OS disk must be a basic disk.\"",
+         "convert the OS disk to a basic disk before replicating"),
+    ]  # fmt: skip
+    return [
+        finding(check, "blocker", f"{detail} ({MATRIX})", remedy, "ssm-in-guest")
+        if found
+        else finding(check, "ok", f"{check}: not in the way", "", "ssm-in-guest")
+        for check, found, detail, remedy in checks
+        if found is not None
+    ]
 
 
 # --- Reporting -----------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ def test_hand_set_fields_survive_a_rediscovery_and_are_reported(fleet: Fleet, tm
     path = stack_file(tmp_path, [hand])
     code, out = run(fleet, "--stack", str(path), "--instance-ids", fleet.ids["web"])
     assert code == 0, out
-    assert wave_in(path)["machines"] == [hand]
+    assert wave_in(path)["machines"] == [{**hand, "disks": 1}]  # what nobody had set is filled in
+    assert "note: frontend: filled disks = 1 from EC2" in out
     assert "note: frontend: kept name 'frontend' set by hand (EC2 suggests 'web01'; --overwrite replaces it)" in out
     assert "note: frontend: kept vmSize 'Standard_D8s_v5' set by hand" in out
 
@@ -230,7 +231,9 @@ def test_findings_json_matches_the_table(fleet: Fleet, tmp_path: Path) -> None:
     )
     data = json.loads(findings_path.read_text())
     assert data["wave"] == "wave1"
-    assert {f["check"] for f in data["findings"]} == {"instance-state", "64-bit", "hvm", "supported-os", "pv-drivers"}
+    assert {f["check"] for f in data["findings"]} == {
+        "instance-state", "64-bit", "hvm", "supported-os", "pv-drivers", "disks", "security-groups",
+    }  # fmt: skip
     assert all(
         set(f) == {"machine", "instance_id", "check", "severity", "detail", "remediation", "evidence"}
         for f in data["findings"]

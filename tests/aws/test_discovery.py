@@ -65,6 +65,22 @@ def test_a_tag_nothing_has_is_an_error_not_an_empty_wave(fleet: Fleet) -> None:
         discovery.describe_fleet(fleet.ec2, tags={"Application": "billing"})
 
 
+def test_volumes_boot_mode_and_groups_come_from_ec2_and_the_disk_count_goes_into_the_config(fleet: Fleet) -> None:
+    web = fleet.ids["web"]
+    [placement] = [
+        r["Instances"][0]["Placement"]["AvailabilityZone"]
+        for r in fleet.ec2.describe_instances(InstanceIds=[web])["Reservations"]
+    ]
+    volume = fleet.ec2.create_volume(AvailabilityZone=placement, Size=500)["VolumeId"]
+    fleet.ec2.attach_volume(VolumeId=volume, InstanceId=web, Device="/dev/sdf")
+    [instance] = discovery.describe_fleet(fleet.ec2, instance_ids=[web])
+    assert [(v.device, v.size_gib, v.root) for v in instance.volumes][1:] == [("/dev/sdf", 500, False)]
+    assert instance.volumes[0].root and instance.volumes[0].size_gib
+    assert instance.security_groups == 1 and instance.boot_mode
+    entry, _ = discovery.machine_entry(instance)
+    assert entry["disks"] == 2
+
+
 def test_a_deregistered_ami_leaves_the_image_facts_empty(fleet: Fleet) -> None:
     image = fleet.ec2.describe_instances(InstanceIds=[fleet.ids["db"]])["Reservations"][0]["Instances"][0]["ImageId"]
     fleet.ec2.deregister_image(ImageId=image)

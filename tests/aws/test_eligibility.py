@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from migrate_tool.aws import discovery, eligibility
-from migrate_tool.aws.discovery import Ec2Instance
+from migrate_tool.aws.discovery import Ec2Instance, Volume
 from migrate_tool.aws.eligibility import GuestFacts, OsRelease
 from tests.aws.conftest import Fleet
 
@@ -26,6 +26,8 @@ def instance(**overrides: Any) -> Ec2Instance:
         "virtualization_type": "hvm",
         "hypervisor": "nitro",
         "image_name": "Windows_Server-2019-English-Full-Base-2024.01.10",
+        "volumes": (Volume("/dev/sda1", 30, True),),
+        "security_groups": 1,
     }
     fields.update(overrides)
     return Ec2Instance(**fields)
@@ -226,6 +228,8 @@ def test_linux_guest_output_with_and_without_os_release() -> None:
         "hvm": "ok",
         "supported-os": "ok",
         "pv-drivers": "warning",
+        "disks": "ok",
+        "security-groups": "ok",
     }
 
 
@@ -338,8 +342,104 @@ def test_findings_table_lists_worst_first_and_hides_passing_checks(fleet: Fleet)
     lines = eligibility.findings_table(findings).splitlines()
     assert lines[0].split() == ["SEVERITY", "MACHINE", "INSTANCE", "CHECK", "SOURCE", "DETAIL"]
     assert lines[1].startswith("BLOCKER   legacy01")
-    assert [line.split()[0] for line in lines[1:] if not line.startswith(" ")] == ["BLOCKER", "WARNING", "INFO", "INFO"]
+    assert [line.split()[0] for line in lines[1:] if not line.startswith(" ")] == [
+        "BLOCKER", "WARNING", "WARNING", "INFO", "INFO",
+    ]  # fmt: skip
     assert lines[2].strip().startswith("fix: move the workload to an HVM instance first")
     assert "OK" not in {line.split()[0] for line in lines[1:]}
     with_ok = eligibility.findings_table(findings, show_ok=True).splitlines()
     assert {line.split()[0] for line in with_ok[1:] if not line.startswith(" ")} == {"BLOCKER", "WARNING", "INFO", "OK"}
+
+
+# --- the support matrix's further limits (issue 25) ---
+
+
+def _one(findings: list[eligibility.Finding], check: str) -> eligibility.Finding:
+    [found] = [f for f in findings if f.check == check]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("boot_mode", "os_gib", "data", "severity", "detail"),
+    [
+        ("legacy-bios", 2048, [], "ok", "1 disks (/dev/sda1 2048 GiB), Generation 1"),
+        (
+            "legacy-bios",
+            2049,
+            [],
+            "blocker",
+            "OS disk /dev/sda1 has 2,049 GiB; GB of OS disk, Generation 1 machines: 2,048",
+        ),
+        ("uefi", 4095, [], "ok", "Generation 2"),
+        ("uefi", 4096, [], "blocker", "GB of OS disk, Generation 2 machines: 4,095"),
+        ("uefi", 100, [32768] * 64, "ok", "65 disks"),
+        ("uefi", 100, [10] * 65, "blocker", "65 data disks; data disks per machine: 64"),
+        ("uefi", 100, [32769], "blocker", "data disk /dev/sdf0 has 32,769 GiB; GB per data disk"),
+    ],
+)
+def test_disk_count_and_sizes_follow_the_matrix(
+    boot_mode: str, os_gib: int, data: list[int], severity: str, detail: str
+) -> None:
+    volumes = (Volume("/dev/sda1", os_gib, True), *(Volume(f"/dev/sdf{n}", g, False) for n, g in enumerate(data)))
+    found = _one(
+        eligibility.check_instance(instance(boot_mode=boot_mode, volumes=volumes), "web01", "modernized"), "disks"
+    )
+    assert found.severity == severity and detail in found.detail, found.detail
+    if severity == "blocker":
+        assert "vmware-physical-azure-support-matrix" in found.detail and found.remediation
+
+
+def test_linux_on_nitro_is_flagged_with_the_matrixs_nvme_wording() -> None:
+    found = _one(eligibility.check_instance(instance(os="linux"), "db01", "modernized"), "nvme")
+    assert found.severity == "warning"
+    assert (
+        '"Guest/server - NVMe interface: Yes, for Windows machines. Not supported for Linux machines."' in found.detail
+    )
+    assert "read 2026-12-06" in found.detail
+    windows = eligibility.check_instance(instance(), "web01", "modernized")
+    assert not [f for f in windows if f.check == "nvme"]
+
+
+def test_an_interface_at_five_security_groups_has_no_room_for_the_waves() -> None:
+    found = _one(eligibility.check_instance(instance(security_groups=5), "web01", "modernized"), "security-groups")
+    assert found.severity == "warning" and "security groups per network interface (default quota): 5" in found.detail
+
+
+WINDOWS_GUEST = "os_caption=Microsoft Windows Server 2019 Datacenter\nos_build=17763\nos_arch=64-bit\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "check", "quoted"),
+    [
+        (
+            "secure_boot=on\nbitlocker=off\nos_disk=basic",
+            "secure-boot",
+            "as long as the Secure Boot setting is disabled",
+        ),
+        ("secure_boot=off\nbitlocker=on\nos_disk=basic", "bitlocker", "BitLocker must be disabled before"),
+        ("secure_boot=off\nbitlocker=off\nos_disk=dynamic", "dynamic-os-disk", "OS disk must be a basic disk."),
+    ],
+)
+def test_what_only_the_windows_guest_knows_blocks_with_the_matrixs_words(lines: str, check: str, quoted: str) -> None:
+    facts = eligibility.parse_guest_output("windows", WINDOWS_GUEST + lines + "\nprobe=complete\n")
+    findings = eligibility.check_instance(instance(), "web01", "modernized", facts)
+    blockers = {f.check: f for f in findings if f.severity == "blocker"}
+    assert list(blockers) == [check] and quoted in blockers[check].detail
+    assert blockers[check].evidence == "ssm-in-guest"
+
+
+def test_secure_boot_in_a_linux_guest_blocks_and_off_passes() -> None:
+    on = eligibility.parse_guest_output(
+        "linux", "os_id=rhel\nos_version=8.6\nblock_device=nvme0n1\nsecure_boot=on\nprobe=complete\n"
+    )
+    assert (
+        _one(eligibility.check_instance(instance(os="linux"), "db01", "modernized", on), "secure-boot").severity
+        == "blocker"
+    )
+    off = eligibility.parse_guest_output(
+        "linux", "os_id=rhel\nos_version=8.6\nblock_device=nvme0n1\nsecure_boot=off\nprobe=complete\n"
+    )
+    assert (
+        _one(eligibility.check_instance(instance(os="linux"), "db01", "modernized", off), "secure-boot").severity
+        == "ok"
+    )

@@ -102,3 +102,27 @@ def test_the_dr_stack_fetches_exactly_the_keys_the_contract_reader_needs() -> No
     for key in READ_KEYS:
         with pytest.raises(ContractError):
             read_wave_outputs({k: full[k] for k in READ_KEYS if k != key}, WAVE_STACK)
+
+
+def test_a_region_reserved_for_in_country_dr_needs_the_allow_listing_said() -> None:
+    """Issue 25: Germany West Central's pair, Germany North, takes A2A replication only once Microsoft allow-lists
+    both subscriptions; the default must not walk into it silently."""
+    config = parse_dr({"waveStack": WAVE_STACK, "network": NETWORK})
+    with pytest.raises(DrConfigError) as refused:
+        resolve(config, "wave1", "germanywestcentral")
+    [problem] = [str(p) for p in refused.value.problems]
+    assert problem.startswith("migration:dr.location: 'germanynorth' is reserved for in-country disaster recovery of")
+    assert "azure-to-azure-support-matrix" in problem and "(it is the default: the primary region's pair)" in problem
+    allowed = parse_dr({"waveStack": WAVE_STACK, "network": NETWORK, "restrictedRegionsAllowlisted": True})
+    assert resolve(allowed, "wave1", "germanywestcentral").location == "germanynorth"
+    assert resolve(config, "wave1", "westeurope").location == "northeurope"  # an open pair needs nothing
+
+
+@pytest.mark.parametrize(("minutes", "ok"), [(0, True), (1, False), (59, False), (60, True), (720, True)])
+def test_app_consistent_points_are_off_or_at_least_an_hour_apart(minutes: int, ok: bool) -> None:
+    raw = {"waveStack": WAVE_STACK, "network": NETWORK, "replicationPolicy": {"appConsistentFrequencyMinutes": minutes}}
+    if ok:
+        assert parse_dr(raw).replication_policy.app_consistent_frequency_minutes == minutes
+        return
+    with pytest.raises(DrConfigError, match=r"appConsistentFrequencyMinutes: \d+ must be 0 \(off\) or at least 60"):
+        parse_dr(raw)
