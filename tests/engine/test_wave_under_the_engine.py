@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from components.config import parse_wave
 from tests.engine.conftest import ec2_state
 from tests.engine.harness import Deployment, Engine, EngineError
 from tests.fake_arm.compute import FakeCompute
@@ -84,9 +85,9 @@ def assert_safe_preview(deployment: Deployment) -> None:
     assert replaced == [], f"preview shows replacements: {replaced}"
 
 
-def expected_posts(phase: str, orchestration: str, machines: list[str], plan: str) -> list[tuple[str, str]]:
+def expected_posts(phase: str, orchestration: str, machines: list[str], plans: list[str]) -> list[tuple[str, str]]:
     if orchestration == "recoveryPlan" and phase in PLAN_POSTS:
-        return [(plan, PLAN_POSTS[phase])]
+        return sorted((plan, PLAN_POSTS[phase]) for plan in plans)
     return sorted((machine, ITEM_POSTS[phase]) for machine in machines) if phase in ITEM_POSTS else []
 
 
@@ -106,7 +107,8 @@ def walk(engine: Engine, fake: FakeCompute, raw: dict[str, Any], orchestration: 
         since = len(fake.requests)
         done[phase] = engine.up(raw)
         assert_safe_preview(engine.last_preview)  # type: ignore[arg-type]
-        assert posts(fake, since) == expected_posts(phase, orchestration, machines, "wave1-plan"), phase
+        plans = [layout.name for layout in parse_wave(raw).recovery_plans()]
+        assert posts(fake, since) == expected_posts(phase, orchestration, machines, plans), phase
     return done
 
 
@@ -331,7 +333,7 @@ def test_a_plugin_killed_mid_failover_is_followed_by_exactly_one_failover(
     up_at(engine, raw, "tested")
     fake.job_step_seconds = 1.0  # the failover jobs outlive the kill
     raw["lifecycle"]["phase"] = "cutover"
-    expected = expected_posts("cutover", orchestration, ["web01", "db01"], "wave1-plan")
+    expected = expected_posts("cutover", orchestration, ["web01", "db01"], ["wave1-plan"])
 
     def kill_after_the_posts() -> None:
         deadline = time.monotonic() + 30
@@ -481,3 +483,25 @@ def test_a_150_machine_recovery_plan_wave_tests_as_two_plans_at_once_in_one_jobs
         vault = fake.vault_path(raw["azure"]["resourceGroup"], raw["azure"]["vault"])
         groups = fake.resource(f"{vault}/replicationRecoveryPlans/{plan}")["properties"]["groups"]  # type: ignore[index]
         assert sum(len(g["replicationProtectedItems"]) for g in groups) == 75
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("orchestration", ["perMachine", "recoveryPlan"])
+def test_a_200_machine_wave_walks_every_phase_within_every_hosts_limit(
+    make_engine: Callable[..., Engine], fake: FakeCompute, orchestration: str
+) -> None:
+    """Issue 25's wave: 200 machines on one appliance sized for them, through every phase, with the stand-ins for the
+    azure-native and aws plugins refusing what the hosts refuse (tests/host_limits.py) and the fake ARM server
+    refusing a plan of more than 100 items."""
+    engine = make_engine()
+    raw = wave(machines=200)
+    raw["lifecycle"] = {"phase": "replicate", "orchestration": orchestration, "shutdownSource": False,
+                        "maxConcurrency": 200}  # fmt: skip
+    fake.job_step_seconds = 0.05
+    done = walk(engine, fake, raw, orchestration)
+    machines = done["complete"].outputs["machines"]
+    assert len(machines) == 200 and all(m["drReady"] for m in machines)
+    [host] = [s for s in engine.state.values() if s.type == "aws:ec2/instance:Instance"]
+    assert host.inputs["instanceType"] == "c5.4xlarge" and host.inputs["ebsBlockDevices"][0]["volumeSize"] == 1024
+    inbound = [s for s in engine.state.values() if s.type.endswith("SecurityGroupIngressRule")]
+    assert len(inbound) == 3
