@@ -246,6 +246,8 @@ class GuestFacts:
     """Windows: BitLocker protects the system drive."""
     dynamic_os_disk: bool | None = None
     """Windows: the system drive is on a dynamic (Logical Disk Manager) disk."""
+    kernel: str | None = None
+    """Linux: the running kernel (`uname -r`)."""
 
 
 def _classify_pv(line: str) -> str | None:
@@ -297,8 +299,9 @@ def parse_guest_output(os: str, text: str) -> GuestFacts:
     devices = tuple(d for d in values.get("block_device", []) if d.startswith("xvd"))
     complete = first("probe") == "complete" and bool(values.get("block_device"))
     return GuestFacts(
-        release, first("os_arch"), frozenset(), devices, text, complete, secure_boot=_switch(first("secure_boot"))
-    )
+        release, first("os_arch"), frozenset(), devices, text, complete,
+        secure_boot=_switch(first("secure_boot")), kernel=first("kernel"),
+    )  # fmt: skip
 
 
 def _switch(value: str | None) -> bool | None:
@@ -404,6 +407,7 @@ def check_instance(
         _disks(instance, finding),
         _security_groups(instance, finding),
         *_guest_storage(instance, facts, finding),
+        *_kernel(facts, finding),
     ]
     if isinstance(guest, str):
         findings.append(
@@ -637,6 +641,41 @@ def _guest_storage(instance: Ec2Instance, facts: GuestFacts | None, finding: Mak
         else finding(check, "ok", f"{check}: not in the way", "", "ssm-in-guest")
         for check, found, detail, remedy in checks
         if found is not None
+    ]
+
+
+KERNEL_FLAVOURS: dict[str, tuple[str, ...]] = {
+    "ubuntu": ("generic", "azure"),
+    "debian": ("amd64", "cloud-amd64"),
+    "sles": ("default", "azure"),
+}
+"""The kernel flavours the matrix's kernel tables list per distribution (Mobility service 9.62-9.66; SLES's stock
+`-default` kernels by its "all stock kernels are supported"). No table lists an `-aws` kernel, which Ubuntu and
+Debian AMIs boot by default. RHEL-family releases take "only the stock kernels that are part of the distribution
+minor version release/update", which the supported-os check already says."""
+
+
+def _kernel(facts: GuestFacts | None, finding: Make) -> list[Finding]:
+    if facts is None or facts.release is None or facts.kernel is None:
+        return []
+    allowed = KERNEL_FLAVOURS.get(facts.release.family)
+    if allowed is None:
+        return []
+    match = re.search(r"-([a-z][a-z0-9-]*)$", facts.kernel.split(":")[0])
+    flavour = match.group(1) if match else "stock"
+    if flavour in allowed:
+        return [finding("kernel", "ok", f"kernel {facts.kernel}: a {flavour} kernel", "", "ssm-in-guest")]
+    package = {"ubuntu": "linux-generic", "debian": "linux-image-amd64", "sles": "kernel-default"}[facts.release.family]
+    return [
+        finding(
+            "kernel",
+            "blocker",
+            f"kernel {facts.kernel} is a {flavour} kernel; the matrix's {LINUX_NAMES[facts.release.family]} kernel"
+            f" tables list only {' and '.join(allowed)} kernels ({MATRIX})",
+            f"install {package}, make it the default boot entry, reboot, check that the version is in the matrix's"
+            " table for your Mobility service version, then run discover --in-guest again",
+            "ssm-in-guest",
+        )
     ]
 
 

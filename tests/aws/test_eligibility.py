@@ -443,3 +443,39 @@ def test_secure_boot_in_a_linux_guest_blocks_and_off_passes() -> None:
         _one(eligibility.check_instance(instance(os="linux"), "db01", "modernized", off), "secure-boot").severity
         == "ok"
     )
+
+
+@pytest.mark.parametrize(
+    ("os_id", "version", "kernel", "severity"),
+    [
+        ("ubuntu", "22.04", "6.8.0-1021-aws", "blocker"),  # what Ubuntu AMIs boot: in no table of the matrix
+        ("ubuntu", "22.04", "5.15.0-100-generic", "ok"),
+        ("ubuntu", "22.04", "6.8.0-1022-azure", "ok"),
+        ("debian", "12", "6.1.0-32-cloud-amd64", "ok"),
+        ("debian", "11", "6.1.0-0.deb11.32-amd64", "ok"),
+        ("debian", "12", "6.1.0-32-cloud-arm64", "blocker"),
+        ("sles", "15.5", "5.14.21-150500.55.39-default", "ok"),
+        ("sles", "15.5", "6.4.0-150600.8.23-azure:6", "ok"),
+    ],
+)
+def test_the_running_kernel_must_be_a_flavour_the_matrix_lists(
+    os_id: str, version: str, kernel: str, severity: str
+) -> None:
+    facts = eligibility.parse_guest_output(
+        "linux", f"os_id={os_id}\nos_version={version}\nkernel={kernel}\nblock_device=nvme0n1\nprobe=complete\n"
+    )
+    found = _one(eligibility.check_instance(instance(os="linux"), "app01", "modernized", facts), "kernel")
+    assert found.severity == severity, found.detail
+    if severity == "blocker":
+        assert (
+            "tables list only" in found.detail and "read 2026-12-06" in found.detail and "install" in found.remediation
+        )
+
+
+def test_a_rhel_kernel_is_left_to_the_supported_os_check() -> None:
+    facts = eligibility.parse_guest_output(
+        "linux", "os_id=rhel\nos_version=8.6\nkernel=4.18.0-372.9.1.el8.x86_64\nblock_device=nvme0n1\nprobe=complete\n"
+    )
+    assert not [
+        f for f in eligibility.check_instance(instance(os="linux"), "db01", "modernized", facts) if f.check == "kernel"
+    ]
