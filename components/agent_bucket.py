@@ -7,11 +7,11 @@ appliance is installed, and the source preparation's SSM document installs the a
 
 Access, in the bucket policy, whose size does not depend on the wave's size (components/limits.py: S3 refuses a
 policy over 20 KB; listing every source instance's ARN three times passed that at about 93 machines):
-* read (`s3:GetObject`, and `s3:ListBucket` under `agents/`): only requests signed with EC2 instance-profile
-  credentials delivered in the wave's VPC (`aws:Ec2InstanceSourceVpc`, which AWS sets on every request made with
-  an instance's role credentials: the wave's sources run there, and the appliance admits only them); every other
-  read is denied, whoever asks. The installers are Microsoft's Mobility agent packages, the same for every
-  machine; what the policy guards strictly is who writes them;
+* read (`s3:GetObject`, and `s3:ListBucket` under `agents/`): only requests that come through the wave's S3
+  interface endpoint (`aws:SourceVpce`), whose security group admits HTTPS only from the wave's sources group, the
+  group the source preparation attaches to each source machine and nothing else: so only the wave's sources read,
+  as before, without naming them. Every other read is denied, whoever asks. The endpoint has no private DNS (the
+  VPC's other S3 traffic is untouched); the SSM document reads through its own address (`endpoint_url`);
 * write (`s3:PutObject`): only the appliance host's role; every other write is denied;
 * TLS only; no public access (all four public-access blocks), objects owned by the bucket owner, SSE-S3.
 """
@@ -31,17 +31,22 @@ PREFIX = "agents/"
 @dataclass(frozen=True)
 class AgentBucketArgs:
     wave_name: str
-    source_vpc_id: str
-    """The VPC the wave's source machines run in (`aws.vpcId`): requests with instance credentials from it read."""
+    region: str
+    vpc_id: str
+    """The VPC of the appliance and the sources (`aws.vpcId`): where the endpoint is."""
+    subnet_id: str
+    """Where the endpoint's network interface goes (`aws.subnetId`, the appliance's subnet)."""
+    sources_group_id: pulumi.Input[str]
+    """The group every source machine carries (`ApplianceHost.sources_security_group_id`): the endpoint's only peer."""
     writer_role_arn: pulumi.Input[str]
     """The appliance host's role: the only principal that may write."""
     tags: dict[str, str]
 
 
-def bucket_policy(bucket_arn: str, writer_role_arn: str, source_vpc_id: str) -> dict[str, Any]:
+def bucket_policy(bucket_arn: str, writer_role_arn: str, endpoint_id: str) -> dict[str, Any]:
     """The policy document (see the module docstring)."""
     objects = f"{bucket_arn}/{PREFIX}*"
-    readers = {"aws:Ec2InstanceSourceVpc": source_vpc_id}
+    readers = {"aws:SourceVpce": endpoint_id}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -93,15 +98,53 @@ class AgentBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        endpoint = self._endpoint(name, args, child)
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.id,
-            policy=pulumi.Output.all(bucket.arn, args.writer_role_arn).apply(
-                lambda values: json.dumps(bucket_policy(values[0], values[1], args.source_vpc_id))
+            policy=pulumi.Output.all(bucket.arn, args.writer_role_arn, endpoint.id).apply(
+                lambda values: json.dumps(bucket_policy(values[0], values[1], values[2]))
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
         )
+        # The endpoint's own address for this bucket (no private DNS): https://bucket.vpce-....s3.<region>.vpce...
+        self.endpoint_url = endpoint.dns_entries.apply(lambda entries: f"https://bucket.{entries[0]['dns_name']}")
         self.bucket = bucket.bucket
         self.arn = bucket.arn
         self.uri = bucket.bucket.apply(lambda b: f"s3://{b}/{PREFIX}")
-        self.register_outputs({"bucket": self.bucket, "arn": self.arn, "uri": self.uri})
+        self.register_outputs(
+            {"bucket": self.bucket, "arn": self.arn, "uri": self.uri, "endpoint_url": self.endpoint_url}
+        )
+
+    @staticmethod
+    def _endpoint(name: str, args: AgentBucketArgs, opts: pulumi.ResourceOptions) -> aws.ec2.VpcEndpoint:
+        """An S3 interface endpoint that only the wave's sources group reaches (one rule, at any wave size)."""
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoint-sg",
+            name=f"asr-{args.wave_name}-agents-endpoint",
+            description=f"S3 endpoint of ASR wave {args.wave_name}'s installer bucket: HTTPS from the wave's sources",
+            vpc_id=args.vpc_id,
+            tags=args.tags,
+            opts=opts,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoint-in-443",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=args.sources_group_id,
+            description="HTTPS from the wave's source machines",
+            opts=opts,
+        )
+        return aws.ec2.VpcEndpoint(
+            f"{name}-endpoint",
+            vpc_id=args.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Interface",
+            subnet_ids=[args.subnet_id],
+            security_group_ids=[group.id],
+            private_dns_enabled=False,
+            tags=args.tags,
+            opts=opts,
+        )

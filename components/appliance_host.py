@@ -129,11 +129,13 @@ class ApplianceHost(pulumi.ComponentResource):
         # Without a bucket of the operator's own (aws.mobilityInstallerS3Uri), the host publishes the Mobility
         # installers it ships to a wave bucket that only the wave's source instances may read.
         self.agent_installer_uri: pulumi.Output[str] | None = None
+        self.agent_endpoint_url: pulumi.Output[str] | None = None
+        """The wave bucket's S3 endpoint address the sources read through (None with `aws.mobilityInstallerS3Uri`)."""
         agents: AgentBucket | None = None
         if args.publish_agents:
             agents = AgentBucket(
                 f"{name}-agents",
-                AgentBucketArgs(wave_name, args.vpc_id, role.arn, wave_tags),
+                AgentBucketArgs(wave_name, args.region, args.vpc_id, args.subnet_id, sources.id, role.arn, wave_tags),
                 child,
             )
             aws.iam.RolePolicy(
@@ -143,6 +145,7 @@ class ApplianceHost(pulumi.ComponentResource):
                 opts=child,
             )
             self.agent_installer_uri = agents.uri
+            self.agent_endpoint_url = agents.endpoint_url
         profile = aws.iam.InstanceProfile(
             f"{name}-profile", name_prefix=f"asr-{wave_name}-appliance-", role=role.name, tags=wave_tags, opts=child
         )
@@ -201,6 +204,7 @@ class ApplianceHost(pulumi.ComponentResource):
                 "secret_arn": self.secret_arn,
                 "role_arn": self.role_arn,
                 "agent_installer_uri": self.agent_installer_uri,
+                "agent_endpoint_url": self.agent_endpoint_url,
             }
         )
 

@@ -80,6 +80,7 @@ class MigrationWave(pulumi.ComponentResource):
                 self.appliance.private_ip,
                 wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
                 self.appliance.sources_security_group_id,
+                None if wave.aws.mobility_installer_s3_uri else self.appliance.agent_endpoint_url,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
         )
@@ -322,6 +323,7 @@ def source_preparation_args(
     appliance_private_ip: pulumi.Input[str],
     mobility_installer_s3_uri: pulumi.Input[str] | None,
     appliance_access_group_id: pulumi.Input[str],
+    installer_endpoint_url: pulumi.Input[str] | None = None,
 ) -> SourcePreparationArgs:
     """The wave's config as `SourcePreparation` needs it: names, ids, tags, the profile's agent type, the passphrase."""
     return SourcePreparationArgs(
@@ -333,6 +335,7 @@ def source_preparation_args(
         passphrase=secrets.values.get("appliancePassphrase"),
         mobility_installer_s3_uri=mobility_installer_s3_uri,
         appliance_access_group_id=appliance_access_group_id,
+        installer_endpoint_url=installer_endpoint_url,
     )
 
 

@@ -67,6 +67,8 @@ class SourcePreparationArgs:
     appliance_access_group_id: pulumi.Input[str] | None = None
     """The security group the appliance admits on its replication ports (`ApplianceHost.sources_security_group_id`),
     attached to each machine's primary network interface beside the groups it has."""
+    installer_endpoint_url: pulumi.Input[str] | None = None
+    """The wave bucket's S3 interface endpoint (components/agent_bucket.py), the only way its installers are read."""
     mobility_installer_s3_uri: pulumi.Input[str] | None = None
     """`s3://bucket/prefix/` holding the Mobility installers: the operator's (`aws.mobilityInstallerS3Uri`) or the
     wave bucket the appliance host publishes to (components/agent_bucket.py); without it no agent is installed."""
@@ -99,6 +101,7 @@ def local_account_document() -> dict[str, Any]:
 # allowedPattern / allowedValues (below) admit no quote of any kind, so none can leave its string.
 _WINDOWS_MOBILITY = [
     "$installerUri = '{{ InstallerS3Uri }}'",
+    "$endpointUrl = '{{ InstallerEndpointUrl }}'",
     "$applianceIp = '{{ ApplianceIp }}'",
     "$csType = '{{ CsType }}'",
     "$passphraseParameter = '{{ PassphraseParameter }}'",
@@ -110,7 +113,8 @@ _WINDOWS_MOBILITY = [
     "  New-Item -ItemType Directory -Force -Path $work | Out-Null",
     "  $uri = $installerUri -replace '^s3://', ''",
     "  $bucket, $prefix = $uri.Split('/', 2)",
-    "  Read-S3Object -BucketName $bucket -KeyPrefix $prefix -Folder $work | Out-Null",
+    "  $through = @{}; if ($endpointUrl) { $through = @{ EndpointUrl = $endpointUrl } }",
+    "  Read-S3Object -BucketName $bucket -KeyPrefix $prefix -Folder $work @through | Out-Null",
     "  $exe = Get-ChildItem -Path $work -Recurse -Filter 'Microsoft-ASR_UA*Windows*release.exe' | Select-Object -First 1",
     '  if (-not $exe) { throw "no Microsoft-ASR_UA*Windows*release.exe under $installerUri" }',
     "  $extracted = Join-Path $work 'extracted'",
@@ -136,6 +140,7 @@ _LINUX_MOBILITY = [
     "#!/bin/bash",
     "set -eu",
     "installer_uri='{{ InstallerS3Uri }}'",
+    "endpoint_url='{{ InstallerEndpointUrl }}'",
     "appliance_ip='{{ ApplianceIp }}'",
     "cs_type='{{ CsType }}'",
     "passphrase_parameter='{{ PassphraseParameter }}'",
@@ -153,7 +158,8 @@ _LINUX_MOBILITY = [
     '    *) echo "no Mobility agent build for $ID $VERSION_ID" >&2; exit 1 ;;',
     "  esac",
     "  work=$(mktemp -d)",
-    '  aws s3 cp "$installer_uri" "$work" --recursive --exclude "*" --include "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" ${region:+--region "$region"}',
+    '  aws s3 cp "$installer_uri" "$work" --recursive --exclude "*" --include "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz"'
+    ' ${region:+--region "$region"} ${endpoint_url:+--endpoint-url "$endpoint_url"}',
     '  archive=$(find "$work" -name "Microsoft-ASR_UA_*_${suffix}_*release.tar.gz" | head -n1)',
     '  [ -n "$archive" ] || { echo "no Microsoft-ASR_UA_*_${suffix}_*release.tar.gz under $installer_uri" >&2; exit 1; }',
     '  tar -xzf "$archive" -C "$work"',
@@ -190,6 +196,12 @@ def mobility_document() -> dict[str, Any]:
                 "type": "String",
                 "description": "s3://bucket/prefix/ holding the Mobility installers.",
                 "allowedPattern": r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$",
+            },
+            "InstallerEndpointUrl": {
+                "type": "String",
+                "description": "The wave bucket's S3 interface endpoint address to read through; empty for your own.",
+                "default": "",
+                "allowedPattern": r"^(https://[a-z0-9.-]+)?$",
             },
             "PassphraseParameter": {
                 "type": "String",
@@ -312,6 +324,7 @@ class SourcePreparation(pulumi.ComponentResource):
                     "ApplianceIp": args.appliance_private_ip,
                     "CsType": args.agent_cs_type,
                     "InstallerS3Uri": args.mobility_installer_s3_uri,
+                    "InstallerEndpointUrl": args.installer_endpoint_url or "",
                     "PassphraseParameter": parameter.name,
                 },
                 compliance_severity="HIGH",

@@ -20,12 +20,13 @@ def _statements(run: ProgramRun) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in policy["Statement"]}
 
 
-def test_only_instances_of_the_waves_vpc_read_and_only_the_appliance_role_writes() -> None:
+def test_only_the_waves_sources_read_through_the_endpoint_and_only_the_appliance_role_writes() -> None:
     raw = wave()
-    run = run_wave(raw)
+    run = run_wave(raw, secrets={"migration:appliancePassphrase": "p4ss-phrase"})
     bucket = one(run, BUCKET)
     arn, role = bucket.state["arn"], one(run, "aws:iam/role:Role").state["arn"]
-    readers = {"aws:Ec2InstanceSourceVpc": raw["aws"]["vpcId"]}
+    endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    readers = {"aws:SourceVpce": endpoint.id}
     statements = _statements(run)
     assert statements["SourceInstancesRead"]["Condition"] == {"StringEquals": readers}
     assert statements["SourceInstancesRead"]["Resource"] == f"{arn}/agents/*"
@@ -33,6 +34,35 @@ def test_only_instances_of_the_waves_vpc_read_and_only_the_appliance_role_writes
         "Sid": "NobodyElseReads", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
         "Resource": f"{arn}/*", "Condition": {"StringNotEquals": readers},
     }  # fmt: skip
+    # The endpoint is reached only from the group each source machine carries, and leaves the VPC's DNS alone.
+    assert (endpoint.inputs["vpcEndpointType"], endpoint.inputs["privateDnsEnabled"]) == ("Interface", False)
+    assert endpoint.inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    assert endpoint.inputs["subnetIds"] == [raw["aws"]["subnetId"]]
+    [endpoint_group] = [
+        g for g in of_type(run, "aws:ec2/securityGroup:SecurityGroup") if g.id in endpoint.inputs["securityGroupIds"]
+    ]
+    [rule] = [
+        r
+        for r in of_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == endpoint_group.id
+    ]
+    [sources] = [g for g in of_type(run, "aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-sources-sg")]
+    assert (rule.inputs["referencedSecurityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+        sources.id,
+        443,
+        443,
+    )
+    attached = {
+        a.inputs["securityGroupId"]
+        for a in of_type(run, "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment")
+    }
+    assert attached == {sources.id}
+    # The SSM document reads the installers through the endpoint's own address.
+    [mobility] = [
+        a for a in of_type(run, "aws:ssm/association:Association") if "mobility" in a.inputs["associationName"]
+    ]
+    dns = endpoint.state["dnsEntries"][0]["dnsName"]
+    assert mobility.inputs["parameters"]["InstallerEndpointUrl"] == f"https://bucket.{dns}"
     assert statements["ApplianceWrites"]["Principal"] == {"AWS": role}
     assert statements["NobodyElseWrites"]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": role}}
     assert statements["TlsOnly"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

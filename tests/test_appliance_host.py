@@ -253,7 +253,10 @@ def test_security_groups_have_no_inline_rules(modernized: ProgramRun) -> None:
 
 
 def test_ingress_is_replication_from_the_sources_group_and_rdp_from_admins_only(modernized: ProgramRun) -> None:
-    rules = of_type(modernized, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rules = [
+        r for r in of_type(modernized, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == group(modernized).id
+    ]  # fmt: skip
     sources = group(modernized, "-sources-sg").id
     seen = {
         (r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4"), r.inputs["ipProtocol"],

@@ -173,6 +173,11 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "name": auto_name,
                 "arn": f"{arn_base.format(service='ec2')}:security-group/{group_id}",
             }
+        if token == "VpcEndpoint":
+            endpoint_id = f"vpce-{_hex(typ, name)}"
+            service = str(inputs.get("serviceName", "")).rsplit(".", 1)[-1]
+            dns = f"{endpoint_id}-{_hex(typ, name, 'dns', length=8)}.{service}.{region}.vpce.amazonaws.com"
+            return endpoint_id, {"id": endpoint_id, "dnsEntries": [{"dnsName": dns, "hostedZoneId": "Z7HUB22UULQXV"}]}
         if token == "NetworkInterfaceSecurityGroupAttachment":
             attachment_id = f"{inputs.get('securityGroupId')}_{inputs.get('networkInterfaceId')}"
             return attachment_id, {"id": attachment_id}

@@ -121,6 +121,7 @@ def test_every_machine_gets_the_wave_tag_the_mobility_association_targets(mocks:
             "ApplianceIp": APPLIANCE_IP,
             "CsType": "CSPrime",
             "InstallerS3Uri": INSTALLERS,
+            "InstallerEndpointUrl": "",  # an operator's own location is read as before
             "PassphraseParameter": "/migration/wave1/appliance-passphrase",
         }, association.name
 
@@ -223,6 +224,8 @@ def test_mobility_steps_are_split_by_platform(mocks: AwsMocks) -> pulumi.Output[
         linux = "\n".join(document["mainSteps"][1]["inputs"]["runCommand"])
         assert "'/CSEndPoint', $applianceIp" in windows and "'/CSType', $csType" in windows
         assert './install -q -r MS -v VmWare -d /usr/local/ASR -c "$cs_type"' in linux
-        assert set(document["parameters"]) == {"ApplianceIp", "CsType", "InstallerS3Uri", "PassphraseParameter"}
+        assert set(document["parameters"]) == {
+            "ApplianceIp", "CsType", "InstallerS3Uri", "InstallerEndpointUrl", "PassphraseParameter",
+        }  # fmt: skip
 
     return settled(prep).apply(check)
