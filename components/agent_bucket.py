@@ -25,6 +25,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.security_groups import allow_tcp_in
+
 PREFIX = "agents/"
 
 
@@ -127,16 +129,10 @@ class AgentBucket(pulumi.ComponentResource):
             tags=args.tags,
             opts=opts,
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoint-in-443",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            referenced_security_group_id=args.sources_group_id,
-            description="HTTPS from the wave's source machines",
-            opts=opts,
-        )
+        allow_tcp_in(
+            f"{name}-endpoint-in-443", group.id, 443, "HTTPS from the wave's source machines", opts,
+            from_group=args.sources_group_id,
+        )  # fmt: skip
         return aws.ec2.VpcEndpoint(
             f"{name}-endpoint",
             vpc_id=args.vpc_id,

@@ -16,6 +16,7 @@ from components.agent_bucket import PREFIX as AGENT_PREFIX
 from components.agent_bucket import AgentBucket, AgentBucketArgs
 from components.appliance_user_data import DataDisk, render_user_data
 from components.architecture import ArchitectureProfile
+from components.aws.security_groups import allow_tcp_in
 from components.config import ApplianceHostConfig
 from components.secrets import WaveSecrets
 
@@ -222,25 +223,12 @@ class ApplianceHost(pulumi.ComponentResource):
         egress rule below is the appliance's only way out and the sources group allows nothing.
         """
         for port, purpose in REPLICATION_PORTS.items():
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-in-{port}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=sources.id,
-                description=f"{purpose} from the wave's source machines",
-                opts=opts,
-            )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-in-rdp",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=RDP_PORT,
-            to_port=RDP_PORT,
-            cidr_ipv4=args.admin_cidr,
-            description="RDP from the admin network",
-            opts=opts,
+            allow_tcp_in(
+                f"{name}-in-{port}", group.id, port, f"{purpose} from the wave's source machines", opts,
+                from_group=sources.id,
+            )  # fmt: skip
+        allow_tcp_in(
+            f"{name}-in-rdp", group.id, RDP_PORT, "RDP from the admin network", opts, from_cidr=args.admin_cidr
         )
         # The Azure endpoints (Site Recovery, Entra ID, Storage, Key Vault) and the installer downloads are
         # wildcard host names with no fixed address ranges a security group could list, so HTTPS is open
