@@ -5,19 +5,29 @@
 # `replace` lines except the local `../sdk` one. The plugin scripts the CLI distribution ships beside
 # it come from the same version's sdk/v3 module (python/dist/).
 #
-# The Python language host (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) is
-# built when the proxy serves it. On 2026-12-01 it answered 403 "not available" for every version,
-# so the script says so and exits 3: the CLI alone cannot run a Python program.
+# The Python language host (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) is one
+# main.go that the proxy refuses to serve (403 at every version); it is built from the copy in
+# ../shared/vendor/pulumi-language-python (pulumi/pulumi v3.259.0, unmodified; its go.mod requires pkg/v3 and
+# sdk/v3 v3.259.0 from the proxy), or from $PULUMI_LANGUAGE_PYTHON_SRC. The host runs programs and policy packs
+# with `pulumi-language-python-exec`, which must sit beside it (from the CLI's own sdk/v3 version).
+# Where a Pulumi CLI is already on PATH (a user's, a CI runner with pulumi/actions), nothing is built: the
+# script prints that CLI's directory.
 #
 # Usage: scripts/build_pulumi_tools.sh            -> prints the directory to put on PATH
 # Cache: ${PULUMI_TOOLS_CACHE:-$HOME/.cache/migration-pulumi-tools}/<version>/bin
 set -euo pipefail
 
+if [[ -z "${PULUMI_TOOLS_BUILD:-}" ]] && command -v pulumi >/dev/null && command -v pulumi-language-python >/dev/null; then
+  dirname "$(command -v pulumi)"
+  exit 0
+fi
+HERE="$(cd "$(dirname "$0")/.." && pwd)"
+LANGUAGE_SRC="${PULUMI_LANGUAGE_PYTHON_SRC:-$HERE/../shared/vendor/pulumi-language-python}"
+LANGUAGE_VERSION="v3.259.0"
 VERSION="${PULUMI_TOOLS_VERSION:-v3.274.1}"
 PROXY="${GOPROXY_URL:-https://proxy.golang.org}"
 CACHE="${PULUMI_TOOLS_CACHE:-$HOME/.cache/migration-pulumi-tools}/$VERSION"
 BIN="$CACHE/bin"
-LANGUAGE_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
 mkdir -p "$BIN"
 
 if [[ ! -x "$BIN/pulumi" ]]; then
@@ -42,7 +52,9 @@ package tools
 
 import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 GO
-  (cd "$work" && go mod tidy >&2 && go build -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2)
+  (cd "$work" && go mod tidy >&2 && go build -o "$BIN/pulumi" \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2)
 fi
 
 if [[ ! -x "$BIN/pulumi-resource-pulumi-python" ]]; then
@@ -56,12 +68,14 @@ if [[ ! -x "$BIN/pulumi-resource-pulumi-python" ]]; then
 fi
 
 if [[ ! -x "$BIN/pulumi-language-python" ]]; then
-  status="$(curl -s -o /dev/null -w '%{http_code}' "$PROXY/$LANGUAGE_MODULE/@v/$VERSION.info")"
-  if [[ "$status" != 200 ]]; then
-    echo "blocked: $LANGUAGE_MODULE@$VERSION is not served by $PROXY (HTTP $status)" >&2
-    echo "$BIN"
+  if [[ ! -f "$LANGUAGE_SRC/main.go" ]]; then
+    echo "no Python language host source at $LANGUAGE_SRC (set PULUMI_LANGUAGE_PYTHON_SRC)" >&2
     exit 3
   fi
-  GOBIN="$BIN" go install "$LANGUAGE_MODULE@$VERSION" >&2
+  src="$(mktemp -d)"
+  cp -r "$LANGUAGE_SRC"/. "$src/"   # the shared copy may be read-only; go build writes nothing there, but be safe
+  (cd "$src" && go build -o "$BIN/pulumi-language-python" \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_VERSION" . >&2)
+  rm -rf "$src"
 fi
 echo "$BIN"

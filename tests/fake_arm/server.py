@@ -131,6 +131,8 @@ class FakeArm:
         self._faults: list[Fault] = []
         self._next_job_end: list[tuple[str, str, list[dict[str, Any]]]] = []
         self._lock = threading.RLock()
+        self.standin: Callable[[str, Any], dict[str, Any]] | None = None
+        """What answers the stand-in provider plugins of the real-CLI tests (tests/cli/world.py), if anything."""
         self._server: ThreadingHTTPServer | None = None
         self._compiled: list[tuple[str, re.Pattern[str], Any]] | None = None
         self._query: dict[str, str] = {}  # the query of the request being routed (under the lock)
@@ -453,6 +455,10 @@ class FakeArm:
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         if parts.path == "/msi/token":  # not logged: tests count what the client layer sends to ARM
             _send(http, *self._identity_token(http.headers.get("X-IDENTITY-HEADER")))
+            return
+        if parts.path.startswith("/_standin/"):  # not ARM: the stand-in provider plugins' channel (tests/cli)
+            op = parts.path.rsplit("/", 1)[-1]
+            _send(http, 200, self.standin(op, body) if self.standin else {"error": "no stand-in world"}, {})
             return
         with self._lock:
             self.requests.append(

@@ -1,0 +1,91 @@
+"""A wave through the real Pulumi CLI: `pulumi preview` and `pulumi up` of a new modernized wave, its staged second
+step, every lifecycle phase to `complete`, a refresh; what the CLI prints, the stack outputs and the state file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.harness import PASSPHRASE, Cli
+from tests.fake_arm.compute import FakeCompute
+from tests.fake_arm.server import SUBSCRIPTION
+
+pytestmark = pytest.mark.cli
+
+STACK = "wave1"
+RG, VAULT = "rg-migration-wave1-weu", "rsv-migration-wave1-weu"  # stacks/Pulumi.wave1.yaml
+APPLIANCE_PASSPHRASE = "Kx91-cli-appliance-passphrase"
+ACTIONS = {
+    "test": "testFailover",
+    "tested": "testFailoverCleanup",
+    "cutover": "unplannedFailover",
+    "complete": "remove",
+}
+
+
+def posts(fake: FakeCompute, since: int) -> list[tuple[str, str]]:
+    """(item, action) of the lifecycle POSTs the fake received since request number `since`."""
+    return sorted(
+        (r.path.split("/")[-2], r.path.split("/")[-1])
+        for r in fake.requests[since:]
+        if r.method == "POST" and r.path.split("/")[-1] in ACTIONS.values()
+    )
+
+
+def set_wave(cli: Cli, path: str, value: str, kind: str = "string") -> None:
+    """What an operator types to edit the wave: `pulumi config set --path migration:wave.<path>`."""
+    cli.run("config", "set", "-s", STACK, "--path", f"migration:wave.{path}", value, "--type", kind)
+
+
+def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: Cli, fake: FakeCompute) -> None:
+    cli.run("stack", "init", STACK)
+    set_wave(cli, "lifecycle.shutdownSource", "false", "bool")  # the fleet's EC2 instances are not in any AWS
+
+    preview = cli.run("preview", "-s", STACK)
+    assert "+ 49 to create" in preview, preview  # the plan a change board sees
+    first = cli.run("up", "-s", STACK, "--yes")
+    assert "+ 49 created" in first and "wave wave1 waits for you" in first, first
+    outputs = cli.outputs(STACK)
+    assert len(outputs["pendingSteps"]) == 2 and "appliancePassphrase" in outputs["pendingSteps"][1]
+    assert [r for r in fake.requests if r.method not in ("GET",)] == []  # nothing asked of ASR yet
+
+    # The operator registers the appliance and sets its passphrase; its agents register with the appliance.
+    fake.register_appliance(
+        f"fabric-{VAULT}", f"container-{VAULT}", "modernized", outputs["appliancePrivateIp"],
+        vault_path=fake.vault_path(RG, VAULT),
+    )  # fmt: skip
+    for machine in outputs["machines"]:
+        fake.add_site_machine(machine["name"], machine["privateIp"], machine["name"])
+    cli.run("config", "set", "-s", STACK, "--secret", "migration:appliancePassphrase", APPLIANCE_PASSPHRASE)
+    second = cli.run("up", "-s", STACK, "--yes")
+    assert "error" not in second.lower().replace("errors", ""), second
+    outputs = cli.outputs(STACK)
+    assert outputs["pendingSteps"] == []
+    names = sorted(m["name"] for m in outputs["machines"])
+    assert all(m["protectedItemId"] for m in outputs["machines"]), outputs["machines"]
+
+    for machine in names:  # the VMs a failover makes run in Azure (the post-migration prep finds them)
+        fake.add_vm(machine, "linux" if "api" in machine or "worker" in machine or "db" in machine else "windows",
+                    resource_group=RG)  # fmt: skip
+    for phase in ("test", "tested", "cutover", "complete"):
+        set_wave(cli, "lifecycle.phase", phase)
+        since = len(fake.requests)
+        printed = cli.run("up", "-s", STACK, "--yes")
+        assert posts(fake, since) == sorted((m, ACTIONS[phase]) for m in names), (phase, printed[-3000:])
+    outputs = cli.outputs(STACK)
+    assert all(m["drReady"] for m in outputs["machines"]), outputs["machines"]
+    audit = outputs["lifecycle"]["audit"]
+    assert {audit[m]["completeMigration"]["result"] for m in names} == {"Succeeded"}
+
+    # Nothing secret in plain text in the state file: the passphrase is encrypted with the stack's key.
+    state = cli.state_text(STACK)
+    assert APPLIANCE_PASSPHRASE not in state and PASSPHRASE not in state
+    assert json.loads(state)["checkpoint"]["latest"]["secrets_providers"]["type"] == "passphrase"
+
+    # A refresh and the next preview change nothing and send nothing to ASR.
+    since = len(fake.requests)
+    cli.run("refresh", "-s", STACK, "--yes")
+    again = cli.run("preview", "-s", STACK, "--expect-no-changes")
+    assert [(r.method, r.path) for r in fake.requests[since:] if r.method != "GET"] == [], again
+    assert SUBSCRIPTION in json.dumps(outputs)
