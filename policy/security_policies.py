@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pack_base import (
+    DR_KEY,
     EBS_VOLUME,
     EC2_INSTANCE,
     SECURITY_GROUP,
@@ -91,9 +92,17 @@ def _storage_no_public_blob_access(args: ResourceValidationArgs, report_violatio
         )
 
 
-def _storage_geo_redundant(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != STORAGE_ACCOUNT:
-        return
+def _storage_geo_redundant(stack_config: StackConfig) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    """The wave's cache account; a DR stack's A2A cache account is a staging area, locally redundant by design."""
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type == STORAGE_ACCOUNT and not as_mapping(stack_config(DR_KEY)):
+            _geo_redundant(args, report_violation)
+
+    return validate
+
+
+def _geo_redundant(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     allowed = [str(s) for s in as_list(policy_settings(args, GEO_REDUNDANT_SCHEMA)["allowedSkus"])]
     sku = dig(args.props, "sku", "name")
     if sku not in allowed:
@@ -235,7 +244,7 @@ def security_policies(stack_config: StackConfig) -> list[Policy]:
             name="storage-geo-redundant",
             description="The replication storage account should be geo-redundant (RA-GRS, as in the seed tutorial):"
             " set migration:wave.azure.storageSku.",
-            validate=_storage_geo_redundant,
+            validate=_storage_geo_redundant(stack_config),
             enforcement_level=advisory,
             config_schema=GEO_REDUNDANT_SCHEMA,
         ),

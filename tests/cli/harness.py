@@ -17,7 +17,7 @@ from tests.fake_arm.server import IDENTITY_HEADER, SUBSCRIPTION
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "policy", "stacks", "pyproject.toml", "uv.lock",
-                 "requirements.txt")  # fmt: skip
+                 "requirements.txt", "dr")  # fmt: skip
 PASSPHRASE = "cli-stage-passphrase"
 
 
@@ -63,11 +63,12 @@ class Cli:
             "ASR_VM_READY_TIMEOUT_SECONDS": "20",
         }
 
-    def run(self, *args: str, check: bool = True, timeout: float = 300) -> str:
-        """`pulumi <args>` in the project; its stdout and stderr together."""
+    def run(self, *args: str, check: bool = True, timeout: float = 300, project: str = "") -> str:
+        """`pulumi <args>` in the project (or its subproject `project`, such as `dr`); stdout and stderr together."""
         done = subprocess.run(
-            ["pulumi", *args], cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+            ["pulumi", *args], cwd=self.project / project, env=self.env, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
         printed = done.stdout + done.stderr
         self.log.append((list(args), done.returncode, printed))
         if check and done.returncode != 0:
@@ -75,7 +76,11 @@ class Cli:
         return printed
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return json.loads(self.run("stack", "output", "-s", stack, "--json", "--show-secrets"))  # type: ignore[no-any-return]
+        return self.outputs_of(stack)
+
+    def outputs_of(self, stack: str, project: str = "") -> dict[str, Any]:
+        printed = self.run("stack", "output", "-s", stack, "--json", "--show-secrets", project=project)
+        return json.loads(printed)  # type: ignore[no-any-return]
 
     def state_text(self, stack: str, project: str = "migration") -> str:
         """The stack's checkpoint file as the file backend keeps it."""

@@ -89,3 +89,11 @@ def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: 
     again = cli.run("preview", "-s", STACK, "--expect-no-changes")
     assert [(r.method, r.path) for r in fake.requests[since:] if r.method != "GET"] == [], again
     assert SUBSCRIPTION in json.dumps(outputs)
+
+    # The DR project reads the wave's real outputs through a StackReference on the same backend, as committed.
+    cli.run("stack", "init", "wave1-dr", project="dr")
+    dr_preview = cli.run("preview", "-s", "wave1-dr", project="dr")
+    assert "ReplicationProtectedItem" in dr_preview or "to create" in dr_preview, dr_preview
+    cli.run("up", "-s", "wave1-dr", "--yes", project="dr")
+    dr = cli.outputs_of("wave1-dr", project="dr")
+    assert sorted(dr["protectedMachines"]) == names, dr

@@ -61,6 +61,13 @@ def test_minimum_tls_is_configurable() -> None:
     assert check_resource("storage-minimum-tls", SA, {**STORAGE, "minimumTlsVersion": "TLS1_3"}) == []
 
 
+def test_a_dr_stacks_locally_redundant_a2a_cache_is_not_flagged() -> None:
+    """Issue 27: the DR stack's cache account is Standard_LRS by design, and it has no wave key to set."""
+    lrs = {**STORAGE, "sku": {"name": "Standard_LRS"}}
+    dr = {"migration:dr": {"waveStack": "organization/migration/wave1", "location": "northeurope"}}
+    assert check_resource("storage-geo-redundant", SA, lrs, stack_config=dr) == []
+
+
 def test_geo_redundancy_flags_locally_redundant_storage() -> None:
     violations = check_resource("storage-geo-redundant", SA, {**STORAGE, "sku": {"name": "Standard_LRS"}})
     assert len(violations) == 1 and violations[0].message.startswith('sku.name is "Standard_LRS"')
