@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.cli.harness import PASSPHRASE, Cli
+from tests.cli.world import World
 from tests.fake_arm.compute import FakeCompute
 from tests.fake_arm.server import SUBSCRIPTION
 
@@ -22,6 +23,7 @@ ACTIONS = {
     "cutover": "unplannedFailover",
     "complete": "remove",
 }
+POSTED = frozenset(ACTIONS.values())
 
 
 def posts(fake: FakeCompute, since: int) -> list[tuple[str, str]]:
@@ -29,7 +31,7 @@ def posts(fake: FakeCompute, since: int) -> list[tuple[str, str]]:
     return sorted(
         (r.path.split("/")[-2], r.path.split("/")[-1])
         for r in fake.requests[since:]
-        if r.method == "POST" and r.path.split("/")[-1] in ACTIONS.values()
+        if r.method == "POST" and r.path.split("/")[-1] in POSTED
     )
 
 
@@ -97,3 +99,43 @@ def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: 
     cli.run("up", "-s", "wave1-dr", "--yes", project="dr")
     dr = cli.outputs_of("wave1-dr", project="dr")
     assert sorted(dr["protectedMachines"]) == names, dr
+
+
+def test_the_tutorial_as_a_classic_recovery_plan_wave_walks_every_phase(cli: Cli, fake: FakeCompute) -> None:
+    """The other architecture and orchestration: a classic configuration server on a vault that already runs
+    classic, one recovery plan, configured the way an operator does it (`pulumi config set`)."""
+    stack, rg, vault = "tutorial", "rg-classic-vault", "myVault"
+    cli.run("stack", "init", stack)
+    for path, value, kind in (
+        ("architecture", "classic", "string"),
+        ("azure.existingVaultResourceGroup", rg, "string"),
+        ("aws.mobilityInstallerS3Uri", "s3://classic-asr-agents/repository/", "string"),
+        ("lifecycle.orchestration", "recoveryPlan", "string"),
+        ("lifecycle.shutdownSource", "false", "bool"),
+    ):
+        cli.run("config", "set", "-s", stack, "--path", f"migration:wave.{path}", value, "--type", kind)
+    for key in ("appliancePassphrase", "mysqlRootPassword", "mysqlUserPassword"):
+        cli.run("config", "set", "-s", stack, "--secret", f"migration:{key}", f"{key}-Zt81-cli")
+    # The configuration server registers itself from its user data, at the address EC2 gives its instance.
+    [address] = [World.address_of(fake, "aws:ec2/instance:Instance", "tutorial-appliance-instance")]
+    fake.register_appliance(f"fabric-{vault}", f"container-{vault}", "classic", address,
+                            vault_path=fake.vault_path(rg, vault))  # fmt: skip
+    first = cli.run("up", "-s", stack, "--yes")
+    assert "VaultCredentials" in first and "+ 44 created" in first, first[-3000:]
+    outputs = cli.outputs(stack)
+    names = sorted(m["name"] for m in outputs["machines"])
+    assert names == ["db01", "web01"] and all(m["protectedItemId"] for m in outputs["machines"])
+    for machine in names:
+        fake.add_vm(machine, "linux" if machine == "db01" else "windows", resource_group=rg)
+    plan_posts = {"test": "testFailover", "tested": "testFailoverCleanup", "cutover": "unplannedFailover"}
+    for phase in ("test", "tested", "cutover", "complete"):
+        cli.run("config", "set", "-s", stack, "--path", "migration:wave.lifecycle.phase", phase)
+        since = len(fake.requests)
+        cli.run("up", "-s", stack, "--yes")
+        expected = [("tutorial-plan", plan_posts[phase])] if phase in plan_posts else [(m, "remove") for m in names]
+        assert posts(fake, since) == expected, phase
+    outputs = cli.outputs(stack)
+    assert all(m["drReady"] for m in outputs["machines"])
+    assert outputs["lifecycle"]["audit"]["recoveryPlans"]["tutorial-plan"]["failover"]["result"] == "Succeeded"
+    state = cli.state_text(stack)
+    assert "Zt81-cli" not in state and "<ManagementCert>" not in state  # passwords and the credentials file

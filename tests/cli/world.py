@@ -16,6 +16,12 @@ class World:
         self.cloud = cloud
         self.invokes = FakeSubscriptionMocks()
 
+    @staticmethod
+    def address_of(fake: Any, typ: str, name: str) -> str:
+        """The private IP the world gives an EC2 instance (deterministic, from its type and logical name)."""
+        _, state = Cloud(fake).mocks.new_resource(pulumi_mocks.MockResourceArgs(typ, name, {}, "", "", True, []))
+        return str(state["privateIp"])
+
     def __call__(self, op: str, body: Any) -> dict[str, Any]:
         try:
             if op == "create":
