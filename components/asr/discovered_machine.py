@@ -32,6 +32,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 
+from components.asr import console
 from components.asr.arm import list_json, resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, positive_number
 from components.asr.provider import DeclaredInputsProvider
@@ -170,7 +171,7 @@ def _wait_for_machines(props: dict[str, Any], wanted: dict[str, str]) -> dict[st
 
     def waiting(seen: tuple[list[str], int], elapsed: float) -> None:
         missing = seen[0]
-        pulumi.log.info(
+        console.info(
             f"waiting for {len(missing)} of {len(wanted)} machine(s) to be discovered by the appliance"
             f" ({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}; {elapsed / 60:.1f} of {minutes} minutes)"
         )

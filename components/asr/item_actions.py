@@ -26,10 +26,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pulumi
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from components.asr import console
 from components.asr.arm import vault_path
 from components.asr.jobs import (
     RUNNING_STATES,
@@ -202,7 +202,7 @@ class ItemAction:
                     f"{what}: ASR job {name} ({scenario}) is running on the item; wait for it to end, then run"
                     " `pulumi up` again"
                 )
-            pulumi.log.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
+            console.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
             follow(client, rg, vault, name, what, watcher)
             return {**self.details(props, item, None), **_audit(subscription, props, name, started, "Attached")}
         done = self.already_done(item, props)

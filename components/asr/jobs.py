@@ -33,11 +33,11 @@ from enum import Enum
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import pulumi
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError, ServiceResponseError
 from azure.core.pipeline import PipelineResponse
 from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
+from components.asr import console
 from components.asr.arm import ASR_API_VERSION, list_json, load_settings, vault_path
 from components.polling import poll_until
 
@@ -464,7 +464,7 @@ def log_progress(what: str) -> Callable[[JobStatus], None]:
         if shown != (seen := (status.state, status.state_description, status.tasks_done)):
             shown = seen
             tasks = f", {status.tasks_done}/{status.tasks_total} tasks" if status.tasks_total else ""
-            pulumi.log.info(f"{what}: {status.state} ({status.state_description}{tasks})")
+            console.info(f"{what}: {status.state} ({status.state_description}{tasks})")
 
     return progress
 

@@ -24,6 +24,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
 from components.architecture import PROVIDER_TYPES
+from components.asr import console
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, one_of
 from components.asr.item_actions import (
@@ -110,7 +111,7 @@ class PlanActionProvider(DeclaredInputsProvider):
                     raise ActionRefusedError(
                         f"{what}: ASR job {name} ({scenario}) is running on the plan; wait for it to end"
                     )
-                pulumi.log.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
+                console.info(f"{what}: attaching to the running ASR job {name} instead of starting another")
                 follow(client, rg, vault, name, what)
                 return {
                     **self.details(props, items, None),

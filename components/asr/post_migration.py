@@ -52,7 +52,7 @@ from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components import settings
-from components.asr import arm
+from components.asr import arm, console
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
 from components.polling import poll_until_async
@@ -246,7 +246,7 @@ async def _prepare_machines(machines: dict[str, Any], names: list[str], at_once:
                 props = {"machine": name, "source_type": "physical", **machines[name]}
                 return await prepare(props, clients.for_vm(str(props.get("vm_resource_id"))))
             except Exception as error:  # recorded; the others go on (see the provider's docstring)
-                pulumi.log.warn(f"{name}: post-migration preparation did not succeed: {error}")
+                console.warn(f"{name}: post-migration preparation did not succeed: {error}")
                 return {"result": "Failed", "error": str(error), "vm_resource_id": machines[name].get("vm_resource_id")}
 
     async with ComputeClients(pool_size=at_once) as clients:

@@ -38,6 +38,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, Upd
 
 from components import settings
 from components.architecture import PROFILES, profile
+from components.asr import console
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
 from components.asr.provider import DeclaredInputsProvider
@@ -193,7 +194,7 @@ class ApplianceRegistration(Resource, module="asr", name="ApplianceRegistration"
 
 def wait_for_registration(props: dict[str, Any], *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Poll the vault until the registration is complete or `timeout_minutes` have passed."""
-    report = progress or pulumi.log.info
+    report = progress or console.info
     host, vault, minutes = props["appliance_ip"], props["vault_name"], props["timeout_minutes"]
 
     def timed_out(missing: str) -> Exception:

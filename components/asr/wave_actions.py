@@ -37,6 +37,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.architecture import PROVIDER_TYPES
+from components.asr import console
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, one_of, required_strings
 from components.asr.item_actions import (
@@ -175,7 +176,7 @@ class WaveActionProvider(DeclaredInputsProvider):
         try:
             return self.action.run(client, subscription, props, watcher, listed)
         except Exception as error:  # recorded: one machine's failure never loses or blocks the others
-            pulumi.log.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
+            console.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
             return failed_record(error)
 
 

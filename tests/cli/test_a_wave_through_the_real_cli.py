@@ -75,6 +75,8 @@ def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: 
         since = len(fake.requests)
         printed = cli.run("up", "-s", STACK, "--yes")
         assert posts(fake, since) == sorted((m, ACTIONS[phase]) for m in names), (phase, printed[-3000:])
+        run_together = [line for line in printed.splitlines() if line.count("info: ") > 1]
+        assert run_together == [], run_together  # six machines' progress, one line each
     outputs = cli.outputs(STACK)
     assert all(m["drReady"] for m in outputs["machines"]), outputs["machines"]
     audit = outputs["lifecycle"]["audit"]
