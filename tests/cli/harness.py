@@ -17,7 +17,7 @@ from tests.fake_arm.server import IDENTITY_HEADER, SUBSCRIPTION
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "policy", "stacks", "pyproject.toml", "uv.lock",
-                 "requirements.txt", "dr")  # fmt: skip
+                 "requirements.txt", "dr", "tests/cli/broken_project")  # fmt: skip
 PASSPHRASE = "cli-stage-passphrase"
 
 
@@ -39,7 +39,7 @@ class Cli:
         self.project.mkdir(parents=True)
         for name in PROJECT_FILES:
             source = ROOT / name
-            (shutil.copytree if source.is_dir() else shutil.copy2)(source, self.project / name)
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, self.project / source.name)
         (self.project / ".venv").symlink_to(ROOT / ".venv")  # `virtualenv: .venv` in Pulumi.yaml
         self.backend = self.work / "state"
         self.backend.mkdir()
@@ -85,6 +85,12 @@ class Cli:
     def state_text(self, stack: str, project: str = "migration") -> str:
         """The stack's checkpoint file as the file backend keeps it."""
         return (self.backend / ".pulumi" / "stacks" / project / f"{stack}.json").read_text()
+
+    def assert_no_plaintext(self, stack: str, secrets: list[str], project: str = "migration") -> None:
+        """No secret anywhere in the state file in plain text (the passphrase provider encrypts what is secret)."""
+        state = self.state_text(stack, project)
+        leaked = [f"{s[:4]}..." for s in secrets if s in state]
+        assert leaked == [], f"secrets in plain text in the state of {stack}: {leaked}"
 
 
 def _uv_dir() -> str:

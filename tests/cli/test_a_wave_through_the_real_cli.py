@@ -83,9 +83,8 @@ def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: 
     assert {audit[m]["completeMigration"]["result"] for m in names} == {"Succeeded"}
 
     # Nothing secret in plain text in the state file: the passphrase is encrypted with the stack's key.
-    state = cli.state_text(STACK)
-    assert APPLIANCE_PASSPHRASE not in state and PASSPHRASE not in state
-    assert json.loads(state)["checkpoint"]["latest"]["secrets_providers"]["type"] == "passphrase"
+    cli.assert_no_plaintext(STACK, [APPLIANCE_PASSPHRASE, PASSPHRASE])
+    assert json.loads(cli.state_text(STACK))["checkpoint"]["latest"]["secrets_providers"]["type"] == "passphrase"
 
     # A refresh and the next preview change nothing and send nothing to ASR.
     since = len(fake.requests)
@@ -139,5 +138,5 @@ def test_the_tutorial_as_a_classic_recovery_plan_wave_walks_every_phase(cli: Cli
     outputs = cli.outputs(stack)
     assert all(m["drReady"] for m in outputs["machines"])
     assert outputs["lifecycle"]["audit"]["recoveryPlans"]["tutorial-plan"]["failover"]["result"] == "Succeeded"
-    state = cli.state_text(stack)
-    assert "Zt81-cli" not in state and "<ManagementCert>" not in state  # passwords and the credentials file
+    cli.assert_no_plaintext(stack, [f"{key}-Zt81-cli" for key in ("appliancePassphrase", "mysqlRootPassword",
+                                    "mysqlUserPassword")] + ["<ManagementCert>"])  # fmt: skip
