@@ -25,9 +25,13 @@ def warn(message: str) -> None:
     _say("warning", message)
 
 
+def error(message: str) -> None:
+    _say("error", message)
+
+
 def _say(level: str, message: str) -> None:
     if get_engine() is not None:
-        (pulumi.log.info if level == "info" else pulumi.log.warn)(message)
+        {"info": pulumi.log.info, "warning": pulumi.log.warn, "error": pulumi.log.error}[level](message)
         return
     with _WRITE:
         sys.stderr.write(f"{level}: {message}\n")

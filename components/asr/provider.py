@@ -9,15 +9,34 @@ these resources stand for (a registration, a failover that ran, a migrated VM) i
 
 Providers are pickled into the stack's state by reference to their class: hold no client, credential or
 token on `self`, and keep the class importable under its name (docs/architecture.md).
+
+A failed create, update or delete first writes its message as one line of its own (`components.asr.console`): the
+SDK's dynamic-provider server sends the engine the whole Python traceback with the message last
+(pulumi/pulumi#10416), so without it the operator's line sat under twenty lines of stack frames.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
 
+from components.asr import console
 from components.asr.checks import is_unknown, required_strings
+
+
+def _said_first(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            console.error(f"{type(self).__name__.removesuffix('Provider')} {method.__name__}: {error}")
+            raise
+
+    return run
 
 
 class DeclaredInputsProvider(ResourceProvider):
@@ -25,6 +44,14 @@ class DeclaredInputsProvider(ResourceProvider):
 
     required: tuple[str, ...] = ()
     """Inputs that must be non-empty strings (when known)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Each subclass's own create, update and delete say their failure first (see the module docstring)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("create", "update", "delete"):
+            if name in cls.__dict__:
+                setattr(cls, name, _said_first(cls.__dict__[name]))
+
     replacing: tuple[str, ...] = ()
     updating: tuple[str, ...] = ("version",)
     delete_before_replace = False

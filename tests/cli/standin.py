@@ -3,7 +3,8 @@
 The real plugins cannot be had here. The CLI starts this module as `pulumi-resource-azure-native` or
 `pulumi-resource-aws` (tests/cli/bin) and speaks the ResourceProvider gRPC protocol to it. It decides diffs
 itself, the way the real providers report them (a changed or unknown name, location, region placement or image is
-a replacement, anything else an update), and hands every Create, Update and Invoke to the test's world over the
+a replacement, anything else an update; in preview an update keeps the outputs the cloud computed, a create leaves
+them unknown), and hands every Create, Update and Invoke to the test's world over the
 fake ARM server's stand-in channel (`POST <ASR_ARM_ENDPOINT>/_standin/<op>`, tests/fake_arm/server.py): the same
 `tests/engine/cloud.py` the engine-faithful tests use computes the outputs (ARM ids, EC2 ids, private IPs), refuses
 what the hosts refuse (tests/host_limits.py), and records a protected item or a recovery plan in the fake ASR for
@@ -83,7 +84,7 @@ class StandIn(ResourceProviderServicer):  # type: ignore[misc]
 
     def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802
         self.region = plain(request.args).get("region") or request.variables.get("aws:config:region")
-        return proto.ConfigureResponse(acceptSecrets=False, supportsPreview=False, acceptResources=False)
+        return proto.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False)
 
     def Check(self, request: Any, context: Any) -> Any:  # noqa: N802
         return proto.CheckResponse(inputs=request.news)
@@ -102,10 +103,14 @@ class StandIn(ResourceProviderServicer):  # type: ignore[misc]
         )
 
     def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
+        if request.preview:  # what is computed stays unknown until it is created
+            return proto.CreateResponse(properties=request.properties)
         reply = self.ask("create", {"urn": request.urn, "inputs": plain(request.properties)}, context)
         return proto.CreateResponse(id=reply["id"], properties=struct(reply["outputs"]))
 
     def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
+        if request.preview:  # an update in place keeps what the cloud computed (ids, names), as the real ones show
+            return proto.UpdateResponse(properties=struct({**plain(request.olds), **plain(request.news)}))
         reply = self.ask("create", {"urn": request.urn, "inputs": plain(request.news), "id": request.id}, context)
         return proto.UpdateResponse(properties=struct(reply["outputs"]))
 

@@ -93,10 +93,23 @@ def test_wave1_previews_comes_up_in_two_staged_steps_and_walks_every_phase(cli: 
     assert [(r.method, r.path) for r in fake.requests[since:] if r.method != "GET"] == [], again
     assert SUBSCRIPTION in json.dumps(outputs)
 
+    # A harmless edit (a tag) after the migration: tags update in place, no action runs again, nothing is replaced.
+    set_wave(cli, "tags.costCenter", "4712")
+    since = len(fake.requests)
+    edited = cli.run("up", "-s", STACK, "--yes")
+    assert posts(fake, since) == [] and " replace" not in edited and "replaced" not in edited, edited[-3000:]
+
     # The DR project reads the wave's real outputs through a StackReference on the same backend, as committed.
     cli.run("stack", "init", "wave1-dr", project="dr")
     dr_preview = cli.run("preview", "-s", "wave1-dr", project="dr")
     assert "ReplicationProtectedItem" in dr_preview or "to create" in dr_preview, dr_preview
+    # A container's job fails: the operator reads ASR's error in our own line before the SDK's traceback, and the
+    # next `up` goes on.
+    fake.next_job_ends("Failed", errors=[{"serviceErrorDetails": {"code": "28010", "message": "Fabric not ready"}}])
+    failed = cli.run("up", "-s", "wave1-dr", "--yes", project="dr", check=False)
+    assert cli.log[-1][1] != 0 and "Traceback" in failed, failed[-3000:]
+    ours = failed.index("error: A2AProtectionContainer create: ")
+    assert ours < failed.index("Traceback") and "[28010] Fabric not ready" in failed[ours : ours + 600], failed[-3000:]
     cli.run("up", "-s", "wave1-dr", "--yes", project="dr")
     dr = cli.outputs_of("wave1-dr", project="dr")
     assert sorted(dr["protectedMachines"]) == names, dr
