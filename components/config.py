@@ -24,6 +24,7 @@ from components.appliance_sizing import MIN_DATA_DISK_GB, appliance_instance_typ
 from components.architecture import MODERNIZED, PROFILES, Architecture, ArchitectureProfile, profile
 from components.asr.recovery_points import NAMED as NAMED_RECOVERY_POINTS
 from components.asr.recovery_points import recovery_point_rule
+from components.errors import MigrationError
 from components.limits import DATA_DISKS, PROTECTED_DISKS_PER_SUBSCRIPTION, RECOVERY_PLAN_GROUPS
 from components.recovery_plans import PlanLayout, plan_layouts
 
@@ -390,7 +391,7 @@ NOT_SHOWN = object()
 """The value of an unknown key is never echoed: it may be a secret put under the wrong key."""
 
 
-class WaveConfigError(ValueError):
+class WaveConfigError(MigrationError, ValueError):
     """All problems of one wave config, one per line, in the order they appear in the file."""
 
     def __init__(self, problems: list[ConfigProblem]):

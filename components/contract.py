@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.errors import MigrationError
+
 OUTPUTS_VERSION = 2
 SUPPORTED_VERSIONS = frozenset({2})
 """Versions `read_wave_outputs` understands. v1 has no migrated VM ids, so DR cannot be built from it."""
@@ -33,7 +35,7 @@ VM_ID = re.compile(
 DISK_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/disks/[^/]+$", re.I)
 
 
-class ContractError(ValueError):
+class ContractError(MigrationError, ValueError):
     """A wave stack's outputs do not meet the contract; the message names the field, the value and the rule."""
 
 

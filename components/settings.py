@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from components.errors import MigrationError
 
-class AsrSettingsError(ValueError):
+
+class AsrSettingsError(MigrationError, ValueError):
     """A setting is missing or invalid; the message names variable, value and rule."""
 
     def __init__(self, variable: str, value: str | None, rule: str) -> None:

@@ -29,7 +29,7 @@ from azure.identity import CredentialUnavailableError
 from components.asr.arm import site_recovery_client
 from components.asr.jobs import RUNNING_STATES
 from components.config import CONFIG_PATH, WaveConfig, parse_wave
-from components.settings import AsrSettingsError
+from components.errors import MigrationError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("machine", "config phase", "stage", "protection", "health", "RPO", "last job")
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         wave = load_wave(args.stack, args.stacks_dir)
         dr_ready, pending = read_outputs(args.outputs)
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as error:
+    except (MigrationError, FileNotFoundError, ValueError, KeyError, TypeError) as error:
         print(f"status: {error}", file=err)
         return 2
     polls = 0
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 
         try:
             rows = read_status(wave, progress, dr_ready)
-        except (AsrSettingsError, ClientAuthenticationError, CredentialUnavailableError) as error:
+        except (MigrationError, ClientAuthenticationError, CredentialUnavailableError) as error:
             print(f"\nstatus: cannot read the vault: {_first_line(error)} (see docs/asr-client.md)", file=err)
             return 2
         except (HttpResponseError, ServiceRequestError) as error:

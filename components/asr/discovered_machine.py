@@ -37,6 +37,7 @@ from components.asr.arm import list_json, resolve_subscription_id, site_recovery
 from components.asr.checks import is_unknown, positive_number
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.registration import poll_seconds
+from components.errors import MigrationError
 from components.polling import poll_until
 
 PROVIDER_VERSION = "1"
@@ -55,7 +56,7 @@ class DiscoveredMachinesArgs:
     subscription_id: pulumi.Input[str] | None = None
 
 
-class DiscoveryTimeoutError(TimeoutError):
+class DiscoveryTimeoutError(MigrationError, TimeoutError):
     """A machine did not appear in the appliance's site in time."""
 
 

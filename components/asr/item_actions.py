@@ -47,16 +47,17 @@ from components.asr.jobs import (
 from components.asr.provider_inputs import provider_inputs
 from components.asr.recovery_points import resolve_item_recovery_point
 from components.aws.ec2 import SourceStopError, stop_source_instances
+from components.errors import MigrationError
 
 NO_TEST_STATES = frozenset({"", "None"})
 DEFAULT_CLEANUP_COMMENTS = "Test failover cleanup by the migration lifecycle"
 
 
-class ActionRefusedError(RuntimeError):
+class ActionRefusedError(MigrationError, RuntimeError):
     """ASR (or a lifecycle guard) would not allow the action now; nothing was sent."""
 
 
-class LifecycleActionError(RuntimeError):
+class LifecycleActionError(MigrationError, RuntimeError):
     """An action's ASR job failed, was suspended or timed out, or could not be followed after it started."""
 
     def __init__(self, message: str, job_name: str | None = None) -> None:

@@ -39,6 +39,7 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr import console
 from components.asr.arm import ASR_API_VERSION, list_json, load_settings, vault_path
+from components.errors import MigrationError
 from components.polling import poll_until
 
 RUNNING_STATES = frozenset({"NotStarted", "InProgress"})
@@ -101,7 +102,7 @@ class JobStatus:
         return outcome_for_state(self.state)
 
 
-class AsrJobError(RuntimeError):
+class AsrJobError(MigrationError, RuntimeError):
     """An ASR job ended without success. Carries ASR's own error details verbatim in `errors`."""
 
     def __init__(self, job: JobStatus, resource_group_name: str, vault_name: str, hint: str = "") -> None:
@@ -132,7 +133,7 @@ class AsrJobSuspendedError(AsrJobError):
         super().__init__(job, resource_group_name, vault_name, hint)
 
 
-class AsrJobTimeoutError(TimeoutError):
+class AsrJobTimeoutError(MigrationError, TimeoutError):
     """The job was still running when the wait's timeout passed; it keeps running in ASR."""
 
     def __init__(self, job: JobStatus, vault_name: str, timeout: float) -> None:
@@ -144,7 +145,7 @@ class AsrJobTimeoutError(TimeoutError):
         )
 
 
-class AsrJobNotFoundError(RuntimeError):
+class AsrJobNotFoundError(MigrationError, RuntimeError):
     """The action was sent but no ASR job could be identified for it."""
 
 
@@ -201,11 +202,11 @@ class JobMatch:
         return not wanted or not shown or bool(shown & wanted)
 
 
-class ActionOutcomeUnknownError(RuntimeError):
+class ActionOutcomeUnknownError(MigrationError, RuntimeError):
     """The action request may or may not have taken effect, and ASR shows no job for it yet."""
 
 
-class ActionStartedError(RuntimeError):
+class ActionStartedError(MigrationError, RuntimeError):
     """ASR accepted the action, but what came after (finding or reading its job) failed."""
 
 

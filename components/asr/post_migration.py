@@ -55,6 +55,7 @@ from components import settings
 from components.asr import arm, console
 from components.asr.checks import is_unknown, machine_entries, one_of
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 from components.polling import poll_until_async
 
 PROVIDER_VERSION = "1"
@@ -120,7 +121,7 @@ LINUX_AGENT_REMEDIATION = (
 )
 
 
-class PostMigrationError(RuntimeError):
+class PostMigrationError(MigrationError, RuntimeError):
     """A preparation step failed; the message says which machine, what was seen and what to do."""
 
 

@@ -29,6 +29,7 @@ from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import machine_entries, one_of
 from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 
 PROVIDER_VERSION = "2"
 OS_TYPES = ("Windows", "Linux")
@@ -50,7 +51,7 @@ class ProtectableMachinesArgs:
     subscription_id: pulumi.Input[str] | None = None
 
 
-class ProtectableMachineError(RuntimeError):
+class ProtectableMachineError(MigrationError, RuntimeError):
     """Discovery finished but ASR does not list the machine."""
 
 

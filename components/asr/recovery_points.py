@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from components.errors import MigrationError
+
 NAMED = ("latest", "latestProcessed", "latestAppConsistent")
 PLAN_TYPES = {
     "latest": "Latest",
@@ -24,7 +26,7 @@ PLAN_TYPES = {
 }
 
 
-class RecoveryPointError(RuntimeError):
+class RecoveryPointError(MigrationError, RuntimeError):
     """No recovery point matches the wave's `recoveryPoint` setting."""
 
 

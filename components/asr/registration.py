@@ -42,6 +42,7 @@ from components.asr import console
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 from components.polling import poll_until
 
 PROVIDER_VERSION = "1"
@@ -84,7 +85,7 @@ class ApplianceRegistrationArgs:
     subscription_id: pulumi.Input[str] | None = None
 
 
-class RegistrationTimeoutError(TimeoutError):
+class RegistrationTimeoutError(MigrationError, TimeoutError):
     """The appliance did not register in time; the message says what is missing and where to look."""
 
 

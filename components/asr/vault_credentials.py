@@ -47,6 +47,7 @@ from pulumi.dynamic import CreateResult, Resource, UpdateResult
 
 from components.asr.arm import recovery_services_client, resolve_subscription_id
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 
 PROVIDER_VERSION = "1"
 VALID_HOURS = 120
@@ -61,7 +62,7 @@ MANUAL_STEP = (
 """What the operator does when the vault cannot give a program its credentials file."""
 
 
-class VaultCredentialsError(RuntimeError):
+class VaultCredentialsError(MigrationError, RuntimeError):
     """The vault cannot give a credentials file to a program; the message says what to do instead."""
 
 

@@ -35,6 +35,7 @@ from components.architecture import PROFILES, profile
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import one_of
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 
 SETTING_NAME = "default"
 PROVIDER_VERSION = "1"
@@ -52,7 +53,7 @@ class VaultSettingArgs:
     subscription_id: pulumi.Input[str] | None = None
 
 
-class VaultSettingError(RuntimeError):
+class VaultSettingError(MigrationError, RuntimeError):
     """The vault's architecture setting conflicts with the wave's architecture."""
 
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from components import settings
+from components.errors import MigrationError
 
 
-class SourceStopError(RuntimeError):
+class SourceStopError(MigrationError, RuntimeError):
     """An EC2 source could not be stopped; the failover was not started."""
 
 

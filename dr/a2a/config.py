@@ -30,6 +30,7 @@ from components.config import (
     VaultName,
     VirtualNetworkName,
 )
+from components.errors import MigrationError
 from components.limits import A2A_APP_CONSISTENT_MIN_MINUTES, A2A_RESTRICTED_REGIONS, A2A_RESTRICTED_SOURCE
 
 CONFIG_PATH = "migration:dr"
@@ -42,7 +43,7 @@ DEFAULT_APP_CONSISTENT_MINUTES = 4 * 60
 _STACK_NAME = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
 
 
-class DrConfigError(ValueError):
+class DrConfigError(MigrationError, ValueError):
     """All problems of a `migration:dr` value, one per line: field path, value and rule."""
 
     def __init__(self, problems: list[ConfigProblem]):

@@ -24,6 +24,7 @@ import a2a  # noqa: F401  (puts the repository root on sys.path for the imports 
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
 from components.asr.provider import DeclaredInputsProvider
+from components.errors import MigrationError
 
 PROVIDER_VERSION = "1"
 _INPUTS = ("resource_group_name", "vault_name", "fabric_name", "container_name")
@@ -97,7 +98,7 @@ class A2AProtectionContainerProvider(DeclaredInputsProvider):
                 )
 
 
-class ContainerJobError(RuntimeError):
+class ContainerJobError(MigrationError, RuntimeError):
     """A container's create or remove job ended without the container being there (or gone)."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from components import naming
+from components.errors import MigrationError
 
 # --- What EC2 tells us about an instance ---------------------------------------------------------
 
@@ -57,7 +58,7 @@ class Volume:
     root: bool
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(MigrationError, ValueError):
     """Bad input or an answer from EC2 that makes discovery impossible; one problem per line."""
 
     def __init__(self, problems: Sequence[str]):

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
+from components.errors import MigrationError
 from migrate_tool.offline import preview_view
 from migrate_tool.offline.engine import PlanMocks, ProgramRun, RecordingMonitor, run_program
 from migrate_tool.offline.plan import NOTICE, StackFile, print_preview, run_document
@@ -98,7 +99,7 @@ def main(
         run, _mocks = run_dr(dr_config, outputs, stack)
         plain = {k: v for k, v in stack_file.config.items() if k not in stack_file.encrypted_secrets}
         verdicts = evaluate(resources_from_plan(run.resources), plain, None)
-    except (FileNotFoundError, ValueError) as err:
+    except (MigrationError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}\nNothing was planned.", file=sys.stderr)
         return 1
     except pulumi.RunError as err:

@@ -19,7 +19,8 @@ import pulumi
 import yaml
 from pulumi.runtime.rpc import is_rpc_secret
 
-from components.config import CONFIG_PATH, WaveConfig, WaveConfigError, parse_wave
+from components.config import CONFIG_PATH, WaveConfig, parse_wave
+from components.errors import MigrationError
 from components.secrets import NAMESPACE
 from migrate_tool.offline import preview_view, runbook
 from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
@@ -242,7 +243,7 @@ def main(
     try:
         settings = json.loads(policy_config.read_text()) if policy_config else None
         plan = build_plan(stack, stacks_dir, settings)
-    except (WaveConfigError, FileNotFoundError, ValueError) as err:
+    except (MigrationError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}\nNothing was planned.", file=sys.stderr)
         return 1
     except pulumi.RunError as err:
