@@ -10,9 +10,9 @@ these resources stand for (a registration, a failover that ran, a migrated VM) i
 Providers are pickled into the stack's state by reference to their class: hold no client, credential or
 token on `self`, and keep the class importable under its name (docs/architecture.md).
 
-A failed create, update or delete first writes its message as one line of its own (`components.asr.console`): the
+A failed create, update or delete also writes its message as one line of its own (`components.asr.console`): the
 SDK's dynamic-provider server sends the engine the whole Python traceback with the message last
-(pulumi/pulumi#10416), so without it the operator's line sat under twenty lines of stack frames.
+(pulumi/pulumi#10416), so without it the operator's line sat only at the end of twenty lines of stack frames.
 """
 
 from __future__ import annotations
