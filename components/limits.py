@@ -56,12 +56,10 @@ PHYSICAL_MATRIX = (
 PROTECTED_DISKS_PER_SUBSCRIPTION = Limit(
     3000, "ASR-protected disks (OS and data) per target subscription", PHYSICAL_MATRIX
 )
-PROCESS_SERVER_CHURN_GB_PER_DAY = Limit(2000, "GB of data churn a day per process server (2 TB)", PHYSICAL_MATRIX)
 OS_DISK_GB_GEN1 = Limit(2048, "GB of OS disk, Generation 1 machines", PHYSICAL_MATRIX)
 OS_DISK_GB_GEN2 = Limit(4095, "GB of OS disk, Generation 2 machines", PHYSICAL_MATRIX)
 DATA_DISKS = Limit(64, "data disks per machine", PHYSICAL_MATRIX)
 DATA_DISK_GB = Limit(32 * 1024, "GB per data disk, replicating to managed disks (32 TB)", PHYSICAL_MATRIX)
-DISK_MIN_GB = Limit(1, "GB, the smallest disk that replicates", PHYSICAL_MATRIX)
 
 _APPLIANCE = (
     "Support matrix for the replication appliance (Sizing and capacity),"
@@ -71,7 +69,6 @@ _CAPACITY = (
     "Plan capacity and scaling for VMware disaster recovery to Azure (configuration and process server sizing),"
     " https://learn.microsoft.com/azure/site-recovery/site-recovery-plan-capacity-vmware"
 )
-APPLIANCE_MACHINES = Limit(200, "machines one replication appliance's process server protects", _APPLIANCE)
 
 
 @dataclass(frozen=True)
@@ -106,14 +103,6 @@ def appliance_tier(vcpu: int, memory_gib: float, cache_gb: int) -> ApplianceTier
 def tier_for(machines: int, churn_gb_per_day: int) -> ApplianceTier | None:
     """The smallest tier rated for this load, or None when no single appliance is."""
     return next((t for t in APPLIANCE_TIERS if machines <= t.machines and churn_gb_per_day <= t.churn_gb_per_day), None)
-
-
-def describe_tiers() -> str:
-    return "; ".join(
-        f"{t.vcpu} vCPU / {t.memory_gib} GB / {t.cache_gb} GB cache: up to {t.machines} machines and"
-        f" {t.churn_gb_per_day:,} GB a day"
-        for t in APPLIANCE_TIERS
-    )
 
 
 # ---- Azure-to-Azure disaster recovery (the DR project, dr/) -------------------------------------------------------
