@@ -96,6 +96,7 @@ def _admin_cidr(value: str) -> str:
 AzureCidr = Annotated[str, AfterValidator(_azure_cidr)]
 AzureSubnetCidr = Annotated[str, AfterValidator(_azure_subnet_cidr)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
+AdminCidr = Annotated[str, AfterValidator(_admin_cidr)]
 AzureLocation = Annotated[str, _rule(naming.azure_region_rule)]
 AwsRegion = Annotated[str, _rule(naming.aws_region_rule)]
 StorageAccountName = Annotated[str, _rule(naming.storage_account_rule)]
@@ -137,6 +138,46 @@ class NetworkConfig(_Model):
 
     @property
     def test_network_name(self) -> str:
+        return self.test_failover_network or f"{self.name}-test"
+
+
+def _vnet_id_rule(value: str) -> str | None:
+    pattern = r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+"
+    if re.fullmatch(pattern, value):
+        return None
+    return (
+        "must be the ARM id of a virtual network"
+        " (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)"
+    )
+
+
+VnetId = Annotated[str, _rule(_vnet_id_rule)]
+
+
+class ExistingNetworkConfig(_Model):
+    """A virtual network the platform team already runs (a spoke of a hub-and-spoke landing zone), by resource id,
+    possibly in another resource group or subscription. The stack never changes or deletes it.
+
+    `addressSpace` and `subnets` say what the network holds (checked against the real network in every preview, so
+    a static IP is judged against the real subnet's range); the isolated test network mirrors them unless
+    `testNetworkId` names one that exists."""
+
+    id: VnetId
+    address_space: list[AzureCidr] = Field(min_length=1)
+    subnets: list[SubnetConfig] = Field(min_length=1)
+    test_network_id: VnetId | None = None
+    """An existing isolated network for test failovers; default: a mirror the stack creates in its resource group."""
+    test_failover_network: VirtualNetworkName | None = None
+    """The mirror's name when the stack creates it; default `<name>-test`."""
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
+
+    @property
+    def test_network_name(self) -> str:
+        if self.test_network_id:
+            return self.test_network_id.rsplit("/", 1)[-1]
         return self.test_failover_network or f"{self.name}-test"
 
 
@@ -198,7 +239,10 @@ class AzureConfig(_Model):
     storage_account: StorageAccountName
     storage_sku: Literal["Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS"] = "Standard_RAGRS"
     vault: VaultName
-    network: NetworkConfig
+    network: NetworkConfig | None = None
+    """The target network the stack creates (and its isolated test mirror); or `existingNetwork`."""
+    existing_network: ExistingNetworkConfig | None = None
+    """A network that already exists, by resource id: the stack declares no target network."""
     replication_policy: ReplicationPolicyConfig
     registration_timeout_minutes: int = Field(default=60, ge=1, le=1440)
     """How long `pulumi up` waits for the appliance / configuration server to register with the vault."""
@@ -212,6 +256,13 @@ class AzureConfig(_Model):
     def vault_resource_group(self) -> str:
         """Where the vault is: an existing vault's resource group, or the wave's, where the stack creates it."""
         return self.existing_vault_resource_group or self.resource_group
+
+    @property
+    def layout(self) -> NetworkConfig | ExistingNetworkConfig:
+        """The target network, created or existing (a rule of `cross_field_problems` makes it exactly one)."""
+        layout = self.network or self.existing_network
+        assert layout is not None, "azure.network or azure.existingNetwork is required"
+        return layout
 
 
 GP3_MAX_GIB = 16384
@@ -247,12 +298,12 @@ class AwsConfig(_Model):
     region: AwsRegion
     vpc_id: VpcId
     subnet_id: SubnetId
-    admin_cidr: Annotated[str, AfterValidator(_admin_cidr)]
-    appliance_host: ApplianceHostConfig = Field(
-        validation_alias=AliasChoices("applianceHost", *FORMER_KEYS["applianceHost"])
+    admin_cidr: AdminCidr
+    appliance_host: ApplianceHostConfig | None = Field(
+        default=None, validation_alias=AliasChoices("applianceHost", *FORMER_KEYS["applianceHost"])
     )
     """The EC2 instance that hosts the replication appliance or the configuration server (`configServer`, its
-    former key, is still read)."""
+    former key, is still read). Required, except in a wave on a foundation, whose appliances are the foundation's."""
     mobility_installer_s3_uri: (
         Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$")] | None
     ) = None
@@ -304,6 +355,9 @@ class MachineConfig(_Model):
     expected_churn_gb_per_day: float | None = Field(default=None, ge=0)
     """The data this machine changes a day (the Deployment Planner or your monitoring tells), else
     `aws.expectedChurnGbPerDay`: what the appliance is sized and checked for."""
+    appliance: str | None = None
+    """A wave on a foundation: the name of the foundation's appliance that replicates this machine; default: the one
+    with the most room (components/appliance_pool.py)."""
     disks: Annotated[int, _rule(_disks_rule)] = 1
     """How many disks replicate (OS and data; `discover` fills it in): counted against ASR's 3,000 protected disks
     per subscription."""
@@ -330,6 +384,22 @@ class LifecycleConfig(_Model):
     failover"): sent as the cleanup's comments and kept in the audit trail. Default: a fixed line."""
 
 
+StackName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+
+
+class FoundationLink(_Model):
+    """`foundation`: the migration foundation this wave shares (docs/foundation.md)."""
+
+    stack: StackName
+    """The foundation's fully qualified stack name (`<organization>/migration/<stack>`), read through a
+    StackReference; its config is the file stacks/Pulumi.<stack>.yaml of this project: a `migration:foundation`,
+    or an all-in-one wave that becomes the foundation of the waves after it."""
+
+    @property
+    def stack_file_name(self) -> str:
+        return self.stack.rsplit("/", 1)[-1]
+
+
 class WaveConfig(_Model):
     name: WaveName
     architecture: Architecture = "modernized"
@@ -338,6 +408,15 @@ class WaveConfig(_Model):
     aws: AwsConfig
     machines: list[MachineConfig] = Field(min_length=1)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
+    foundation: FoundationLink | None = None
+    """Set, the wave shares a foundation's vault, cache, policy, appliances and networks, and declares none of them:
+    its `azure` and `aws` are the foundation's, the stack file gives only what the wave may add."""
+
+    @property
+    def appliance_host(self) -> ApplianceHostConfig:
+        """The all-in-one wave's own appliance host (a rule makes it required without a foundation)."""
+        assert self.aws.appliance_host is not None, "aws.applianceHost is required in a wave without a foundation"
+        return self.aws.appliance_host
 
     @property
     def provider_type(self) -> str:
@@ -364,7 +443,7 @@ class WaveConfig(_Model):
 
     def subnet_of(self, machine: MachineConfig) -> str:
         """The target subnet of the machine's replica: its own `subnet`, else the network's first."""
-        return machine.subnet or self.azure.network.subnets[0].name
+        return machine.subnet or self.azure.layout.subnets[0].name
 
 
 # --- Errors --------------------------------------------------------------------------------------
@@ -392,16 +471,16 @@ NOT_SHOWN = object()
 
 
 class WaveConfigError(MigrationError, ValueError):
-    """All problems of one wave config, one per line, in the order they appear in the file."""
+    """All problems of one wave (or foundation) config, one per line, in the order they appear in the file."""
 
-    def __init__(self, problems: list[ConfigProblem]):
+    def __init__(self, problems: list[ConfigProblem], root: str = CONFIG_PATH):
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{len(problems)} problem(s) in stack config '{CONFIG_PATH}':\n{lines}")
+        super().__init__(f"{len(problems)} problem(s) in stack config '{root}':\n{lines}")
 
 
-def _path(loc: Iterable[int | str]) -> str:
-    path = CONFIG_PATH
+def _path(loc: Iterable[int | str], root: str = CONFIG_PATH) -> str:
+    path = root
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
@@ -411,14 +490,19 @@ def _current_key(key: str) -> str | None:
     return next((current for current, former in FORMER_KEYS.items() if key in former), None)
 
 
-def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
+def from_pydantic(error: Mapping[str, Any], root: str = CONFIG_PATH) -> ConfigProblem:
+    """One pydantic error as a `ConfigProblem` under `root` (the stack config key)."""
     kind = error["type"]
     if kind == "missing":
-        return ConfigProblem(_path(error["loc"]), MISSING, "is required")
+        return ConfigProblem(_path(error["loc"], root), MISSING, "is required")
     if kind == "extra_forbidden" and (current := _current_key(str(error["loc"][-1]))):
-        return ConfigProblem(_path(error["loc"]), NOT_SHOWN, f"is the former name of {current}; keep only {current}")
+        return ConfigProblem(
+            _path(error["loc"], root), NOT_SHOWN, f"is the former name of {current}; keep only {current}"
+        )
     if kind == "extra_forbidden":
-        return ConfigProblem(_path(error["loc"]), NOT_SHOWN, "is not a known key (see the README's config reference)")
+        return ConfigProblem(
+            _path(error["loc"], root), NOT_SHOWN, "is not a known key (see the README's config reference)"
+        )
     if kind == "value_error":
         rule = str(error["ctx"]["error"])
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -428,7 +512,7 @@ def _from_pydantic(error: Mapping[str, Any]) -> ConfigProblem:
     else:
         message = error["msg"]
         rule = "must " + message[len("Input should ") :] if message.startswith("Input should ") else message
-    return ConfigProblem(_path(error["loc"]), error["input"], rule)
+    return ConfigProblem(_path(error["loc"], root), error["input"], rule)
 
 
 # --- Cross-field rules ---------------------------------------------------------------------------
@@ -527,12 +611,13 @@ def _duplicates(values: list[Any], base: str, key: str, fold: Callable[[str], st
     return problems
 
 
-def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
-    """Rules between fields, checked on the raw mapping so they are reported alongside per-field errors."""
+def shared_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Rules of what a wave and a foundation both declare: the network, the vault, the policy, the tags."""
     problems: list[ConfigProblem] = []
-    network = _mapping(_mapping(raw.get("azure")).get("network"))
-    problems += _network_problems(network, f"{CONFIG_PATH}.azure.network")
-    name = network.get("name")
+    network_key, network = _raw_network(raw)
+    problems += _network_problems(network, f"{CONFIG_PATH}.azure.{network_key}")
+    problems += _network_choice_problems(raw)
+    name = network.get("name") if network_key == "network" else None
     if isinstance(name, str) and network.get("testFailoverNetwork") is None and not naming.virtual_network_rule(name):
         derived = f"{name}-test"
         problem = naming.virtual_network_rule(derived)
@@ -545,7 +630,19 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
                     " shorten it or set azure.network.testFailoverNetwork",
                 )
             )
+    problems += _vault_problems(raw)
+    problems += _policy_problems(raw)
+    for key, value in _mapping(raw.get("tags")).items():
+        problem = naming.tag_rule(str(key), str(value))
+        if problem:
+            problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
+    return problems
 
+
+def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Rules between fields, checked on the raw mapping so they are reported alongside per-field errors."""
+    problems = shared_problems(raw) + _appliance_choice_problems(raw)
+    network = _raw_network(raw)[1]
     machines = _mappings(raw.get("machines"))
     base = f"{CONFIG_PATH}.machines"
     # Azure VM names and Windows computer names are case-insensitive.
@@ -573,15 +670,57 @@ def cross_field_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
             if problem:
                 problems.append(ConfigProblem(f"{base}[{index}].name", name, problem))
 
-    problems += _vault_problems(raw)
     problems += _capacity_problems(raw)
     problems += _target_problems(raw)
-    problems += _policy_problems(raw)
     problems += _lifecycle_problems(raw)
-    for key, value in _mapping(raw.get("tags")).items():
-        problem = naming.tag_rule(str(key), str(value))
-        if problem:
-            problems.append(ConfigProblem(f"{CONFIG_PATH}.tags.{key}", value, problem))
+    return problems
+
+
+def _raw_network(raw: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """The raw target network and its key: `network` (created) or `existingNetwork`."""
+    azure = _mapping(raw.get("azure"))
+    if azure.get("network") is None and azure.get("existingNetwork") is not None:
+        return "existingNetwork", _mapping(azure.get("existingNetwork"))
+    return "network", _mapping(azure.get("network"))
+
+
+def _network_choice_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """One target network, created or existing."""
+    problems = []
+    azure = _mapping(raw.get("azure"))
+    if isinstance(raw.get("azure"), Mapping):
+        both = azure.get("network") is not None and azure.get("existingNetwork") is not None
+        if both or (azure.get("network") is None and azure.get("existingNetwork") is None):
+            problems.append(
+                ConfigProblem(
+                    f"{CONFIG_PATH}.azure.network",
+                    MISSING if not both else NOT_SHOWN,
+                    "is required, or azure.existingNetwork instead (a network that already exists, by resource id);"
+                    " not both",
+                )
+            )
+    return problems
+
+
+def _appliance_choice_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """An appliance host of its own, unless the wave has a foundation; appliances by name only on a foundation."""
+    problems = []
+    aws = _mapping(raw.get("aws"))
+    on_foundation = raw.get("foundation") is not None
+    given = any(key in aws for key in ("applianceHost", *FORMER_KEYS["applianceHost"]))
+    if isinstance(raw.get("aws"), Mapping) and not on_foundation and not given:
+        problems.append(ConfigProblem(f"{CONFIG_PATH}.aws.applianceHost", MISSING, "is required"))
+    if not on_foundation:
+        for index, machine in enumerate(_mappings(raw.get("machines"))):
+            if machine.get("appliance") is not None:
+                problems.append(
+                    ConfigProblem(
+                        f"{CONFIG_PATH}.machines[{index}].appliance",
+                        machine.get("appliance"),
+                        "names an appliance of a foundation's pool: set `foundation` (docs/foundation.md), or leave it"
+                        " out to use the wave's own aws.applianceHost",
+                    )
+                )
     return problems
 
 
@@ -651,7 +790,7 @@ def _static_ip_problems(
     """A machine's static IP must be a usable address of its target subnet (Azure keeps the first four and the
     last address of every subnet)."""
     ip = own.get("staticIp")
-    subnets = _mappings(_mapping(_mapping(raw.get("azure")).get("network")).get("subnets"))
+    subnets = _mappings(_raw_network(raw)[1].get("subnets"))
     name = machine.get("subnet") or (subnets[0].get("name") if subnets else None)
     subnet = next((s for s in subnets if s.get("name") == name), None)
     try:
@@ -757,13 +896,13 @@ def parse_wave(raw: object) -> WaveConfig:
         raise WaveConfigError(
             [ConfigProblem(CONFIG_PATH, raw, "must be a mapping (see the README's config reference)")]
         )
-    raw = _with_sized_appliance(raw)
+    raw = with_sized_appliance(raw)
     problems: list[ConfigProblem] = []
     wave = None
     try:
         wave = WaveConfig.model_validate(raw)
     except ValidationError as err:
-        problems += [_from_pydantic(e) for e in err.errors()]
+        problems += [from_pydantic(e) for e in err.errors()]
     # One message per mistake: a field pydantic already refused is not judged again against other fields.
     refused = {p.path for p in problems}
     problems += [p for p in cross_field_problems(raw) if p.path not in refused]
@@ -774,7 +913,7 @@ def parse_wave(raw: object) -> WaveConfig:
     return wave
 
 
-def _with_sized_appliance(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+def with_sized_appliance(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     """`raw` with the appliance host's instance type and data disk sized for the wave where the file leaves them out."""
     aws = raw.get("aws")
     host = aws.get("applianceHost") if isinstance(aws, Mapping) else None
@@ -789,7 +928,8 @@ def _capacity_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
     """The appliance is rated for the wave's machines and churn, and the wave's disks fit the subscription's limit."""
     load = appliance_capacity.wave_load(raw)
     problems = []
-    too_much = appliance_capacity.too_much_for_one(load)
+    # On a foundation the pool's appliances serve every wave: components/appliance_pool.py judges their load.
+    too_much = None if raw.get("foundation") is not None else appliance_capacity.too_much_for_one(load)
     if too_much:
         problems.append(ConfigProblem(f"{CONFIG_PATH}.machines", str(load), too_much))
     host = _mapping(_mapping(raw.get("aws")).get("applianceHost"))

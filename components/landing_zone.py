@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, resources, storage
 
-from components.config import NetworkConfig
+from components.config import ExistingNetworkConfig, NetworkConfig
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class LandingZoneArgs:
     location: str
     storage_account: str
     storage_sku: str
-    network: NetworkConfig
+    network: NetworkConfig | ExistingNetworkConfig
+    """A network to create, or one that exists (by id): then only its isolated test mirror may be created."""
     tags: dict[str, str]
 
 
@@ -60,27 +61,39 @@ class LandingZone(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        target = self._network(f"{name}-vnet", args.network.name, group, args, tags, child)
-        test = self._network(
-            f"{name}-test-vnet",
-            args.network.test_network_name,
-            group,
-            args,
-            {**tags, "purpose": "test-failover"},
-            child,
-        )
+        layout = args.network
+        if isinstance(layout, ExistingNetworkConfig):
+            # The platform team's network: referred to by id, never declared, so never changed or deleted here.
+            target_id: pulumi.Output[str] = pulumi.Output.from_input(layout.id)
+            target_name: pulumi.Output[str] = pulumi.Output.from_input(layout.name)
+        else:
+            target = self._network(f"{name}-vnet", layout.name, group, args, tags, child)
+            target_id, target_name = target.id, target.name
+        if isinstance(layout, ExistingNetworkConfig) and layout.test_network_id:
+            test_id: pulumi.Output[str] = pulumi.Output.from_input(layout.test_network_id)
+            test_name: pulumi.Output[str] = pulumi.Output.from_input(layout.test_network_name)
+        else:
+            test = self._network(
+                f"{name}-test-vnet",
+                layout.test_network_name,
+                group,
+                args,
+                {**tags, "purpose": "test-failover"},
+                child,
+            )
+            test_id, test_name = test.id, test.name
 
         self.name = group.name
         self.resource_id = group.id
         self.location = pulumi.Output.from_input(args.location)
         self.storage_account_name = account.name
         self.storage_account_id = account.id
-        self.network_name = target.name
-        self.network_id = target.id
-        self.subnet_ids = self._subnet_ids(target, args.network)
-        self.test_network_name = test.name
-        self.test_network_id = test.id
-        self.test_subnet_ids = self._subnet_ids(test, args.network)
+        self.network_name = target_name
+        self.network_id = target_id
+        self.subnet_ids = self._subnet_ids(target_id, layout)
+        self.test_network_name = test_name
+        self.test_network_id = test_id
+        self.test_subnet_ids = self._subnet_ids(test_id, layout)
         self.register_outputs(
             {
                 "name": self.name,
@@ -115,5 +128,7 @@ class LandingZone(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _subnet_ids(vnet: network.VirtualNetwork, layout: NetworkConfig) -> pulumi.Output[dict[str, str]]:
-        return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet.id, "/subnets/", s.name) for s in layout.subnets})
+    def _subnet_ids(
+        vnet_id: pulumi.Output[str], layout: NetworkConfig | ExistingNetworkConfig
+    ) -> pulumi.Output[dict[str, str]]:
+        return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet_id, "/subnets/", s.name) for s in layout.subnets})

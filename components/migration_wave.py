@@ -9,15 +9,22 @@ import pulumi
 import pulumi_aws as aws
 
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
-from components.asr.vault_credentials import VaultCredentials, VaultCredentialsArgs
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
+from components.foundation import FoundationReference, foundation_contract, secret_map
 from components.landing_zone import LandingZone, LandingZoneArgs
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
-from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
-from components.replication import ReplicationMachine, WaveReplication, WaveReplicationArgs, policy_settings
+from components.recovery_vault import RecoveryVault, RecoveryVaultArgs, with_vault_credentials
+from components.replication import (
+    ReplicationMachine,
+    SharedReplication,
+    WaveReplication,
+    WaveReplicationArgs,
+    policy_settings,
+)
 from components.secrets import WaveSecrets
 from components.source_prep import SourceMachine, SourcePreparation, SourcePreparationArgs
+from components.stack_config import foundation_of_wave
 from components.stages import machines_can_replicate, pending_steps
 from components.target_vm import resolve
 
@@ -42,13 +49,72 @@ class MigrationWave(pulumi.ComponentResource):
         self.wave = wave
         # One explicit provider per wave: the wave's config, not ambient `aws:region`, picks the region.
         aws_provider = aws.Provider(f"{name}-aws", region=wave.aws.region, opts=pulumi.ResourceOptions(parent=self))
+        aws_opts = pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider})
+        self.foundation: FoundationReference | None = None
+        self.pending_steps: list[str] = []
+        if wave.foundation is None:
+            site = self._own_site(name, wave, args.secrets, aws_opts)
+            # A new modernized wave stops here until the appliance is registered and its passphrase set
+            # (components/stages.py): without it no machine can register, so nothing replicates yet.
+            self.pending_steps = pending_steps(wave, args.secrets)
+            for step in self.pending_steps:
+                pulumi.log.warn(f"wave {wave.name} waits for you: {step}", self)
+            can_replicate = machines_can_replicate(wave, args.secrets)
+        else:
+            # The foundation registered its appliances: this wave declares none of the shared parts.
+            site = self._foundation_site(name, wave, aws_opts)
+            can_replicate = True
+        self.site = site
+        self.replication: WaveReplication | None = None
+        self.lifecycle: WaveLifecycle | None = None
+        if can_replicate:
+            # After the vault (its architecture setting) and the sources' preparation: modernized machines are
+            # only discovered once SSM installed their Mobility agent.
+            self.replication = WaveReplication(
+                f"{name}-replication",
+                replication_args(
+                    wave,
+                    resource_group_name=site.vault_resource_group,
+                    resource_group_id=site.resource_group_id,
+                    vault_name=site.vault_name,
+                    storage_account_id=site.storage_account_id,
+                    network_id=site.network_id,
+                    test_network_id=site.test_network_id,
+                    appliance_private_ip=site.appliance_private_ip,
+                    after=site.after,
+                    shared=site.shared,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
+            self.lifecycle = WaveLifecycle(
+                f"{name}-lifecycle",
+                lifecycle_args(
+                    wave,
+                    vault_id=site.vault_id,
+                    test_network_id=site.test_network_id,
+                    fabric_name=self.replication.fabric_name,
+                    container_name=self.replication.container_name,
+                    protected_items=self.replication.protected_items,
+                    replication=self.replication,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+        self.name = pulumi.Output.from_input(wave.name)
+        self.resource_id = site.vault_id
+        self._contract = self._build_contract()
+        self.register_outputs(self._contract)
 
+    def _own_site(
+        self, name: str, wave: WaveConfig, wave_secrets: WaveSecrets, aws_opts: pulumi.ResourceOptions
+    ) -> WaveSite:
+        """The all-in-one wave's landing zone, vault, appliance host and source preparation."""
         azure = wave.azure
         self.landing_zone = LandingZone(
             f"{name}-lz",
             LandingZoneArgs(
                 resource_group=azure.resource_group, location=azure.location, storage_account=azure.storage_account,
-                storage_sku=azure.storage_sku, network=azure.network, tags=wave.all_tags,
+                storage_sku=azure.storage_sku, network=azure.layout, tags=wave.all_tags,
             ),
             pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
@@ -64,110 +130,112 @@ class MigrationWave(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
-        secrets = self._with_vault_credentials(name, wave, args.secrets)
-        self.appliance = ApplianceHost(
-            f"{name}-appliance",
-            appliance_host_args(wave, secrets),
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
-        )
+        secrets = with_vault_credentials(name, wave.profile, wave_secrets, self.vault, self)
+        self.site_passphrase = wave_secrets.values.get("appliancePassphrase")
+        self.appliance = ApplianceHost(f"{name}-appliance", appliance_host_args(wave, secrets), opts=aws_opts)
         # Both architectures install the Mobility agent on the sources through SSM (no push install: Microsoft
         # does not support it for AWS sources, and the appliance's security group opens no path to them).
-        self.source_prep = SourcePreparation(
+        own_uri = wave.aws.mobility_installer_s3_uri
+        source_prep = SourcePreparation(
             f"{name}-source-prep",
             source_preparation_args(
                 wave,
-                args.secrets,
+                wave.machines,
+                wave_secrets.values.get("appliancePassphrase"),
                 self.appliance.private_ip,
-                wave.aws.mobility_installer_s3_uri or self.appliance.agent_installer_uri,
+                own_uri or self.appliance.agent_installer_uri,
                 self.appliance.sources_security_group_id,
-                None if wave.aws.mobility_installer_s3_uri else self.appliance.agent_endpoint_url,
+                None if own_uri else self.appliance.agent_endpoint_url,
             ),
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
+            opts=aws_opts,
         )
-        # A new modernized wave stops here until the appliance is registered and its passphrase set
-        # (components/stages.py): without it no machine can register, so nothing replicates yet.
-        self.pending_steps = pending_steps(wave, args.secrets)
-        for step in self.pending_steps:
-            pulumi.log.warn(f"wave {wave.name} waits for you: {step}", self)
-        self.replication: WaveReplication | None = None
-        self.lifecycle: WaveLifecycle | None = None
-        if machines_can_replicate(wave, args.secrets):
-            # After the vault (its architecture setting) and the sources' preparation: modernized machines are
-            # only discovered once SSM installed their Mobility agent.
-            self.replication = WaveReplication(
-                f"{name}-replication",
-                replication_args(
-                    wave,
-                    resource_group_name=self.vault.resource_group_name,
-                    resource_group_id=self.landing_zone.resource_id,
-                    vault_name=self.vault.name,
-                    storage_account_id=self.landing_zone.storage_account_id,
-                    network_id=self.landing_zone.network_id,
-                    test_network_id=self.landing_zone.test_network_id,
-                    appliance_private_ip=self.appliance.private_ip,
-                    after=(self.vault, self.source_prep),
-                ),
-                pulumi.ResourceOptions(parent=self),
-            )
-            # The migration lifecycle (docs/lifecycle.md): the config's phase decides which ASR actions exist.
-            self.lifecycle = WaveLifecycle(
-                f"{name}-lifecycle",
-                lifecycle_args(
-                    wave,
-                    vault_id=self.vault.resource_id,
-                    test_network_id=self.landing_zone.test_network_id,
-                    fabric_name=self.replication.fabric_name,
-                    container_name=self.replication.container_name,
-                    protected_items=self.replication.protected_items,
-                    replication=self.replication,
-                ),
-                pulumi.ResourceOptions(parent=self),
-            )
-        self.name = pulumi.Output.from_input(wave.name)
-        self.resource_id = self.vault.resource_id
-        self._contract = self._build_contract()
-        self.register_outputs(self._contract)
+        lz = self.landing_zone
+        return WaveSite(
+            resource_group_name=lz.name, resource_group_id=lz.resource_id, vault_name=self.vault.name,
+            vault_resource_group=self.vault.resource_group_name, vault_id=self.vault.resource_id,
+            storage_account_id=lz.storage_account_id, network_id=lz.network_id, subnet_ids=lz.subnet_ids,
+            test_network_id=lz.test_network_id, test_subnet_ids=lz.test_subnet_ids,
+            appliance_instance_id=self.appliance.instance_id, appliance_private_ip=self.appliance.private_ip,
+            preparations=[source_prep], after=(self.vault, source_prep), shared=None,
+        )  # fmt: skip
 
-    def _with_vault_credentials(self, name: str, wave: WaveConfig, secrets: WaveSecrets) -> WaveSecrets:
-        """Classic: the configuration server's vault credentials file, generated in the stack unless
-        `migration:vaultRegistrationKey` gives one (a vault whose credentials were first made in the portal)."""
-        if not wave.profile.is_classic or secrets.has("vaultRegistrationKey"):
-            return secrets
-        credentials = VaultCredentials(
-            f"{name}-vault-credentials",
-            VaultCredentialsArgs(
-                resource_group_name=self.vault.resource_group_name,
-                vault_name=self.vault.name,
-                location=self.vault.location,
-            ),
-            pulumi.ResourceOptions(parent=self),
+    def _foundation_site(self, name: str, wave: WaveConfig, aws_opts: pulumi.ResourceOptions) -> WaveSite:
+        """A wave on a foundation: its outputs, and the source preparation of each appliance's machines."""
+        foundation = FoundationReference(name, wave, self)
+        self.foundation = foundation
+        by_appliance: dict[str, list[MachineConfig]] = {}
+        for machine in wave.machines:
+            by_appliance.setdefault(machine.appliance or "", []).append(machine)
+        own_uri = wave.aws.mobility_installer_s3_uri
+        preparations = [
+            SourcePreparation(
+                f"{name}-source-prep-{appliance}",
+                source_preparation_args(
+                    wave,
+                    machines,
+                    foundation.passphrase(appliance),
+                    foundation.appliance(appliance, "privateIp"),
+                    own_uri or foundation.appliance(appliance, "agentInstallerUri"),
+                    foundation.appliance(appliance, "sourcesSecurityGroupId"),
+                    None if own_uri else foundation.appliance(appliance, "agentEndpointUrl"),
+                    appliance=appliance,
+                ),
+                opts=aws_opts,
+            )
+            for appliance, machines in by_appliance.items()
+        ]
+        # An existing network (the foundation's, or the wave's own spoke) is used by id; a test network the
+        # foundation mirrored is read from its outputs.
+        existing = wave.azure.existing_network
+        network_id: pulumi.Output[str] = (
+            pulumi.Output.from_input(existing.id) if existing else foundation.get("networkId")
         )
-        return WaveSecrets({**secrets.values, "vaultRegistrationKey": pulumi.Output.secret(credentials.content)})
+        given_test = existing.test_network_id if existing else None
+        test_network_id: pulumi.Output[str] = (
+            pulumi.Output.from_input(given_test) if given_test else foundation.get("testNetworkId")
+        )
+        return WaveSite(
+            resource_group_name=foundation.get("resourceGroupName"),
+            resource_group_id=foundation.get("resourceGroupId"),
+            vault_name=foundation.get("vaultName"),
+            vault_resource_group=foundation.get("vaultResourceGroup"),
+            vault_id=foundation.get("vaultId"),
+            storage_account_id=foundation.get("storageAccountId"),
+            network_id=network_id,
+            subnet_ids=_subnet_ids(network_id, wave) if existing else foundation.get("subnetIds"),
+            test_network_id=test_network_id,
+            test_subnet_ids=_subnet_ids(test_network_id, wave) if given_test else foundation.get("testSubnetIds"),
+            appliance_instance_id=None,
+            appliance_private_ip=None,
+            preparations=preparations,
+            after=tuple(preparations),
+            shared=foundation.shared_replication(sorted(by_appliance)),
+        )
 
     def contract(self) -> dict[str, Any]:
         """The versioned stack outputs (README, "Outputs contract"); built once, so each Output exists once."""
         return self._contract
 
     def _build_contract(self) -> dict[str, Any]:
-        lz, wave, replication, lifecycle = self.landing_zone, self.wave, self.replication, self.lifecycle
+        site, wave, replication, lifecycle = self.site, self.wave, self.replication, self.lifecycle
         items = replication.protected_items if replication else pulumi.Output.from_input({})
-        return {
+        contract: dict[str, Any] = {
             "outputsVersion": OUTPUTS_VERSION,
             "wave": wave.name,
             "architecture": wave.architecture,
             "location": wave.azure.location,
-            "resourceGroupName": lz.name,
-            "resourceGroupId": lz.resource_id,
-            "vaultName": self.vault.name,
-            "vaultId": self.vault.resource_id,
-            "storageAccountId": lz.storage_account_id,
-            "networkId": lz.network_id,
-            "subnetIds": lz.subnet_ids,
-            "testNetworkId": lz.test_network_id,
-            "testSubnetIds": lz.test_subnet_ids,
-            "applianceInstanceId": self.appliance.instance_id,
-            "appliancePrivateIp": self.appliance.private_ip,
-            "sourcePreparation": self.source_prep.preparations,
+            "resourceGroupName": site.resource_group_name,
+            "resourceGroupId": site.resource_group_id,
+            "vaultName": site.vault_name,
+            "vaultId": site.vault_id,
+            "storageAccountId": site.storage_account_id,
+            "networkId": site.network_id,
+            "subnetIds": site.subnet_ids,
+            "testNetworkId": site.test_network_id,
+            "testSubnetIds": site.test_subnet_ids,
+            "applianceInstanceId": site.appliance_instance_id,
+            "appliancePrivateIp": site.appliance_private_ip,
+            "sourcePreparation": _merged(p.preparations for p in site.preparations),
             "replication": {
                 "fabricName": replication.fabric_name if replication else None,
                 "containerName": replication.container_name if replication else None,
@@ -178,6 +246,29 @@ class MigrationWave(pulumi.ComponentResource):
             else {"phases": {}, "audit": {}},
             "machines": [self._machine_entry(m, items) for m in wave.machines],
             "pendingSteps": self.pending_steps,
+        }
+        if self.foundation is not None:
+            contract["foundationStack"] = self.foundation.stack
+        else:
+            contract.update(self._as_foundation())
+        return contract
+
+    def _as_foundation(self) -> dict[str, Any]:
+        """The foundation contract of this all-in-one wave, so that later waves can share its vault, policy,
+        networks and appliance (components/foundation.py): its one appliance is named by its host's Name."""
+        host = self.wave.appliance_host.name
+        shared = self.replication.shared if self.replication else None
+        passphrase = self.site_passphrase
+        return {
+            "foundation": foundation_contract(
+                config=foundation_of_wave(self.wave),
+                landing_zone=self.landing_zone,
+                vault=self.vault,
+                hosts={host: self.appliance},
+                shared=shared,
+                process_servers={host: shared.process_server_for("")} if shared else {},
+            ),
+            "appliancePassphrases": secret_map({host: passphrase} if passphrase is not None else {}),
         }
 
     def _machine_entry(self, machine: MachineConfig, items: pulumi.Output[dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -224,7 +315,7 @@ def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHost
         vpc_id=wave.aws.vpc_id,
         subnet_id=wave.aws.subnet_id,
         admin_cidr=wave.aws.admin_cidr,
-        server=wave.aws.appliance_host,
+        server=wave.appliance_host,
         publish_agents=wave.aws.mobility_installer_s3_uri is None,
         tags=wave.all_tags,
         secrets=secrets,
@@ -240,8 +331,9 @@ def replication_args(
     storage_account_id: pulumi.Input[str],
     network_id: pulumi.Input[str],
     test_network_id: pulumi.Input[str],
-    appliance_private_ip: pulumi.Input[str],
+    appliance_private_ip: pulumi.Input[str] | None,
     after: tuple[pulumi.Resource, ...],
+    shared: SharedReplication | None = None,
 ) -> WaveReplicationArgs:
     """The wave's config as `WaveReplication` needs it: the profile, the vault by name, the policy's values, and
     each machine with its resolved phase, subnet and replica settings."""
@@ -262,6 +354,7 @@ def replication_args(
                 subnet_name=wave.subnet_of(m),
                 retire=m.retire,
                 target=resolve(wave, m),
+                appliance=m.appliance or "",
             )
             for m in wave.machines
         ],
@@ -273,6 +366,7 @@ def replication_args(
         test_network_id=test_network_id,
         appliance_private_ip=appliance_private_ip,
         after=after,
+        shared=shared,
     )
 
 
@@ -319,23 +413,63 @@ def lifecycle_args(
 
 def source_preparation_args(
     wave: WaveConfig,
-    secrets: WaveSecrets,
+    machines: list[MachineConfig],
+    passphrase: pulumi.Output[str] | None,
     appliance_private_ip: pulumi.Input[str],
     mobility_installer_s3_uri: pulumi.Input[str] | None,
     appliance_access_group_id: pulumi.Input[str],
     installer_endpoint_url: pulumi.Input[str] | None = None,
+    appliance: str | None = None,
 ) -> SourcePreparationArgs:
-    """The wave's config as `SourcePreparation` needs it: names, ids, tags, the profile's agent type, the passphrase."""
+    """The wave's config as `SourcePreparation` needs it: names, ids, tags, the profile's agent type, the passphrase of
+    the appliance the machines register with."""
     return SourcePreparationArgs(
         wave_name=wave.name,
-        machines=[SourceMachine(m.name, m.instance_id, m.local_account) for m in wave.machines],
+        machines=[SourceMachine(m.name, m.instance_id, m.local_account) for m in machines],
         tags=wave.all_tags,
         agent_cs_type=wave.profile.agent_cs_type,
         appliance_private_ip=appliance_private_ip,
-        passphrase=secrets.values.get("appliancePassphrase"),
+        passphrase=passphrase,
         mobility_installer_s3_uri=mobility_installer_s3_uri,
         appliance_access_group_id=appliance_access_group_id,
         installer_endpoint_url=installer_endpoint_url,
+        appliance=appliance,
+    )
+
+
+@dataclass(frozen=True)
+class WaveSite:
+    """Where a wave's machines go and what serves them: its own landing zone, vault and appliance, or its
+    foundation's (read through `FoundationReference`)."""
+
+    resource_group_name: pulumi.Output[str]
+    resource_group_id: pulumi.Output[str]
+    vault_name: pulumi.Output[str]
+    vault_resource_group: pulumi.Output[str]
+    vault_id: pulumi.Output[str]
+    storage_account_id: pulumi.Output[str]
+    network_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[dict[str, str]]
+    test_network_id: pulumi.Output[str]
+    test_subnet_ids: pulumi.Output[dict[str, str]]
+    appliance_instance_id: pulumi.Output[str] | None
+    """The wave's own appliance host; None on a foundation (its outputs list the pool)."""
+    appliance_private_ip: pulumi.Output[str] | None
+    preparations: list[SourcePreparation]
+    after: tuple[pulumi.Resource, ...]
+    """What the replication waits for: the vault and the sources' preparation."""
+    shared: SharedReplication | None
+    """The foundation's registered appliances and policy; None: the wave registers its own."""
+
+
+def _merged(preparations: Any) -> pulumi.Output[dict[str, list[str]]]:
+    """One machine -> preparations map from the wave's source preparations (one per appliance on a foundation)."""
+    return pulumi.Output.all(*preparations).apply(lambda maps: {k: v for m in maps for k, v in m.items()})
+
+
+def _subnet_ids(network_id: pulumi.Output[str], wave: WaveConfig) -> pulumi.Output[dict[str, str]]:
+    return pulumi.Output.all(
+        **{s.name: pulumi.Output.concat(network_id, "/subnets/", s.name) for s in wave.azure.layout.subnets}
     )
 
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, recoveryservices
 
+from components.architecture import ArchitectureProfile
+from components.asr.vault_credentials import VaultCredentials, VaultCredentialsArgs
 from components.asr.vault_setting import VaultSetting, VaultSettingArgs
+from components.secrets import WaveSecrets
 
 
 @dataclass(frozen=True)
@@ -102,3 +105,20 @@ def protected_vault(
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent, protect=True),
     )
+
+
+def with_vault_credentials(
+    name: str, profile: ArchitectureProfile, secrets: WaveSecrets, vault: RecoveryVault, parent: pulumi.Resource
+) -> WaveSecrets:
+    """Classic: the configuration server's vault credentials file, generated in the stack unless
+    `migration:vaultRegistrationKey` gives one (a vault whose credentials were first made in the portal)."""
+    if not profile.is_classic or secrets.has("vaultRegistrationKey"):
+        return secrets
+    credentials = VaultCredentials(
+        f"{name}-vault-credentials",
+        VaultCredentialsArgs(
+            resource_group_name=vault.resource_group_name, vault_name=vault.name, location=vault.location
+        ),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    return WaveSecrets({**secrets.values, "vaultRegistrationKey": pulumi.Output.secret(credentials.content)})

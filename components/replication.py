@@ -5,6 +5,7 @@ See docs/replication.md for the sources behind every default and for what removi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,8 @@ class ReplicationMachine:
     retire: bool
     target: TargetVm
     """The replica's settings, the wave's defaults applied (components/target_vm.py)."""
+    appliance: str = ""
+    """The foundation appliance that replicates it; "" for a wave's own appliance."""
 
 
 def item_options(
@@ -97,6 +100,29 @@ def declares_item(phase: str) -> bool:
 
 
 @dataclass(frozen=True)
+class SharedReplication:
+    """What a vault's registered appliances give every machine they replicate: the fabric and protection container
+    (one for all the modernized appliances of a vault), the policy, and each appliance's process server.
+
+    A wave declares its own (`declare_shared_replication`); a wave on a foundation is given the foundation's."""
+
+    fabric_name: pulumi.Output[str]
+    container_name: pulumi.Output[str]
+    policy_id: pulumi.Output[str]
+    container_mapping_id: pulumi.Output[str | None]
+    physical_site_id: pulumi.Output[str]
+    process_server_ids: dict[str, pulumi.Output[str]]
+    """Appliance name -> its process server id; a wave's own appliance is its only entry."""
+    master_target_id: pulumi.Output[str]
+    depends_on: tuple[pulumi.Resource, ...] = ()
+    """What enabling replication waits for (the wave's own mapping)."""
+
+    def process_server_for(self, appliance: str) -> pulumi.Output[str]:
+        """The process server of the machine's appliance (a wave's own appliance: its only one)."""
+        return self.process_server_ids.get(appliance) or next(iter(self.process_server_ids.values()))
+
+
+@dataclass(frozen=True)
 class WaveReplicationArgs:
     profile: ArchitectureProfile
     vault_resource_group: str
@@ -113,9 +139,11 @@ class WaveReplicationArgs:
     storage_account_id: pulumi.Input[str]
     network_id: pulumi.Input[str]
     test_network_id: pulumi.Input[str]
-    appliance_private_ip: pulumi.Input[str]
+    appliance_private_ip: pulumi.Input[str] | None
     after: tuple[pulumi.Resource, ...] = ()
     """What the registration waits for (the vault and its architecture setting, the sources' preparation)."""
+    shared: SharedReplication | None = None
+    """A foundation's registered appliances and policy (components/foundation.py); None: the wave declares its own."""
 
 
 class WaveReplication(pulumi.ComponentResource):
@@ -132,41 +160,19 @@ class WaveReplication(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         timeout = args.registration_timeout_minutes
 
-        # The vault by name from config (known at preview time); `depends_on` keeps the order.
-        registration = ApplianceRegistration(
-            f"{name}-registration",
-            ApplianceRegistrationArgs(
-                resource_group_name=args.vault_resource_group,
-                vault_name=args.vault,
-                architecture=profile.name,
-                appliance_ip=args.appliance_private_ip,
-                timeout_minutes=timeout,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
-        )
-        policy = rs.ReplicationPolicy(
-            f"{name}-policy",
+        shared = args.shared or declare_shared_replication(
+            name,
+            profile,
+            vault_resource_group=args.vault_resource_group,
+            vault=args.vault,
             resource_group_name=args.resource_group_name,
-            resource_name_=args.vault_name,
+            vault_name=args.vault_name,
             policy_name=args.policy_name,
-            properties=rs.CreatePolicyInputPropertiesArgs(
-                provider_specific_input=policy_input(profile, args.policy_values)
-            ),
-            opts=child,
-        )
-        # The seed's "associated automatically with the configuration server": the portal maps the policy to the
-        # appliance's protection container; the recovery side of an on-premises-to-Azure mapping is "Microsoft Azure".
-        mapping = rs.ReplicationProtectionContainerMapping(
-            f"{name}-mapping",
-            resource_group_name=args.resource_group_name,
-            resource_name_=args.vault_name,
-            fabric_name=registration.fabric_name,
-            protection_container_name=registration.container_name,
-            mapping_name=f"{args.policy_name}-mapping",
-            properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
-                policy_id=policy.id, target_protection_container_id=AZURE_CONTAINER
-            ),
-            opts=child,
+            policy_values=args.policy_values,
+            appliances={"": args.appliance_private_ip or ""},
+            timeout_minutes=timeout,
+            after=args.after,
+            parent=self,
         )
 
         # One discovery resource for the wave (one wait, one plugin worker), not one per machine.
@@ -176,8 +182,8 @@ class WaveReplication(pulumi.ComponentResource):
                 ProtectableMachinesArgs(
                     resource_group_name=args.vault_resource_group,
                     vault_name=args.vault,
-                    fabric_name=registration.fabric_name,
-                    container_name=registration.container_name,
+                    fabric_name=shared.fabric_name,
+                    container_name=shared.container_name,
                     machines={m.name: {"ip_address": m.private_ip, "os_type": m.os.capitalize()} for m in machines},
                 ),
                 child,
@@ -187,7 +193,7 @@ class WaveReplication(pulumi.ComponentResource):
             discovered = DiscoveredMachines(
                 f"{name}-discovery",
                 DiscoveredMachinesArgs(
-                    physical_site_id=registration.physical_site_id,
+                    physical_site_id=shared.physical_site_id,
                     machines={m.name: m.private_ip for m in machines},
                     timeout_minutes=timeout,
                 ),
@@ -203,12 +209,12 @@ class WaveReplication(pulumi.ComponentResource):
             found_id = found_ids.apply(lambda ids, n=machine.name: (ids or {}).get(n))
             if profile.is_classic:
                 properties = rs.EnableProtectionInputPropertiesArgs(
-                    policy_id=policy.id,
+                    policy_id=shared.policy_id,
                     protectable_item_id=found_id,
                     provider_specific_details=rs.InMageAzureV2EnableProtectionInputArgs(
                         instance_type=profile.provider_type,
-                        process_server_id=registration.process_server_id,
-                        master_target_id=registration.master_target_id,
+                        process_server_id=shared.process_server_for(machine.appliance),
+                        master_target_id=shared.master_target_id,
                         # No run-as account: it serves push install, and the agents come through SSM instead.
                         log_storage_account_id=args.storage_account_id,
                         target_azure_v2_resource_group_id=args.resource_group_id,
@@ -230,11 +236,11 @@ class WaveReplication(pulumi.ComponentResource):
             else:
                 tags = _tags(target)
                 properties = rs.EnableProtectionInputPropertiesArgs(
-                    policy_id=policy.id,
+                    policy_id=shared.policy_id,
                     provider_specific_details=rs.InMageRcmEnableProtectionInputArgs(
                         instance_type=profile.provider_type,
                         fabric_discovery_machine_id=found_id,
-                        process_server_id=registration.process_server_id,
+                        process_server_id=shared.process_server_for(machine.appliance),
                         target_resource_group_id=args.resource_group_id,
                         target_network_id=args.network_id,
                         target_subnet_name=subnet,
@@ -263,17 +269,18 @@ class WaveReplication(pulumi.ComponentResource):
                 f"{name}-{machine.name}",
                 resource_group_name=args.resource_group_name,
                 resource_name_=args.vault_name,
-                fabric_name=registration.fabric_name,
-                protection_container_name=registration.container_name,
+                fabric_name=shared.fabric_name,
+                protection_container_name=shared.container_name,
                 replicated_protected_item_name=machine.name,
                 properties=properties,
-                opts=item_options(machine, phase, self, [mapping, discovered]),
+                opts=item_options(machine, phase, self, [*shared.depends_on, discovered]),
             )
 
-        self.fabric_name = registration.fabric_name
-        self.container_name = registration.container_name
-        self.policy_id = policy.id
-        self.container_mapping_id = mapping.id
+        self.shared = shared
+        self.fabric_name = shared.fabric_name
+        self.container_name = shared.container_name
+        self.policy_id = shared.policy_id
+        self.container_mapping_id = shared.container_mapping_id
         # Output.all() of nothing is a list: once every machine is complete there is no item, so say {} outright.
         self.protected_items: pulumi.Output[dict[str, dict[str, Any]]] = (
             pulumi.Output.all(**{machine: _item_state(item) for machine, item in items.items()})
@@ -289,6 +296,76 @@ class WaveReplication(pulumi.ComponentResource):
                 "protected_items": self.protected_items,
             }
         )
+
+
+def declare_shared_replication(
+    name: str,
+    profile: ArchitectureProfile,
+    *,
+    vault_resource_group: str,
+    vault: str,
+    resource_group_name: pulumi.Input[str],
+    vault_name: pulumi.Input[str],
+    policy_name: str,
+    policy_values: dict[str, int],
+    appliances: Mapping[str, pulumi.Input[str]],
+    timeout_minutes: int,
+    after: tuple[pulumi.Resource, ...],
+    parent: pulumi.Resource,
+) -> SharedReplication:
+    """Wait for each appliance's registration, and declare the policy and its mapping to the appliances' container.
+
+    `appliances` maps a name to its host's private IP; a wave's own appliance is named "" (its resources keep the
+    names they always had). The mapping goes on the first appliance's container: a vault's modernized appliances
+    all join its one fabric (the portal's "Switch appliance" moves machines between them within it)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    registrations = {
+        appliance: ApplianceRegistration(
+            f"{name}-registration" + (f"-{appliance}" if appliance else ""),
+            ApplianceRegistrationArgs(
+                resource_group_name=vault_resource_group,
+                vault_name=vault,
+                architecture=profile.name,
+                appliance_ip=ip,
+                timeout_minutes=timeout_minutes,
+            ),
+            pulumi.ResourceOptions(parent=parent, depends_on=list(after)),
+        )
+        for appliance, ip in appliances.items()
+    }
+    first = next(iter(registrations.values()))
+    policy = rs.ReplicationPolicy(
+        f"{name}-policy",
+        resource_group_name=resource_group_name,
+        resource_name_=vault_name,
+        policy_name=policy_name,
+        properties=rs.CreatePolicyInputPropertiesArgs(provider_specific_input=policy_input(profile, policy_values)),
+        opts=child,
+    )
+    # The seed's "associated automatically with the configuration server": the portal maps the policy to the
+    # appliance's protection container; the recovery side of an on-premises-to-Azure mapping is "Microsoft Azure".
+    mapping = rs.ReplicationProtectionContainerMapping(
+        f"{name}-mapping",
+        resource_group_name=resource_group_name,
+        resource_name_=vault_name,
+        fabric_name=first.fabric_name,
+        protection_container_name=first.container_name,
+        mapping_name=f"{policy_name}-mapping",
+        properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
+            policy_id=policy.id, target_protection_container_id=AZURE_CONTAINER
+        ),
+        opts=child,
+    )
+    return SharedReplication(
+        fabric_name=first.fabric_name,
+        container_name=first.container_name,
+        policy_id=policy.id,
+        container_mapping_id=mapping.id,
+        physical_site_id=first.physical_site_id,
+        process_server_ids={appliance: r.process_server_id for appliance, r in registrations.items()},
+        master_target_id=first.master_target_id,
+        depends_on=(mapping,),
+    )
 
 
 def _tags(target: TargetVm) -> list[rs.UserCreatedResourceTagArgs]:

@@ -60,3 +60,41 @@ def load_secrets(architecture: str, config: pulumi.Config | None = None) -> Wave
         )
     present = [key for key in profile(architecture).known_secrets if config.get_secret(key) is not None]
     return WaveSecrets({key: config.require_secret(key) for key in present})
+
+
+PASSPHRASE = "appliancePassphrase"
+
+
+def passphrase_key(appliance: str) -> str:
+    """A foundation appliance's passphrase key: each appliance of a pool has its own (`appliancePassphrase-<name>`)."""
+    return f"{PASSPHRASE}-{appliance}"
+
+
+def load_foundation_secrets(
+    architecture: str, appliances: list[str], config: pulumi.Config | None = None
+) -> tuple[WaveSecrets, dict[str, pulumi.Output[str]]]:
+    """A foundation's shared secrets (every key of the architecture but the passphrase) and the passphrase of each
+    appliance that has one. A classic configuration server's passphrase is required, a modernized one staged."""
+    config = config or pulumi.Config(NAMESPACE)
+    arch = profile(architecture)
+    required = [k for k in arch.required_secrets if k != PASSPHRASE]
+    if PASSPHRASE in arch.required_secrets:
+        required += [passphrase_key(a) for a in appliances]
+    missing = [key for key in required if config.get_secret(key) is None]
+    if missing:
+        raise WaveConfigError(
+            [
+                ConfigProblem(
+                    f"{NAMESPACE}:{key}",
+                    MISSING,
+                    f"is required for the {architecture} architecture; set it with"
+                    f" `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+                )
+                for key in missing
+            ]
+        )
+    shared = [k for k in arch.known_secrets if k != PASSPHRASE and config.get_secret(k) is not None]
+    passphrases = {
+        a: config.require_secret(passphrase_key(a)) for a in appliances if config.get_secret(passphrase_key(a))
+    }
+    return WaveSecrets({key: config.require_secret(key) for key in shared}), passphrases

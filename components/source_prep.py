@@ -40,6 +40,9 @@ import pulumi_aws as aws
 from components.architecture import PROFILES
 from components.naming import WAVE_TAG
 
+AGENT_GROUP_TAG = "migration-agent-group"
+"""Tags the machines of a wave on a foundation with `<wave>/<appliance>`: what each appliance's association targets."""
+
 INSTALL_DIR_WINDOWS = r"C:\Program Files (x86)\Microsoft Azure Site Recovery"
 INSTALL_DIR_LINUX = "/usr/local/ASR"
 
@@ -72,6 +75,10 @@ class SourcePreparationArgs:
     mobility_installer_s3_uri: pulumi.Input[str] | None = None
     """`s3://bucket/prefix/` holding the Mobility installers: the operator's (`aws.mobilityInstallerS3Uri`) or the
     wave bucket the appliance host publishes to (components/agent_bucket.py); without it no agent is installed."""
+    appliance: str | None = None
+    """A wave on a foundation: the pool appliance these machines register with. Each appliance's machines get their
+    own tag `migration-agent-group = <wave>/<appliance>`, which their Mobility association targets, and their own
+    passphrase parameter; None: the wave's own appliance, targeted by the wave tag."""
 
 
 def local_account_document() -> dict[str, Any]:
@@ -243,7 +250,8 @@ class SourcePreparation(pulumi.ComponentResource):
         wave_name, machines = args.wave_name, list(args.machines)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
-        prefix = f"migration-{wave_name}"
+        group = f"{wave_name}/{args.appliance}" if args.appliance else None
+        prefix = f"migration-{wave_name}" + (f"-{args.appliance}" if args.appliance else "")
         applied: dict[str, list[str]] = {m.name: ["wave-tag"] for m in machines}
         self.association_ids, self.association_names, self.document_names = {}, {}, {}
         self.passphrase_parameter_name = None
@@ -254,6 +262,17 @@ class SourcePreparation(pulumi.ComponentResource):
             )
             for m in machines
         ]
+        if group:
+            wave_tags += [
+                aws.ec2.Tag(
+                    f"{name}-agent-group-tag-{m.name}",
+                    resource_id=m.instance_id,
+                    key=AGENT_GROUP_TAG,
+                    value=group,
+                    opts=child,
+                )
+                for m in machines
+            ]
 
         self.appliance_access_ids: dict[str, pulumi.Output[str]] = {}
         if args.appliance_access_group_id is not None:
@@ -296,7 +315,9 @@ class SourcePreparation(pulumi.ComponentResource):
 
         # The passphrase is staged (components/stages.py): until it is set, no agent can register, so none is installed.
         if args.mobility_installer_s3_uri is not None and args.passphrase is not None:
-            parameter_name = f"/migration/{wave_name}/appliance-passphrase"
+            parameter_name = (
+                f"/migration/{wave_name}/" + (f"{args.appliance}/" if args.appliance else "") + ("appliance-passphrase")
+            )
             parameter = aws.ssm.Parameter(
                 f"{name}-appliance-passphrase",
                 name=parameter_name,
@@ -319,7 +340,11 @@ class SourcePreparation(pulumi.ComponentResource):
                 f"{name}-mobility-agent",
                 association_name=f"{prefix}-mobility-agent",
                 name=document.name,
-                targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave_name])],
+                targets=[
+                    aws.ssm.AssociationTargetArgs(key=f"tag:{AGENT_GROUP_TAG}", values=[group])
+                    if group
+                    else aws.ssm.AssociationTargetArgs(key=f"tag:{WAVE_TAG}", values=[wave_name])
+                ],
                 parameters={
                     "ApplianceIp": args.appliance_private_ip,
                     "CsType": args.agent_cs_type,
@@ -340,7 +365,7 @@ class SourcePreparation(pulumi.ComponentResource):
             for machine in machines:
                 applied[machine.name].append("mobility-agent")
 
-        self.wave_tag_ids = {m.name: tag.id for m, tag in zip(machines, wave_tags, strict=True)}
+        self.wave_tag_ids = {m.name: tag.id for m, tag in zip(machines, wave_tags[: len(machines)], strict=True)}
         self.preparations = pulumi.Output.from_input(applied)
         self.register_outputs(
             {

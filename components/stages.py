@@ -24,7 +24,7 @@ def pending_steps(wave: WaveConfig, secrets: WaveSecrets) -> list[str]:
     if machines_can_replicate(wave, secrets):
         return []
     steps = [
-        f"Register the replication appliance on EC2 instance '{wave.aws.appliance_host.name}' (see the stack output"
+        f"Register the replication appliance on EC2 instance '{wave.appliance_host.name}' (see the stack output"
         f" appliancePrivateIp; RDP from {wave.aws.admin_cidr}): in the Azure portal, vault '{wave.azure.vault}' >"
         " Site Recovery infrastructure > ASR replication appliances > Add, generate the key, then paste it into the"
         " appliance configuration manager on the host.",

@@ -24,6 +24,7 @@ from components.architecture import profile
 
 OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 OFFLINE_AWS_ACCOUNT = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 OFFLINE_STAND_IN = "offline-plan"
 """Marks values only the cloud can give (a registration's fabric, a protected item's state) in an offline plan."""
 
@@ -131,11 +132,16 @@ class PlannedResource:
 class PlanMocks(pulumi_mocks.Mocks):
     """Computed outputs shaped like Azure's and AWS's answers, derived deterministically from names."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack_outputs: dict[str, ProgramRun] | None = None) -> None:
         self.regions: dict[str, str] = {}  # provider URN -> region, filled by the monitor
+        self.stack_outputs = stack_outputs or {}
+        """Fully qualified stack name -> the offline run whose outputs its StackReferences read (a foundation's)."""
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if typ == STACK_REFERENCE and inputs.get("name") in self.stack_outputs:
+            stack, run = inputs["name"], self.stack_outputs[inputs["name"]]
+            return stack, {"name": stack, "outputs": run.outputs, "secretOutputNames": sorted(run.secret_outputs)}
         if typ.startswith("azure-native:"):
             arm_id, state = _arm_state(typ, inputs)
             return arm_id, {**inputs, **state}

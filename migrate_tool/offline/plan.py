@@ -9,8 +9,11 @@ to `plan-out/<stack>/`. Nothing is created, read or checked live, and the output
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +22,20 @@ import pulumi
 import yaml
 from pulumi.runtime.rpc import is_rpc_secret
 
-from components.config import CONFIG_PATH, WaveConfig, parse_wave
+from components.config import CONFIG_PATH, WaveConfig
 from components.errors import MigrationError
-from components.secrets import NAMESPACE
+from components.foundation_config import FOUNDATION_PATH
+from components.secrets import NAMESPACE, PASSPHRASE, passphrase_key
+from components.stack_config import STACKS_DIR_VARIABLE, Foundation, resolve_foundation, resolve_wave
 from migrate_tool.offline import preview_view, runbook
-from migrate_tool.offline.engine import PlannedResource, ProgramRun, run_program
+from migrate_tool.offline.engine import (
+    STACK_REFERENCE,
+    PlanMocks,
+    PlannedResource,
+    ProgramRun,
+    RecordingMonitor,
+    run_program,
+)
 from migrate_tool.policy_check import Verdict, evaluate, format_verdicts, has_mandatory_violation, resources_from_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -73,15 +85,37 @@ class StackFile:
 @dataclass
 class Plan:
     stack: str
-    wave: WaveConfig
+    wave: WaveConfig | None
+    """The wave planned; None for a foundation."""
     run: ProgramRun
     missing_secrets: list[str]
     encrypted_secrets: list[str]
     plaintext_secrets: list[str]
     verdicts: list[Verdict]
+    foundation: Foundation | None = None
+    """The foundation planned (`migration:foundation`), with the waves of the stack files that name it."""
+
+    @property
+    def title(self) -> str:
+        if self.foundation is not None:
+            config = self.foundation.config
+            return f"foundation '{config.name}', {config.architecture} architecture, {len(config.aws.appliances)} appliance(s)"
+        assert self.wave is not None
+        return f"wave '{self.wave.name}', {self.wave.architecture} architecture ({self.wave.provider_type})"
 
 
-def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], list[str], list[str]]:
+def secret_names(wave: WaveConfig | None, foundation: Foundation | None) -> list[str]:
+    """The `migration:` secrets the program reads: a wave's, a foundation's (a passphrase per appliance), or none
+    for a wave on a foundation (its appliances' passphrases come from the foundation's outputs)."""
+    if foundation is not None:
+        profile = foundation.config.profile
+        shared = [k for k in profile.required_secrets + profile.staged_secrets if k != PASSPHRASE]
+        return shared + [passphrase_key(a.name) for a in foundation.config.aws.appliances]
+    assert wave is not None
+    return [] if wave.foundation else list(wave.profile.required_secrets + wave.profile.staged_secrets)
+
+
+def engine_config(stack: StackFile, names: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
     """Config as the engine hands it to the program: strings, objects as JSON, secrets marked.
 
     Returns the config, the secret keys, and the required secrets the stack does not set.
@@ -92,7 +126,7 @@ def engine_config(stack: StackFile, wave: WaveConfig) -> tuple[dict[str, str], l
             continue
         config[key] = value if isinstance(value, str) else json.dumps(value)
     secret_keys, missing = [], []
-    for short in wave.profile.required_secrets + wave.profile.staged_secrets:
+    for short in names:
         key = f"{NAMESPACE}:{short}"
         secret_keys.append(key)
         if key in stack.config and key not in stack.encrypted_secrets:
@@ -111,21 +145,45 @@ def build_plan(stack_name: str, stacks_dir: Path | None = None, policy_config: d
     Raises WaveConfigError (bad config), pulumi.RunError (the program stopped) or ValueError (bad
     policy config).
     """
-    stack = StackFile.load((stacks_dir or PROJECT_ROOT / "stacks") / f"Pulumi.{stack_name}.yaml")
-    wave = parse_wave(stack.config.get(CONFIG_PATH))
-    config, secret_keys, missing = engine_config(stack, wave)
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    run = run_program(
-        lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi_main__"),
-        project="migration",
-        stack=stack_name,
-        config=config,
-        secret_keys=secret_keys,
-    )
+    stacks_dir = stacks_dir or PROJECT_ROOT / "stacks"
+    stack = StackFile.load(stacks_dir / f"Pulumi.{stack_name}.yaml")
+    with stack_files(stacks_dir):
+        wave, foundation, referenced = None, None, {}
+        if FOUNDATION_PATH in stack.config:
+            foundation = resolve_foundation(stack.config[FOUNDATION_PATH], stack_name)
+        else:
+            wave = resolve_wave(stack.config.get(CONFIG_PATH))
+            if wave.foundation is not None:  # its StackReference reads the foundation's offline outputs
+                referenced = {wave.foundation.stack: build_plan(wave.foundation.stack_file_name, stacks_dir).run}
+        config, secret_keys, missing = engine_config(stack, secret_names(wave, foundation))
+        if str(PROJECT_ROOT) not in sys.path:
+            sys.path.insert(0, str(PROJECT_ROOT))
+        run = run_program(
+            lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi_main__"),
+            project="migration",
+            stack=stack_name,
+            config=config,
+            secret_keys=secret_keys,
+            monitor=RecordingMonitor(PlanMocks(referenced)),
+        )
+    run = ProgramRun([r for r in run.resources if r.type != STACK_REFERENCE], run.outputs, run.secret_outputs)
     plain_config = {k: v for k, v in stack.config.items() if k not in stack.encrypted_secrets and k not in secret_keys}
     verdicts = evaluate(resources_from_plan(run.resources), plain_config, policy_config)
-    return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets, verdicts)
+    return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets, verdicts, foundation)
+
+
+@contextmanager
+def stack_files(stacks_dir: Path) -> Iterator[None]:
+    """The program reads sibling stack files (a wave's foundation) from `stacks_dir` while the plan runs."""
+    before = os.environ.get(STACKS_DIR_VARIABLE)
+    os.environ[STACKS_DIR_VARIABLE] = str(stacks_dir)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STACKS_DIR_VARIABLE, None)
+        else:
+            os.environ[STACKS_DIR_VARIABLE] = before
 
 
 # --- Rendering -----------------------------------------------------------------------------------
@@ -212,8 +270,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "notice": NOTICE,
         "project": "migration",
         "stack": plan.stack,
-        "wave": plan.wave.name,
-        "architecture": plan.wave.architecture,
+        **(
+            {"foundation": plan.foundation.config.name, "architecture": plan.foundation.config.architecture}
+            if plan.foundation is not None
+            else {"wave": plan.wave.name, "architecture": plan.wave.architecture}  # type: ignore[union-attr]
+        ),
         "secrets": {
             "missing": plan.missing_secrets,
             "encryptedInStackFile": plan.encrypted_secrets,
@@ -228,7 +289,11 @@ def write_plan(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
     document = plan_document(plan)
     plan_path, runbook_path = out_dir / "plan.json", out_dir / "runbook.md"
     plan_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-    runbook_path.write_text(runbook.render(plan.wave, document))
+    if plan.foundation is not None:
+        runbook_path.write_text(runbook.render_foundation(plan.foundation, document))
+    else:
+        assert plan.wave is not None
+        runbook_path.write_text(runbook.render(plan.wave, document))
     return plan_path, runbook_path
 
 
@@ -250,11 +315,11 @@ def main(
         print(f"error: the program stopped: {err}\nNothing was planned.", file=sys.stderr)
         return 1
     print(NOTICE)
-    print(
-        f"\nStack '{stack}' - wave '{plan.wave.name}', {plan.wave.architecture} architecture ({plan.wave.provider_type})\n"
-    )
+    print(f"\nStack '{stack}' - {plan.title}\n")
     print_preview(plan.run, "migration", stack, "Outputs (whole values in plan.json):")
-    staged = {f"{NAMESPACE}:{k}" for k in plan.wave.profile.staged_secrets}
+    staged = {f"{NAMESPACE}:{k}" for k in plan.wave.profile.staged_secrets} if plan.wave else set()
+    if plan.foundation is not None:
+        staged = {f"{NAMESPACE}:{passphrase_key(a.name)}" for a in plan.foundation.config.aws.appliances}
     for key in plan.missing_secrets:
         if key in staged:
             print(

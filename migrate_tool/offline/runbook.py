@@ -7,6 +7,7 @@ from typing import Any
 from components import appliance_capacity
 from components.config import WaveConfig
 from components.limits import RECOVERY_PLAN_ITEMS
+from components.stack_config import Foundation
 from migrate_tool.offline import runbook_steps
 
 _CLASSIC_WARNING = (
@@ -78,12 +79,49 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 def _appliance_load(wave: WaveConfig) -> str:
     """The host's size, what Microsoft rates it for, and the wave's load (components/appliance_capacity.py)."""
-    host = wave.aws.appliance_host
+    host = wave.appliance_host
     load = appliance_capacity.wave_load(wave.model_dump(by_alias=True))
     tier = appliance_capacity.host_tier(host.instance_type, host.data_disk_gb)
     rated = f"rated for {tier.machines} machines and {tier.churn_gb_per_day:,} GB a day" if tier else "not rated"
     undeclared = f" ({load.undeclared} with no declared churn, counted as 0)" if load.undeclared else ""
     return f"{host.instance_type}, {host.data_disk_gb} GB cache: {rated}; the wave: {load}{undeclared}"
+
+
+def _appliance_rows(wave: WaveConfig) -> list[list[str]]:
+    """The wave's own appliance host and its load, or the foundation appliances that serve its machines."""
+    if wave.foundation is None:
+        return [["Appliance host", wave.appliance_host.name], ["Appliance size and load", _appliance_load(wave)]]
+    counts: dict[str, int] = {}
+    for machine in wave.machines:
+        counts[machine.appliance or ""] = counts.get(machine.appliance or "", 0) + 1
+    served = ", ".join(f"`{a}` ({n} machines)" for a, n in sorted(counts.items()))
+    return [["Appliances (the foundation's)", served]]
+
+
+def _foundation_section(wave: WaveConfig) -> list[str]:
+    """A wave on a foundation: what it reuses, and what it adds (docs/foundation.md)."""
+    if wave.foundation is None:
+        return []
+    appliances = sorted({m.appliance or "" for m in wave.machines})
+    reused = [
+        f"the resource group `{wave.azure.resource_group}` and cache storage account `{wave.azure.storage_account}`",
+        f"the vault `{wave.azure.vault}`, its replication policy `{wave.azure.replication_policy.name}` and its mapping",
+        "the appliance(s) " + ", ".join(f"`{a}`" for a in appliances) + ", already registered (nothing to register)",
+        f"the target network `{wave.azure.layout.name}` and the test network `{wave.azure.layout.test_network_name}`",
+    ]
+    added = [
+        "the tags, appliance access and SSM Mobility agent association of this wave's EC2 sources, one per appliance",
+        f"discovery and one protected item per machine ({len(wave.machines)} machines)",
+        "the lifecycle actions this wave's phases ask for, and its own stack outputs for its DR stack",
+    ]
+    return [
+        f"## Shared with foundation `{wave.foundation.stack}`",
+        "This wave declares none of the shared parts; it reads their ids from the foundation's stack outputs.\n\n"
+        + "**Reuses:**\n"
+        + "\n".join(f"- {line}" for line in reused)
+        + "\n\n**Adds:**\n"
+        + "\n".join(f"- {line}" for line in added),
+    ]
 
 
 def _recovery_plans(wave: WaveConfig) -> list[str]:
@@ -133,13 +171,13 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
                 ["Resource group", wave.azure.resource_group],
                 ["Vault", wave.azure.vault],
                 ["Cache storage account", f"{wave.azure.storage_account} ({wave.azure.storage_sku})"],
-                ["Target network", f"{wave.azure.network.name} {', '.join(wave.azure.network.address_space)}"],
-                ["Test-failover network (isolated)", wave.azure.network.test_network_name],
+                ["Target network", f"{wave.azure.layout.name} {', '.join(wave.azure.layout.address_space)}"],
+                ["Test-failover network (isolated)", wave.azure.layout.test_network_name],
                 ["AWS region", wave.aws.region],
-                ["Appliance host", wave.aws.appliance_host.name],
-                ["Appliance size and load", _appliance_load(wave)],
+                *_appliance_rows(wave),
             ],
         ),
+        *_foundation_section(wave),
         *([_CLASSIC_WARNING] if wave.profile.is_classic else []),
         "## Machines",
         _table(
@@ -205,5 +243,74 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
         ),
         "## Sign-off",
         "| Role | Name | Date |\n|---|---|---|\n| Change owner | | |\n| Platform team | | |",
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def render_foundation(foundation: Foundation, plan: dict[str, Any]) -> str:
+    """A foundation's runbook: what it declares, its appliances' load across its waves, the registration steps."""
+    config = foundation.config
+    resources = [r for r in plan["resources"] if not r["component"]]
+    missing = plan["secrets"]["missing"]
+    board = foundation.assignment.board()
+    waves = ", ".join(f"`{w.name}`" for w in foundation.waves) or "none yet"
+    steps = [
+        f"`pulumi up -s {plan['stack']}`: creates the landing zone, the vault and the {len(config.aws.appliances)}"
+        " appliance host(s), and stops with the registration steps (stack output `pendingSteps`).",
+        "For each appliance, **one after the other** (Microsoft does not support parallel registrations): register"
+        " it in the portal, set its passphrase secret (below), and `pulumi up` again: the foundation confirms the"
+        " registration, then creates the replication policy and its mapping once.",
+        "Then each wave: `pulumi up -s <wave>`. A wave registers nothing; it stops with one line if an appliance it"
+        " uses is not registered yet.",
+    ]
+    secrets = [f"- [ ] `{key}`" + (" (**not set yet**)" if key in missing else "") for key in missing]
+    sections = [
+        f"# Runbook: migration foundation `{config.name}`",
+        f"_{plan['notice']}_",
+        "## Scope",
+        _table(
+            ["", ""],
+            [
+                ["Architecture", config.architecture],
+                ["Azure region", config.azure.location],
+                ["Resource group", config.azure.resource_group],
+                ["Vault", config.azure.vault],
+                ["Cache storage account", f"{config.azure.storage_account} ({config.azure.storage_sku})"],
+                ["Target network", config.azure.layout.name],
+                ["Test-failover network (isolated)", config.azure.layout.test_network_name],
+                ["AWS region", config.aws.region],
+                ["Waves (stack files naming this foundation)", waves],
+            ],
+        ),
+        "## Appliances and their load across the waves",
+        _table(
+            ["Appliance", "Instance type", "Machines", "Churn GB/day", "Rated for", "Per wave"],
+            [
+                [
+                    name,
+                    row["instanceType"],
+                    row["machines"],
+                    f"{row['churnGbPerDay']:,g}",
+                    f"{row['ratedMachines']} machines, {row['ratedChurnGbPerDay']:,g} GB/day",
+                    ", ".join(f"{w}: {n}" for w, n in row["waves"].items()) or "-",  # type: ignore[attr-defined]
+                ]
+                for name, row in board.items()
+            ],
+        ),
+        "Everything the foundation declares is protected: removing it from the config stops `pulumi up` instead of"
+        " deleting what the waves replicate through.",
+        "## Secrets",
+        "\n".join(secrets) or "All set.",
+        "## Steps",
+        "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1)),
+        f"## What `pulumi up -s {plan['stack']}` will create ({len(resources)} resources)",
+        _table(["Type", "Name"], [[f"`{r['type']}`", r["name"]] for r in resources]),
+        "## Policy verdicts",
+        _table(
+            ["Level", "Policy", "Resource", "Message"],
+            [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]],
+        )
+        if plan["policy"]
+        else "No policy violations.",
     ]
     return "\n\n".join(sections) + "\n"

@@ -24,6 +24,12 @@ class PhaseSteps:
 
 def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
     """Steps only a new wave needs: secrets, and the appliance's registration with the vault."""
+    if wave.foundation is not None:
+        return [
+            f"This wave registers nothing: foundation `{wave.foundation.stack}` registered its appliances. If one this"
+            " wave uses is not registered yet, `pulumi preview` stops with a line that says so: finish the"
+            " foundation's `pendingSteps` and its `pulumi up` first."
+        ]
     staged = {f"{NAMESPACE}:{k}" for k in wave.profile.staged_secrets}
     steps = [
         f"Set `{key}`: `pulumi config set --secret {key} <value>`." for key in missing_secrets if key not in staged
@@ -36,7 +42,7 @@ def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
         steps.append(
             f"Then register the replication appliance by hand: in the portal, vault `{wave.azure.vault}` > Site"
             " Recovery infrastructure > ASR replication appliances > Add, generate the appliance key; RDP to the"
-            f" appliance host `{wave.aws.appliance_host.name}` (from `{wave.aws.admin_cidr}`), open the appliance"
+            f" appliance host `{wave.appliance_host.name}` (from `{wave.aws.admin_cidr}`), open the appliance"
             " configuration manager and paste the key (Microsoft documents no unattended registration)."
         )
         steps.append(
@@ -45,7 +51,7 @@ def _first_up(wave: WaveConfig, missing_secrets: list[str]) -> list[str]:
         )
     else:
         steps.append(
-            f"Nothing to do by hand for the registration: the configuration server `{wave.aws.appliance_host.name}`"
+            f"Nothing to do by hand for the registration: the configuration server `{wave.appliance_host.name}`"
             " registers itself with the vault credentials; `pulumi up` waits for it (up to"
             f" {wave.azure.registration_timeout_minutes} min)."
         )
@@ -75,7 +81,7 @@ def phase_steps(wave: WaveConfig, phase: str, machines: list[str], missing_secre
         return PhaseSteps(
             before=[f"`python3 migrate.py status {wave.name}` shows {names} as `ready to test`."],
             up=[
-                f"Test failover of {names} into the isolated network `{wave.azure.network.test_network_name}`"
+                f"Test failover of {names} into the isolated network `{wave.azure.layout.test_network_name}`"
                 f" (recovery point `{lifecycle.recovery_point}`); the EC2 sources keep running."
             ],
             after=[

@@ -91,7 +91,12 @@ def prepare(
     """The component as MigrationWave declares it, for the mixed wave with `localAccount` on `local_accounts`."""
     config = mixed_wave(architecture, local_accounts)
     args = source_preparation_args(
-        config, secrets(), pulumi.Output.from_input(APPLIANCE_IP), mobility_installer_s3_uri, SOURCES_GROUP
+        config,
+        config.machines,
+        secrets().values.get("appliancePassphrase"),
+        pulumi.Output.from_input(APPLIANCE_IP),
+        mobility_installer_s3_uri,
+        SOURCES_GROUP,
     )
     return SourcePreparation("wave1-source", args)
 
