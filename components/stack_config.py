@@ -226,7 +226,9 @@ def _assign(
 ) -> PoolAssignment:
     """The pool's assignment; its problems raised (for the current wave only its own, and the overloads)."""
     ordered = ([own_wave] if own_wave is not None else []) + waves
-    where = {w.name: CONFIG_PATH if w.name == current else f"stacks/Pulumi.{w.name}.yaml" for w in ordered}
+    where = {
+        w.name: CONFIG_PATH if w.name == current else f"stacks/Pulumi.{w.name}.yaml: {CONFIG_PATH}" for w in ordered
+    }
     assignment = assign(foundation.aws.appliances, [PoolWave.of(w) for w in ordered], where)
     if assignment.problems:
         raise WaveConfigError(list(assignment.problems), CONFIG_PATH if current else FOUNDATION_PATH)

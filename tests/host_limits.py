@@ -15,7 +15,7 @@ from typing import Any
 from pulumi.runtime import mocks as pulumi_mocks
 
 from components import limits
-from migrate_tool.offline.engine import PlanMocks
+from migrate_tool.offline.engine import PlanMocks, ProgramRun
 
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -34,8 +34,8 @@ def plan_items(inputs: dict[str, Any]) -> int:
 class HostLimitMocks(PlanMocks):
     """`PlanMocks`, plus the hosts' refusals; keeps the rules it has accepted per security group."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, stack_outputs: dict[str, ProgramRun] | None = None) -> None:
+        super().__init__(stack_outputs)
         self.inbound_rules: dict[str, set[str]] = defaultdict(set)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

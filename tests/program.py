@@ -25,11 +25,15 @@ def run_wave(
     monitor: RecordingMonitor | None = None,
     preview: bool = False,
     strip_aliases: bool = False,
+    key: str = "migration:wave",
+    references: dict[str, ProgramRun] | None = None,
 ) -> ProgramRun:
     """Run __main__.py as `pulumi up` (or `pulumi preview`) would, with `raw` as `migration:wave` and the given
     secrets, against the mock engine or another `monitor` that plays the engine (tests/engine).
 
     `strip_aliases` drops the aliases azure-native adds to every resource (their URNs dominate a run); only for tests that neither rename nor move resources.
+    `key` is the config object (`migration:foundation` for a foundation); `references` answers StackReferences
+    (a wave's foundation) with other runs' outputs.
     """
     secrets = SECRETS if secrets is None else secrets
 
@@ -42,9 +46,9 @@ def run_wave(
         program,
         project="migration",
         stack=stack,
-        config={"migration:wave": json.dumps(raw), **secrets},
+        config={key: json.dumps(raw), **secrets},
         secret_keys=list(secrets),
-        monitor=monitor or RecordingMonitor(HostLimitMocks()),  # refuses what the hosts refuse
+        monitor=monitor or RecordingMonitor(HostLimitMocks(references)),  # refuses what the hosts refuse
         preview=preview,
     )
 

@@ -1,0 +1,279 @@
+"""A foundation and the waves on it, under the mock engine: what each stack declares, how machines are spread over
+the appliance pool, and what stops a wave before anything is declared."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from migrate_tool.offline.engine import ProgramRun
+from tests.foundations import (
+    FOUNDATION_STACK,
+    PASSPHRASES,
+    SPOKE,
+    foundation,
+    run_foundation,
+    run_wave_on,
+    use_stacks,
+    wave_on,
+    write_stacks,
+)
+from tests.program import of_type, one, run_wave
+from tests.waves import wave
+
+VAULT = "azure-native:recoveryservices:Vault"
+STORAGE = "azure-native:storage:StorageAccount"
+POLICY = "azure-native:recoveryservices:ReplicationPolicy"
+INSTANCE = "aws:ec2/instance:Instance"
+REGISTRATION = "pulumi-python:dynamic/asr:ApplianceRegistration"
+ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
+VNET = "azure-native:network:VirtualNetwork"
+
+
+def _stacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_foundation: dict[str, Any], *waves: dict[str, Any]
+) -> None:
+    files = {"foundation": ("migration:foundation", raw_foundation)}
+    files.update({w["name"]: ("migration:wave", w) for w in waves})
+    use_stacks(monkeypatch, write_stacks(tmp_path / "stacks", files))
+
+
+def _items_by_appliance(run: ProgramRun, foundation_run: ProgramRun) -> Counter[str]:
+    """How many of the wave's items name each foundation appliance's process server."""
+    servers = {a["processServerId"]: name for name, a in foundation_run.outputs["foundation"]["appliances"].items()}
+    return Counter(
+        servers[item.inputs["properties"]["providerSpecificDetails"]["processServerId"]] for item in of_type(run, ITEM)
+    )
+
+
+def test_three_waves_of_100_100_and_50_share_one_vault_cache_policy_and_two_appliances(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waves = [wave_on("wave1", 100, 0), wave_on("wave2", 100, 100), wave_on("wave3", 50, 200)]
+    _stacks(tmp_path, monkeypatch, foundation(), *waves)
+    base = run_foundation(foundation())
+    runs = [run_wave_on(w, base) for w in waves]
+
+    everything = [r for run in (base, *runs) for r in run.resources]
+    declared = Counter(r.type for r in everything)
+    assert (declared[VAULT], declared[STORAGE], declared[POLICY], declared[INSTANCE]) == (1, 1, 1, 2)
+    assert declared[REGISTRATION] == 2 and all(not of_type(run, REGISTRATION) for run in runs)
+    assert [len(of_type(run, ITEM)) for run in runs] == [100, 100, 50]
+    # 250 machines over two appliances rated for 200 each: evened out, and the plan shows it per wave.
+    load = base.outputs["applianceLoad"]
+    assert {name: row["machines"] for name, row in load.items()} == {"asr-app-a": 125, "asr-app-b": 125}
+    assert load["asr-app-a"]["waves"] == {"wave1": 50, "wave2": 50, "wave3": 25}
+    assert base.outputs["waves"] == ["wave1", "wave2", "wave3"]
+    assert sum((_items_by_appliance(run, base) for run in runs), Counter()) == Counter(
+        {"asr-app-a": 125, "asr-app-b": 125}
+    )
+    # Every item goes into the foundation's container with its policy.
+    shared = base.outputs["foundation"]
+    item = of_type(runs[2], ITEM)[0]
+    assert item.inputs["protectionContainerName"] == shared["containerName"]
+    assert item.inputs["properties"]["policyId"] == shared["policyId"]
+
+
+def test_a_later_wave_never_moves_the_machines_of_an_earlier_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = wave_on("wave1", 30, 0), wave_on("wave2", 30, 30)
+    _stacks(tmp_path, monkeypatch, foundation(), first, second)
+    base = run_foundation(foundation())
+    before = {
+        i.name: i.inputs["properties"]["providerSpecificDetails"]["processServerId"]
+        for i in of_type(run_wave_on(second, base), ITEM)
+    }
+    _stacks(tmp_path, monkeypatch, foundation(), first, second, wave_on("wave3", 80, 60))
+    after = {
+        i.name: i.inputs["properties"]["providerSpecificDetails"]["processServerId"]
+        for i in of_type(run_wave_on(second, base), ITEM)
+    }
+    assert after == before
+
+
+def test_an_appliance_past_its_rating_is_refused_naming_the_waves_that_load_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = foundation(appliances=1)
+    small["aws"]["appliances"][0].update({"instanceType": "c5.2xlarge", "dataDiskGb": 620})
+    _stacks(tmp_path, monkeypatch, small, wave_on("wave1", 60, 0), wave_on("wave2", 60, 60))
+    with pytest.raises(pulumi.RunError) as refused:
+        run_foundation(small, {})
+    message = str(refused.value)
+    assert "migration:foundation.aws.appliances[0]: 'asr-app-a' carries 120 machines" in message
+    assert "wave1 (60), wave2 (60)" in message and "rated for up to 99 machines" in message
+
+
+def test_a_machine_naming_an_appliance_the_pool_lacks_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = wave_on("wave1", 2)
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    base = run_foundation(foundation())
+    raw["machines"][1]["appliance"] = "asr-app-z"
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    with pytest.raises(pulumi.RunError) as refused:
+        run_wave_on(raw, base)
+    assert (
+        "migration:wave.machines[1].appliance: 'asr-app-z' must be one of the foundation's appliances"
+        " ['asr-app-a', 'asr-app-b']" in str(refused.value)
+    )
+
+
+def test_the_foundation_refuses_to_drop_an_appliance_a_wave_still_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = wave_on("wave1", 2)
+    raw["machines"][1]["appliance"] = "asr-app-b"
+    _stacks(tmp_path, monkeypatch, foundation(appliances=1), raw)
+    with pytest.raises(pulumi.RunError) as refused:
+        run_foundation(foundation(appliances=1))
+    assert (
+        "stacks/Pulumi.wave1.yaml: migration:wave.machines[1].appliance: 'asr-app-b' must be one of the"
+        " foundation's appliances ['asr-app-a']" in str(refused.value)
+    )
+
+
+def test_a_wave_on_a_foundation_cannot_declare_what_the_foundation_owns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = wave_on("wave1", 1, azure={"vault": "another-vault"})
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    with pytest.raises(pulumi.RunError) as refused:
+        run_wave_on(raw, run_foundation(foundation()))
+    assert "migration:wave.azure.vault: 'another-vault' is the foundation's (stacks/Pulumi.foundation.yaml)" in str(
+        refused.value
+    )
+
+
+def test_a_wave_on_an_appliance_not_yet_registered_stops_and_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = wave_on("wave1", 2)
+    raw["machines"][1]["appliance"] = "asr-app-b"
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    only_a = {k: v for k, v in PASSPHRASES.items() if k.endswith("asr-app-a")}
+    base = run_foundation(foundation(), only_a)
+    # Staged per appliance: a is registered, b waits with its own step.
+    assert [r.inputs["appliance_ip"] for r in of_type(base, REGISTRATION)] == [
+        base.outputs["foundation"]["appliances"]["asr-app-a"]["privateIp"]
+    ]
+    assert len(base.outputs["pendingSteps"]) == 1 and "'asr-app-b'" in base.outputs["pendingSteps"][0]
+    with pytest.raises(Exception, match=r"appliance\(s\) asr-app-b of this wave are not registered yet"):
+        run_wave_on(raw, base)
+
+
+def test_a_wave_landing_in_existing_networks_declares_none_and_uses_their_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spoke = {
+        "id": f"{SPOKE}/vnet-spoke-apps",
+        "addressSpace": ["10.40.0.0/16"],
+        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
+    }
+    raw = wave_on("wave1", 2, azure={"existingNetwork": spoke})
+    raw["machines"][0]["target"] = {"staticIp": "10.40.2.10"}
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    run = run_wave_on(raw, run_foundation(foundation()))
+    assert of_type(run, VNET) == []
+    for item in of_type(run, ITEM):
+        details = item.inputs["properties"]["providerSpecificDetails"]
+        assert (details["targetNetworkId"], details["targetSubnetName"]) == (spoke["id"], "snet-app")
+        assert (details["testNetworkId"], details["testSubnetName"]) == (spoke["testNetworkId"], "snet-app")
+    assert run.outputs["subnetIds"] == {"snet-app": f"{spoke['id']}/subnets/snet-app"}
+    assert run.outputs["testNetworkId"] == spoke["testNetworkId"]
+
+
+def test_a_static_ip_outside_the_existing_subnet_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spoke = {
+        "id": f"{SPOKE}/vnet-spoke-apps",
+        "addressSpace": ["10.40.0.0/16"],
+        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
+    }
+    raw = wave_on("wave1", 1, azure={"existingNetwork": spoke})
+    raw["machines"][0]["target"] = {"staticIp": "10.40.3.10"}
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    with pytest.raises(
+        pulumi.RunError, match=r"staticIp: '10.40.3.10' is outside the machine's target subnet snet-app"
+    ):
+        run_wave_on(raw, run_foundation(foundation()))
+
+
+def test_a_foundation_on_existing_networks_creates_only_the_isolated_test_mirror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = foundation()
+    raw["azure"].pop("network")
+    raw["azure"]["existingNetwork"] = {
+        "id": f"{SPOKE}/vnet-spoke-apps",
+        "addressSpace": ["10.40.0.0/16"],
+        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+    }
+    _stacks(tmp_path, monkeypatch, raw)
+    run = run_foundation(raw)
+    mirror = one(run, VNET)
+    assert mirror.inputs["virtualNetworkName"] == "vnet-spoke-apps-test"
+    assert mirror.inputs["addressSpace"]["addressPrefixes"] == ["10.40.0.0/16"]
+    assert run.outputs["foundation"]["networkId"] == f"{SPOKE}/vnet-spoke-apps"
+
+
+def test_everything_a_foundation_declares_is_protected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stacks(tmp_path, monkeypatch, foundation())
+    run = run_foundation(foundation())
+    unprotected = [
+        r.urn for r in run.resources if r.custom and not r.type.startswith("pulumi:providers:") and not r.protect
+    ]
+    assert unprotected == []
+
+
+def test_an_all_in_one_wave_becomes_the_foundation_of_the_next_without_registering_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = wave()
+    second = wave_on("wave2", 3, 10, foundation={"stack": "organization/migration/wave1"})
+    use_stacks(
+        monkeypatch,
+        write_stacks(tmp_path / "stacks", {"wave1": ("migration:wave", first), "wave2": ("migration:wave", second)}),
+    )
+    wave1 = run_wave(first)
+    wave2 = run_wave(second, {}, "wave2", references={"organization/migration/wave1": wave1})
+    for typ in (VAULT, STORAGE, POLICY, INSTANCE, REGISTRATION, VNET):
+        assert of_type(wave2, typ) == [], typ
+    registration = one(wave1, REGISTRATION)
+    for item in of_type(wave2, ITEM):
+        details = item.inputs["properties"]["providerSpecificDetails"]
+        assert details["processServerId"] == registration.state["process_server_id"]
+        assert item.inputs["properties"]["policyId"] == one(wave1, POLICY).state["id"]
+    assert wave2.outputs["vaultId"] == wave1.outputs["vaultId"]
+    # The foundation's appliance serves wave1's machines first, then wave2's: the foundation is the pool's first wave.
+    assert {m["name"] for m in wave2.outputs["machines"]} == {"vm0010", "vm0011", "vm0012"}
+
+
+def test_foundation_outputs_of_another_version_stop_the_wave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = wave_on("wave1", 1)
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    base = run_foundation(foundation())
+    newer = ProgramRun(
+        base.resources,
+        {**base.outputs, "foundation": {**base.outputs["foundation"], "version": 9}},
+        base.secret_outputs,
+    )
+    with pytest.raises(
+        Exception, match=f"foundation {FOUNDATION_STACK}: foundation outputs version 9(\\.0)? is not one"
+    ):
+        run_wave_on(raw, newer)
+
+
+def test_the_foundation_is_read_from_its_stack_file_before_anything_is_declared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_stacks(monkeypatch, write_stacks(tmp_path / "stacks", {}))
+    with pytest.raises(pulumi.RunError, match=r"stacks/Pulumi.foundation.yaml does not exist"):
+        run_wave(wave_on("wave1", 1), {}, "wave1")
