@@ -34,9 +34,9 @@ def test_the_issue_example_is_accepted_with_documented_defaults() -> None:
     assert config.architecture == "modernized"
     assert config.provider_type == "InMageRcm"
     assert config.azure.storage_sku == "Standard_RAGRS"
-    assert config.azure.network.test_network_name == "myMigrationNetwork-test"
-    assert config.aws.appliance_host.instance_type == "c5.2xlarge"
-    assert (config.aws.appliance_host.os_disk_gb, config.aws.appliance_host.data_disk_gb) == (80, 620)
+    assert config.azure.layout.test_network_name == "myMigrationNetwork-test"
+    assert config.appliance_host.instance_type == "c5.2xlarge"
+    assert (config.appliance_host.os_disk_gb, config.appliance_host.data_disk_gb) == (80, 620)
     assert [m.name for m in config.machines] == ["web01", "db01"]
     assert config.all_tags == {
         "owner": "platform-team",
@@ -77,7 +77,7 @@ def test_tutorial_reproduces_the_seed() -> None:
         "awsmigrated2017",
         "myVault",
     )
-    assert (config.azure.network.name, config.azure.replication_policy.name) == (
+    assert (config.azure.layout.name, config.azure.replication_policy.name) == (
         "myMigrationNetwork",
         "myReplicationPolicy",
     )
@@ -86,8 +86,8 @@ def test_tutorial_reproduces_the_seed() -> None:
     # On today's Azure: the stack creates the vault, which only accepts the modernized architecture.
     assert (config.architecture, config.azure.existing_vault_resource_group) == ("modernized", None)
     assert config.aws.mobility_installer_s3_uri is None  # SSM installs from the wave bucket the appliance fills
-    assert config.azure.network.address_space == ["10.0.0.0/16"]
-    assert [(s.name, s.prefix) for s in config.azure.network.subnets] == [("default", "10.0.0.0/24")]
+    assert config.azure.layout.address_space == ["10.0.0.0/16"]
+    assert [(s.name, s.prefix) for s in config.azure.layout.subnets] == [("default", "10.0.0.0/24")]
 
 
 BAD_FIELDS = [
@@ -192,8 +192,8 @@ def test_subnets_must_lie_inside_the_address_space_and_not_overlap() -> None:
         {"name": "c", "prefix": "192.168.0.0/24"},
     ]
     assert problems_of(raw) == [
-        "migration:wave.azure.network.subnets[1].prefix: '10.0.0.128/25' overlaps subnets[0].prefix '10.0.0.0/24'; subnets must not overlap",
-        "migration:wave.azure.network.subnets[2].prefix: '192.168.0.0/24' must lie inside the address space ['10.0.0.0/16']",
+        "migration:wave.azure.layout.subnets[1].prefix: '10.0.0.128/25' overlaps subnets[0].prefix '10.0.0.0/24'; subnets must not overlap",
+        "migration:wave.azure.layout.subnets[2].prefix: '192.168.0.0/24' must lie inside the address space ['10.0.0.0/16']",
     ]
 
 
@@ -201,7 +201,7 @@ def test_address_spaces_must_not_overlap() -> None:
     raw = wave()
     raw["azure"]["network"]["addressSpace"] = ["10.0.0.0/16", "10.0.128.0/17"]
     assert problems_of(raw) == [
-        "migration:wave.azure.network.addressSpace[1]: '10.0.128.0/17' overlaps addressSpace[0] '10.0.0.0/16'; address spaces must not overlap"
+        "migration:wave.azure.layout.addressSpace[1]: '10.0.128.0/17' overlaps addressSpace[0] '10.0.0.0/16'; address spaces must not overlap"
     ]
 
 
@@ -239,7 +239,7 @@ def test_several_mistakes_are_all_reported_at_once_in_file_order() -> None:
     raw["machines"][1]["privateIp"] = "172.31.10.11"  # duplicate
     problems = problems_of(raw)
     assert [p.split(":")[1].split(" ")[0] for p in problems] == [
-        "wave.azure.network.subnets[0].prefix",
+        "wave.azure.layout.subnets[0].prefix",
         "wave.azure.storageAccount",
         "wave.aws.adminCidr",
         "wave.machines[0].os",
@@ -261,12 +261,12 @@ def test_the_derived_test_network_name_must_also_be_valid() -> None:
     raw = wave()
     raw["azure"]["network"]["name"] = "n" * 62
     assert problems_of(raw) == [
-        f"migration:wave.azure.network.name: '{'n' * 62}' is too long to derive the test-failover network name"
+        f"migration:wave.azure.layout.name: '{'n' * 62}' is too long to derive the test-failover network name"
         f" '{'n' * 62}-test', which must be 2-64 ASCII letters, digits, underscores, periods or hyphens, start with a letter"
         " or digit and end with a letter, digit or underscore; shorten it or set azure.network.testFailoverNetwork"
     ]
     raw["azure"]["network"]["testFailoverNetwork"] = "vnet-test"
-    assert parse_wave(raw).azure.network.test_network_name == "vnet-test"
+    assert parse_wave(raw).azure.layout.test_network_name == "vnet-test"
 
 
 def test_replication_settings_default_and_accept_overrides() -> None:

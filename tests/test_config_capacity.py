@@ -73,7 +73,7 @@ def test_retired_machines_do_not_load_the_appliance() -> None:
     raw = wave(machines=210)
     for machine in raw["machines"][:10]:
         machine["retire"] = True
-    assert parse_wave(raw).aws.appliance_host.data_disk_gb == 1024
+    assert parse_wave(raw).appliance_host.data_disk_gb == 1024
 
 
 def test_more_than_3000_protected_disks_are_refused_with_the_limits_source() -> None:
