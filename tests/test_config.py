@@ -192,8 +192,8 @@ def test_subnets_must_lie_inside_the_address_space_and_not_overlap() -> None:
         {"name": "c", "prefix": "192.168.0.0/24"},
     ]
     assert problems_of(raw) == [
-        "migration:wave.azure.layout.subnets[1].prefix: '10.0.0.128/25' overlaps subnets[0].prefix '10.0.0.0/24'; subnets must not overlap",
-        "migration:wave.azure.layout.subnets[2].prefix: '192.168.0.0/24' must lie inside the address space ['10.0.0.0/16']",
+        "migration:wave.azure.network.subnets[1].prefix: '10.0.0.128/25' overlaps subnets[0].prefix '10.0.0.0/24'; subnets must not overlap",
+        "migration:wave.azure.network.subnets[2].prefix: '192.168.0.0/24' must lie inside the address space ['10.0.0.0/16']",
     ]
 
 
@@ -201,7 +201,7 @@ def test_address_spaces_must_not_overlap() -> None:
     raw = wave()
     raw["azure"]["network"]["addressSpace"] = ["10.0.0.0/16", "10.0.128.0/17"]
     assert problems_of(raw) == [
-        "migration:wave.azure.layout.addressSpace[1]: '10.0.128.0/17' overlaps addressSpace[0] '10.0.0.0/16'; address spaces must not overlap"
+        "migration:wave.azure.network.addressSpace[1]: '10.0.128.0/17' overlaps addressSpace[0] '10.0.0.0/16'; address spaces must not overlap"
     ]
 
 
@@ -261,7 +261,7 @@ def test_the_derived_test_network_name_must_also_be_valid() -> None:
     raw = wave()
     raw["azure"]["network"]["name"] = "n" * 62
     assert problems_of(raw) == [
-        f"migration:wave.azure.layout.name: '{'n' * 62}' is too long to derive the test-failover network name"
+        f"migration:wave.azure.network.name: '{'n' * 62}' is too long to derive the test-failover network name"
         f" '{'n' * 62}-test', which must be 2-64 ASCII letters, digits, underscores, periods or hyphens, start with a letter"
         " or digit and end with a letter, digit or underscore; shorten it or set azure.network.testFailoverNetwork"
     ]

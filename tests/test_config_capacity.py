@@ -32,7 +32,7 @@ def test_the_default_host_is_sized_for_the_waves_machines_and_churn(
     raw = wave(machines=machines)
     if churn is not None:
         raw["aws"]["expectedChurnGbPerDay"] = churn
-    host = parse_wave(raw).aws.appliance_host
+    host = parse_wave(raw).appliance_host
     assert (host.instance_type, host.data_disk_gb) == size
 
 
@@ -65,7 +65,7 @@ def test_a_host_smaller_than_the_wave_needs_names_what_it_is_rated_for_and_what_
 def test_a_large_enough_host_given_by_hand_is_kept() -> None:
     raw = wave(machines=180)
     raw["aws"]["applianceHost"].update(instanceType="m5.4xlarge", dataDiskGb=2048)
-    host = parse_wave(raw).aws.appliance_host
+    host = parse_wave(raw).appliance_host
     assert (host.instance_type, host.data_disk_gb) == ("m5.4xlarge", 2048)
 
 
