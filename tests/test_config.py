@@ -239,7 +239,7 @@ def test_several_mistakes_are_all_reported_at_once_in_file_order() -> None:
     raw["machines"][1]["privateIp"] = "172.31.10.11"  # duplicate
     problems = problems_of(raw)
     assert [p.split(":")[1].split(" ")[0] for p in problems] == [
-        "wave.azure.layout.subnets[0].prefix",
+        "wave.azure.network.subnets[0].prefix",
         "wave.azure.storageAccount",
         "wave.aws.adminCidr",
         "wave.machines[0].os",
