@@ -71,6 +71,8 @@ class Cloud:
                     fabric, f"container-{inputs['vault_name']}", inputs["architecture"], inputs["appliance_ip"],
                     vault_path=vault_path,
                 )  # fmt: skip
+            elif inputs["architecture"] == "modernized":
+                self.fake.join_fabric(fabric, inputs["appliance_ip"], vault_path=vault_path)
         if typ == SITE_MACHINES and self.agents_register:
             for machine, ip in self.machine_ips.items():
                 if self.fake.resource(f"{self.fake.site_path()}/machines/{machine}") is None:

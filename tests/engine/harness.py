@@ -120,7 +120,7 @@ class EngineMonitor(RecordingMonitor):
     """The resource monitor the program talks to: every registration becomes an engine step."""
 
     def __init__(self, engine: Engine, preview: bool) -> None:
-        super().__init__(FakeSubscriptionMocks())
+        super().__init__(FakeSubscriptionMocks(engine.references))
         self.engine = engine
         self.preview = preview
         self.registered: set[str] = set()
@@ -155,6 +155,8 @@ class Engine:
     last_preview: Deployment | None = None
     program: Callable[..., ProgramRun] = run_wave
     """Runs the program under `monitor` (`tests.program.run_wave`'s signature): the project's, or a test's own."""
+    references: dict[str, ProgramRun] = field(default_factory=dict)
+    """Other stacks' last runs, whose outputs this stack's StackReferences read (a wave's foundation)."""
 
     def __post_init__(self) -> None:
         self.plugin = DynamicProviderPlugin(self.plugin_env)

@@ -236,6 +236,21 @@ class FakeArm:
         self.add_container(fabric, container, vault_path)
         return stored
 
+    def join_fabric(self, fabric: str, ip: str, *, vault_path: str = "") -> None:
+        """Another modernized appliance registers with the vault: it joins the vault's one fabric as a process server
+        (the fake's reading of `InMageRcmFabricSpecificDetails.processServers`, a list, and of the portal's "Switch
+        appliance", which moves machines between appliances of one vault)."""
+        path = f"{vault_path or self.vault_path()}/replicationFabrics/{fabric}"
+        fabric_body = self.resource(path)
+        assert fabric_body is not None, f"no fabric {fabric} to join"
+        servers = fabric_body["properties"]["customDetails"]["processServers"]
+        if any(ip in server.get("ipAddresses", []) for server in servers):
+            return
+        servers.append(
+            {"id": f"ps-{fabric}-{len(servers) + 1}", "name": f"appliance-{len(servers) + 1}", "ipAddresses": [ip]}
+        )
+        self.put_resource(path, fabric_body["properties"])
+
     def site_path(self, site: str = "site1") -> str:
         return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.OffAzure/ServerSites/{site}"
 
