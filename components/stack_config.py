@@ -10,7 +10,8 @@ declared, in `pulumi preview` as in the offline plan. Deploy-time ids come from 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,22 @@ WAVE_MAY_SET = {"azure": ("targetDefaults", "existingNetwork"), "aws": ("expecte
 
 def stacks_dir() -> Path:
     return Path(os.environ.get(STACKS_DIR_VARIABLE) or Path(__file__).resolve().parents[1] / "stacks")
+
+
+@contextmanager
+def stack_files(directory: Path | None) -> Iterator[None]:
+    """Read the stack files (a wave's foundation, a foundation's waves) from `directory` for a while: the offline
+    plan and `migrate.py status` take a `--stacks-dir`."""
+    before = os.environ.get(STACKS_DIR_VARIABLE)
+    if directory is not None:
+        os.environ[STACKS_DIR_VARIABLE] = str(directory)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STACKS_DIR_VARIABLE, None)
+        else:
+            os.environ[STACKS_DIR_VARIABLE] = before
 
 
 def stack_file_config(stack: str) -> Mapping[str, Any] | None:

@@ -28,8 +28,10 @@ from azure.identity import CredentialUnavailableError
 
 from components.asr.arm import site_recovery_client
 from components.asr.jobs import RUNNING_STATES
-from components.config import CONFIG_PATH, WaveConfig, parse_wave
+from components.config import CONFIG_PATH, WaveConfig
 from components.errors import MigrationError
+from components.foundation_config import FOUNDATION_PATH
+from components.stack_config import resolve_foundation, resolve_wave, stack_files
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("machine", "config phase", "stage", "protection", "health", "RPO", "last job")
@@ -176,14 +178,17 @@ def _last_job(job: Any) -> LastJob:
     )
 
 
-def read_status(
-    wave: WaveConfig, progress: Callable[[str], None], dr_ready: frozenset[str] = frozenset()
-) -> list[MachineStatus]:
-    """Read the vault once: this wave's jobs, then its items; `progress` gets a line after each step."""
-    rg, vault = wave.azure.vault_resource_group, wave.azure.vault
-    names = {m.name.lower() for m in wave.machines}
-    plan_of = {machine: layout.name.lower() for layout in wave.recovery_plans() for machine in layout.machines}
-    """The recovery plan each machine is in, were the wave's orchestration recoveryPlan."""
+@dataclass(frozen=True)
+class VaultReading:
+    """One read of a vault: the latest job per target (machine or recovery plan), and the protected items by name."""
+
+    jobs: dict[str, Any]
+    items: dict[str, Any]
+
+
+def read_vault(rg: str, vault: str, targets: set[str], progress: Callable[[str], None]) -> VaultReading:
+    """The jobs of `targets` (lower-case machine and plan names: a vault may serve several waves), then every
+    protected item; `progress` gets a line after each step."""
     items: dict[str, Any] = {}
     jobs: dict[str, Any] = {}
     with site_recovery_client() as client:
@@ -191,9 +196,9 @@ def read_status(
         # the other way round, a job ending in between shows "Succeeded" beside the item's old state).
         for job in client.replication_jobs.list(rg, vault):
             target = (job.properties.target_object_name or "").lower() if job.properties is not None else ""
-            if target in names | set(plan_of.values()) and _job_time(job) >= _job_time(jobs.get(target)):
-                jobs[target] = job  # only this wave's items and recovery plans: a vault may serve several waves
-        progress(f"jobs of this wave {len(jobs)}")
+            if target in targets and _job_time(job) >= _job_time(jobs.get(target)):
+                jobs[target] = job
+        progress(f"jobs {len(jobs)}")
         fabrics: list[Any] = list(client.replication_fabrics.list(rg, vault))
         for f_index, fabric in enumerate(fabrics, 1):
             containers: list[Any] = list(
@@ -208,12 +213,32 @@ def read_status(
                 for item in found:
                     items[(item.properties.friendly_name or item.name).lower()] = item
                     items.setdefault(item.name.lower(), item)
-            progress(f"jobs of this wave {len(jobs)}, fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
+            progress(f"jobs {len(jobs)}, fabrics {f_index}/{len(fabrics)}, protected items {len(items)}")
+    return VaultReading(jobs, items)
+
+
+def targets_of(wave: WaveConfig) -> set[str]:
+    """The job targets of the wave: its machines and its recovery plans, lower case."""
+    return {m.name.lower() for m in wave.machines} | {layout.name.lower() for layout in wave.recovery_plans()}
+
+
+def read_status(
+    wave: WaveConfig, progress: Callable[[str], None], dr_ready: frozenset[str] = frozenset()
+) -> list[MachineStatus]:
+    """Read the vault once for this wave, and say where each of its machines is."""
+    reading = read_vault(wave.azure.vault_resource_group, wave.azure.vault, targets_of(wave), progress)
+    return wave_status(wave, reading, dr_ready)
+
+
+def wave_status(wave: WaveConfig, reading: VaultReading, dr_ready: frozenset[str] = frozenset()) -> list[MachineStatus]:
+    """Each machine of `wave` with its stage, from a reading of its vault."""
+    plan_of = {machine: layout.name.lower() for layout in wave.recovery_plans() for machine in layout.machines}
+    """The recovery plan each machine is in, were the wave's orchestration recoveryPlan."""
     phases = {m.name: wave.phase_of(m) for m in wave.machines}
     result = []
     for machine in wave.machines:
-        live: Any = items.get(machine.name.lower())
-        own, of_plan = jobs.get(machine.name.lower()), jobs.get(plan_of.get(machine.name, ""))
+        live: Any = reading.items.get(machine.name.lower())
+        own, of_plan = reading.jobs.get(machine.name.lower()), reading.jobs.get(plan_of.get(machine.name, ""))
         raw_job = max((j for j in (own, of_plan) if j is not None), key=_job_time, default=None)
         last = _last_job(raw_job) if raw_job is not None else None
         result.append(
@@ -266,12 +291,17 @@ def read_outputs(outputs_path: Path | None) -> tuple[frozenset[str], list[str]]:
     return ready, [str(step) for step in outputs.get("pendingSteps") or []]
 
 
-def load_wave(stack: str, stacks_dir: Path | None) -> WaveConfig:
+def stack_config_file(stack: str, stacks_dir: Path | None) -> dict[str, Any]:
     path = (stacks_dir or PROJECT_ROOT / "stacks") / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path} (stacks are stacks/Pulumi.<stack>.yaml)")
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    return parse_wave(config.get(CONFIG_PATH))
+    return (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+
+
+def load_wave(stack: str, stacks_dir: Path | None) -> WaveConfig:
+    """The wave of stacks/Pulumi.<stack>.yaml, completed from its foundation's stack file when it has one."""
+    with stack_files(stacks_dir):
+        return resolve_wave(stack_config_file(stack, stacks_dir).get(CONFIG_PATH))
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -286,12 +316,18 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     parser.add_argument("--max-polls", type=int, default=240, help="stop watching after this many polls (default 240)")
     parser.add_argument("--json", action="store_true", help="print the board as JSON, for scripts")
     parser.add_argument(
+        "--html", type=Path, help="a foundation's board: also write it as a self-contained HTML page to this file"
+    )
+    parser.add_argument(
         "--outputs",
         type=Path,
         help="the stack's `pulumi stack output --json`: machines prepared for DR, and the steps a new wave waits for",
     )
     args = parser.parse_args(argv)
     try:
+        config = stack_config_file(args.stack, args.stacks_dir)
+        if FOUNDATION_PATH in config:
+            return _foundation_board(args, config[FOUNDATION_PATH], out, err)
         wave = load_wave(args.stack, args.stacks_dir)
         dr_ready, pending = read_outputs(args.outputs)
     except (MigrationError, FileNotFoundError, ValueError, KeyError, TypeError) as error:
@@ -337,6 +373,33 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         for number, step in enumerate(pending, 1):
             print(f"Waiting for you ({number}/{len(pending)}): {step}", file=out)
         print(("\n" if pending else "") + render_table(rows), file=out)
+    return 0
+
+
+def _foundation_board(args: argparse.Namespace, raw: Any, out: TextIO, err: TextIO) -> int:
+    """The whole migration: every wave of the foundation, read from its vault at once (migrate_tool/board.py)."""
+    from migrate_tool import board as boards  # it builds on this module's reading of the vault
+
+    with stack_files(args.stacks_dir):
+        foundation = resolve_foundation(raw, args.stack)
+    vault = foundation.config.azure
+    targets = set().union(*(targets_of(w) for w in foundation.waves)) if foundation.waves else set()
+
+    def progress(line: str) -> None:
+        err.write(f"\rreading vault {vault.vault}: {line}")
+        err.flush()
+
+    try:
+        reading = read_vault(vault.vault_resource_group, vault.vault, targets, progress)
+    except (MigrationError, ClientAuthenticationError, CredentialUnavailableError, HttpResponseError) as error:
+        print(f"\nstatus: cannot read vault {vault.vault}: {_first_line(error)} (see docs/asr-client.md)", file=err)
+        return 2
+    err.write("\n")
+    board = boards.build_board(foundation, reading)
+    if args.html:
+        args.html.write_text(boards.render_html(board))
+        err.write(f"wrote {args.html}\n")
+    print(json.dumps(board, indent=2) if args.json else boards.render_text(board), file=out)
     return 0
 
 

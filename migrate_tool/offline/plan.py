@@ -9,11 +9,8 @@ to `plan-out/<stack>/`. Nothing is created, read or checked live, and the output
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from components.config import CONFIG_PATH, WaveConfig
 from components.errors import MigrationError
 from components.foundation_config import FOUNDATION_PATH
 from components.secrets import NAMESPACE, PASSPHRASE, passphrase_key
-from components.stack_config import STACKS_DIR_VARIABLE, Foundation, resolve_foundation, resolve_wave
+from components.stack_config import Foundation, resolve_foundation, resolve_wave, stack_files
 from migrate_tool.offline import preview_view, runbook
 from migrate_tool.offline.engine import (
     STACK_REFERENCE,
@@ -170,20 +167,6 @@ def build_plan(stack_name: str, stacks_dir: Path | None = None, policy_config: d
     plain_config = {k: v for k, v in stack.config.items() if k not in stack.encrypted_secrets and k not in secret_keys}
     verdicts = evaluate(resources_from_plan(run.resources), plain_config, policy_config)
     return Plan(stack_name, wave, run, missing, stack.encrypted_secrets, stack.plaintext_secrets, verdicts, foundation)
-
-
-@contextmanager
-def stack_files(stacks_dir: Path) -> Iterator[None]:
-    """The program reads sibling stack files (a wave's foundation) from `stacks_dir` while the plan runs."""
-    before = os.environ.get(STACKS_DIR_VARIABLE)
-    os.environ[STACKS_DIR_VARIABLE] = str(stacks_dir)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(STACKS_DIR_VARIABLE, None)
-        else:
-            os.environ[STACKS_DIR_VARIABLE] = before
 
 
 # --- Rendering -----------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ fake ARM server (tests/engine/harness.py). The foundation registers its two appl
 from __future__ import annotations
 
 import functools
+import io
+import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from migrate_tool.status import main as status
 from tests.engine.cloud import PROTECTED_ITEM, REGISTRATION
 from tests.engine.harness import Deployment, Engine
 from tests.fake_arm.compute import FakeCompute
+from tests.fake_arm.fixtures import aim_client_layer
 from tests.foundations import FOUNDATION_STACK, PASSPHRASES, foundation, use_stacks, wave_on, write_stacks
 from tests.program import run_wave
 
@@ -39,7 +43,8 @@ def test_a_foundation_with_two_appliances_serves_three_waves_of_100_100_and_50(
     waves = [wave_on("wave1", 100, 0), wave_on("wave2", 100, 100), wave_on("wave3", 50, 200)]
     stacks = {"foundation": ("migration:foundation", foundation())}
     stacks.update({w["name"]: ("migration:wave", w) for w in waves})
-    use_stacks(monkeypatch, write_stacks(tmp_path / "stacks", stacks))
+    stacks_dir = write_stacks(tmp_path / "stacks", stacks)
+    use_stacks(monkeypatch, stacks_dir)
 
     base = make_engine()
     base.stack, base.program = "foundation", functools.partial(run_wave, key="migration:foundation")
@@ -76,3 +81,15 @@ def test_a_foundation_with_two_appliances_serves_three_waves_of_100_100_and_50(
         assert len(items) == len(raw["machines"])
         served.update(servers[i.inputs["properties"]["providerSpecificDetails"]["processServerId"]] for i in items)
     assert served == Counter({"asr-app-a": 125, "asr-app-b": 125})
+
+    # The board reads the foundation's vault once and lists the three waves, every machine replicating.
+    aim_client_layer(fake.url, monkeypatch)
+    out = io.StringIO()
+    assert status(["foundation", "--stacks-dir", str(stacks_dir), "--json"], out, io.StringIO()) == 0
+    board = json.loads(out.getvalue())
+    assert [(w["wave"], w["summary"]) for w in board["waves"]] == [
+        ("wave1", {"ready to test": 100}),
+        ("wave2", {"ready to test": 100}),
+        ("wave3", {"ready to test": 50}),
+    ]
+    assert {name: a["machines"] for name, a in board["appliances"].items()} == {"asr-app-a": 125, "asr-app-b": 125}
