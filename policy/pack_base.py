@@ -20,6 +20,7 @@ StackConfig = Callable[[str], object]
 """Full config key (`migration:wave`) -> parsed value, or None when the stack does not set it."""
 
 WAVE_KEY = "migration:wave"
+FOUNDATION_KEY = "migration:foundation"
 DR_KEY = "migration:dr"
 AWS_REGION_KEY = "aws:region"
 
@@ -30,6 +31,7 @@ VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"
 SUBNET = "azure-native:network:Subnet"
 VAULT = "azure-native:recoveryservices:Vault"
 REPLICATION_POLICY = "azure-native:recoveryservices:ReplicationPolicy"
+CONTAINER_MAPPING = "azure-native:recoveryservices:ReplicationProtectionContainerMapping"
 PROTECTED_ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
 VIRTUAL_MACHINE = "azure-native:compute:VirtualMachine"
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -93,6 +95,18 @@ class Wave:
     @classmethod
     def read(cls, config: StackConfig) -> Wave:
         return cls(as_mapping(config(WAVE_KEY)))
+
+    @classmethod
+    def shared(cls, config: StackConfig) -> tuple[Wave, str]:
+        """The stack's own region settings and where they are: a wave's, or a foundation's
+        (`migration:foundation`, which declares the same `azure` and `aws` regions)."""
+        foundation = as_mapping(config(FOUNDATION_KEY))
+        return (cls(foundation), FOUNDATION_KEY) if foundation else (cls.read(config), WAVE_KEY)
+
+    @property
+    def on_foundation(self) -> bool:
+        """A wave on a foundation: it must declare nothing the foundation shares (docs/foundation.md)."""
+        return bool(as_mapping(self.raw.get("foundation")))
 
     @property
     def present(self) -> bool:

@@ -10,9 +10,15 @@ from migration_facts import (  # beside this file: the facts the program imports
 from pack_base import (
     AWS_PROVIDER,
     AWS_REGION_KEY,
+    CONTAINER_MAPPING,
     DR_KEY,
     EC2_INSTANCE,
+    PROTECTED_ITEM,
+    REPLICATION_POLICY,
+    RESOURCE_GROUP,
+    STORAGE_ACCOUNT,
     VAULT,
+    VIRTUAL_NETWORK,
     StackConfig,
     Wave,
     as_list,
@@ -76,9 +82,10 @@ def _appliance_host_region(stack_config: StackConfig) -> Callable[[ResourceValid
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type != EC2_INSTANCE:
             return
-        wave_region = dig(Wave.read(stack_config).raw, "aws", "region")
+        own, key = Wave.shared(stack_config)
+        wave_region = dig(own.raw, "aws", "region")
         if not isinstance(wave_region, str):
-            return  # not a wave stack: nothing to compare with
+            return  # not a wave or foundation stack, or a wave on a foundation (it declares no host)
         provider_region = args.provider.props.get("region") if args.provider is not None else None
         host_region = provider_region if isinstance(provider_region, str) else stack_config(AWS_REGION_KEY)
         if not isinstance(host_region, str):
@@ -90,7 +97,7 @@ def _appliance_host_region(stack_config: StackConfig) -> Callable[[ResourceValid
         elif host_region != wave_region:
             report_violation(
                 f"the appliance host is created in {host_region!r} but the wave's machines are in {wave_region!r}"
-                " (migration:wave.aws.region); the machines replicate through the appliance in their own region.",
+                f" ({key}.aws.region); the machines replicate through the appliance in their own region.",
                 None,
             )
 
@@ -111,8 +118,9 @@ def _single_azure_region(stack_config: StackConfig) -> Callable[[StackValidation
         located = [(r, loc) for r, loc in located if loc]
         if not located:
             return
-        expected = programmatic_location(dig(Wave.read(stack_config).raw, "azure", "location"))
-        source = "migration:wave.azure.location"
+        own, key = Wave.shared(stack_config)
+        expected = programmatic_location(dig(own.raw, "azure", "location"))
+        source = f"{key}.azure.location"
         vaults = [loc for r, loc in located if r.resource_type == VAULT]
         if expected is None and vaults:
             expected, source = vaults[0], "the vault"
@@ -170,6 +178,42 @@ def _dr_region_paired(stack_config: StackConfig) -> Callable[[StackValidationArg
     return validate
 
 
+SHARED_TYPES = (
+    RESOURCE_GROUP,
+    STORAGE_ACCOUNT,
+    VIRTUAL_NETWORK,
+    VAULT,
+    REPLICATION_POLICY,
+    CONTAINER_MAPPING,
+    EC2_INSTANCE,
+)
+"""What a foundation declares once for all its waves."""
+
+
+def _wave_shares_its_foundation(stack_config: StackConfig) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        if not Wave.read(stack_config).on_foundation:
+            args.not_applicable("not a wave on a foundation (migration:wave.foundation)")
+        for resource in args.resources:
+            if resource.resource_type in SHARED_TYPES:
+                report_violation(
+                    f"{resource.resource_type} '{resource.name}' is declared by a wave on a foundation; the foundation"
+                    " declares the resource group, cache account, networks, vault, policy, mapping and appliance hosts"
+                    " once for every wave (migration:wave.foundation).",
+                    resource.urn,
+                )
+        vaults = {str(prop(r, "resourceName")) for r in args.resources if r.resource_type == PROTECTED_ITEM}
+        vaults.discard("None")
+        if len(vaults) > 1:
+            report_violation(
+                f"the wave's machines replicate into several vaults ({', '.join(sorted(vaults))}); a wave on a"
+                " foundation replicates into the foundation's one vault.",
+                None,
+            )
+
+    return validate
+
+
 def region_policies(stack_config: StackConfig) -> list[Policy]:
     """This family's policies, in the pack's order."""
     mandatory, advisory = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
@@ -194,6 +238,13 @@ def region_policies(stack_config: StackConfig) -> list[Policy]:
             description="The replication appliance host must run in the AWS region of the wave's machines"
             " (migration:wave.aws.region); point the AWS provider at that region.",
             validate=_appliance_host_region(stack_config),
+            enforcement_level=mandatory,
+        ),
+        StackValidationPolicy(
+            name="wave-shares-its-foundation",
+            description="A wave on a foundation declares none of what its foundation shares (resource group, cache"
+            " account, networks, vault, policy, mapping, appliance hosts) and replicates into its one vault.",
+            validate=_wave_shares_its_foundation(stack_config),
             enforcement_level=mandatory,
         ),
         StackValidationPolicy(

@@ -138,3 +138,72 @@ def test_dr_region_paired() -> None:
     ]
     unpaired = check_stack("dr-region-paired", [], stack_config=_dr("westeurope", primary="italynorth"))
     assert len(unpaired) == 1 and "it has no paired region" in unpaired[0].message
+
+
+FOUNDATION = {"name": "migration-weu", "azure": {"location": "westeurope"}, "aws": {"region": "eu-west-1"}}
+ON_FOUNDATION = {"name": "wave2", "foundation": {"stack": "organization/migration/foundation"}, "machines": []}
+
+
+def test_a_foundation_keeps_its_azure_resources_in_its_own_region() -> None:
+    stack_config = {"migration:foundation": FOUNDATION}
+    assert check_stack("wave-single-azure-region", _landing_zone("westeurope"), stack_config=stack_config) == []
+    violations = check_stack("wave-single-azure-region", _landing_zone("northeurope"), stack_config=stack_config)
+    assert [v.message for v in violations] == [
+        "azure-native:storage:StorageAccount 'cache' is in 'northeurope', but the wave's Azure resources are in"
+        " 'westeurope' (migration:foundation.azure.location); vault, storage account, networks and resource group"
+        " must share one region."
+    ]
+
+
+def test_a_foundations_appliance_hosts_run_in_its_aws_region() -> None:
+    stack_config = {"migration:foundation": FOUNDATION}
+    on_region = check_resource(
+        "appliance-host-region", INSTANCE, HOST, provider={"region": "eu-west-1"}, stack_config=stack_config
+    )
+    assert on_region == []
+    elsewhere = check_resource(
+        "appliance-host-region", INSTANCE, HOST, provider={"region": "us-east-1"}, stack_config=stack_config
+    )
+    assert [v.message for v in elsewhere] == [
+        "the appliance host is created in 'us-east-1' but the wave's machines are in 'eu-west-1'"
+        " (migration:foundation.aws.region); the machines replicate through the appliance in their own region."
+    ]
+
+
+def _item(machine: str, vault: str) -> object:
+    return stack_resource(
+        "azure-native:recoveryservices:ReplicationProtectedItem",
+        machine,
+        {"resourceName": vault, "replicatedProtectedItemName": machine},
+    )
+
+
+def test_a_wave_on_a_foundation_declares_nothing_the_foundation_shares() -> None:
+    stack_config = {"migration:wave": ON_FOUNDATION}
+    items = [_item("web01", "rsv-migration-weu"), _item("db01", "rsv-migration-weu")]
+    assert check_stack("wave-shares-its-foundation", items, stack_config=stack_config) == []
+    violations = check_stack(
+        "wave-shares-its-foundation", [*items, *_landing_zone("westeurope")], stack_config=stack_config
+    )
+    assert [v.urn for v in violations] == [
+        urn("azure-native:resources:ResourceGroup", "rg"),
+        urn("azure-native:recoveryservices:Vault", "vault"),
+        urn("azure-native:storage:StorageAccount", "cache"),
+        urn("azure-native:network:VirtualNetwork", "net"),
+        urn("aws:ec2/instance:Instance", "host"),
+    ]
+    assert violations[1].message.startswith(
+        "azure-native:recoveryservices:Vault 'vault' is declared by a wave on a foundation; the foundation declares"
+    )
+    split = check_stack(
+        "wave-shares-its-foundation", [_item("web01", "rsv-a"), _item("db01", "rsv-b")], stack_config=stack_config
+    )
+    assert [v.message for v in split] == [
+        "the wave's machines replicate into several vaults (rsv-a, rsv-b); a wave on a foundation replicates into"
+        " the foundation's one vault."
+    ]
+
+
+def test_the_foundation_rule_does_not_apply_to_an_all_in_one_wave() -> None:
+    with pytest.raises(PolicyNotApplicableError):
+        check_stack("wave-shares-its-foundation", _landing_zone("westeurope"), stack_config={"migration:wave": wave()})
