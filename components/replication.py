@@ -17,6 +17,7 @@ from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMach
 from components.asr.protectable_machines import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
 from components.config import ReplicationPolicyConfig
+from components.errors import MigrationError
 from components.target_vm import TargetVm
 
 AZURE_CONTAINER = "Microsoft Azure"
@@ -334,6 +335,8 @@ def declare_shared_replication(
         for appliance, ip in appliances.items()
     }
     first = next(iter(registrations.values()))
+    # Were an appliance in a fabric of its own, its machines could not go into the first one's container.
+    fabric_name = pulumi.Output.all(**{a: r.fabric_name for a, r in registrations.items()}).apply(one_fabric)
     policy = rs.ReplicationPolicy(
         f"{name}-policy",
         resource_group_name=resource_group_name,
@@ -348,7 +351,7 @@ def declare_shared_replication(
         f"{name}-mapping",
         resource_group_name=resource_group_name,
         resource_name_=vault_name,
-        fabric_name=first.fabric_name,
+        fabric_name=fabric_name,
         protection_container_name=first.container_name,
         mapping_name=f"{policy_name}-mapping",
         properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
@@ -357,7 +360,7 @@ def declare_shared_replication(
         opts=child,
     )
     return SharedReplication(
-        fabric_name=first.fabric_name,
+        fabric_name=fabric_name,
         container_name=first.container_name,
         policy_id=policy.id,
         container_mapping_id=mapping.id,
@@ -366,6 +369,22 @@ def declare_shared_replication(
         master_target_id=first.master_target_id,
         depends_on=(mapping,),
     )
+
+
+class ApplianceFabricError(MigrationError, ValueError):
+    """The pool's appliances registered into different fabrics of the vault."""
+
+
+def one_fabric(fabrics: dict[str, str]) -> str:
+    """The one fabric every appliance of the pool registered into; else `ApplianceFabricError` naming them."""
+    if len(set(fabrics.values())) > 1:
+        found = ", ".join(f"{a or 'the appliance'}: {f}" for a, f in sorted(fabrics.items()))
+        raise ApplianceFabricError(
+            f"the appliances registered into different fabrics of the vault ({found}); modernized appliances of one"
+            " vault share its fabric, so check in the portal (Site Recovery infrastructure > ASR replication"
+            " appliances) that each is registered with this vault, and that the vault is used by no other project"
+        )
+    return next(iter(fabrics.values()))
 
 
 def _tags(target: TargetVm) -> list[rs.UserCreatedResourceTagArgs]:

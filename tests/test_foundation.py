@@ -277,3 +277,11 @@ def test_the_foundation_is_read_from_its_stack_file_before_anything_is_declared(
     use_stacks(monkeypatch, write_stacks(tmp_path / "stacks", {}))
     with pytest.raises(pulumi.RunError, match=r"stacks/Pulumi.foundation.yaml does not exist"):
         run_wave(wave_on("wave1", 1), {}, "wave1")
+
+
+def test_appliances_that_registered_into_different_fabrics_are_named() -> None:
+    from components.replication import ApplianceFabricError, one_fabric
+
+    assert one_fabric({"asr-app-a": "fabric-1", "asr-app-b": "fabric-1"}) == "fabric-1"
+    with pytest.raises(ApplianceFabricError, match=r"different fabrics of the vault \(asr-app-a: f1, asr-app-b: f2\)"):
+        one_fabric({"asr-app-a": "f1", "asr-app-b": "f2"})

@@ -74,12 +74,14 @@ def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str,
     """Outputs of the ASR dynamic resources, named `offline-plan-*`: what registration and discovery would find."""
     vault = f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.RecoveryServices/vaults/{inputs.get('vault_name')}"
     if typ == "pulumi-python:dynamic/asr:ApplianceRegistration":
-        fabric = f"{OFFLINE_STAND_IN}-fabric-{_hex(typ, name, length=8)}"
+        # Modernized appliances of one vault join its one fabric; a classic configuration server is a fabric.
         classic = profile(str(inputs.get("architecture"))).is_classic
+        owner = name if classic else vault
+        fabric = f"{OFFLINE_STAND_IN}-fabric-{_hex(typ, owner, length=8)}"
         return {
             "fabric_name": fabric,
             "fabric_id": f"{vault}/replicationFabrics/{fabric}",
-            "container_name": f"{OFFLINE_STAND_IN}-container-{_hex(typ, name, 'container', length=8)}",
+            "container_name": f"{OFFLINE_STAND_IN}-container-{_hex(typ, owner, 'container', length=8)}",
             "process_server_id": f"{OFFLINE_STAND_IN}-process-server-{_hex(typ, name, 'ps', length=8)}",
             "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{_hex(typ, name, 'mt', length=8)}"
             if classic
