@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from migrate_tool.policy_check import PolicyNotApplicableError
@@ -170,7 +172,7 @@ def test_a_foundations_appliance_hosts_run_in_its_aws_region() -> None:
     ]
 
 
-def _item(machine: str, vault: str) -> object:
+def _item(machine: str, vault: str) -> Any:
     return stack_resource(
         "azure-native:recoveryservices:ReplicationProtectedItem",
         machine,
