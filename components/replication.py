@@ -87,7 +87,12 @@ def item_options(
     From `cutover` on the item is no longer protected, so that `complete`, which stops declaring it, only forgets it.
     """
     protect = not machine.retire and phase not in ("cutover", "complete")
-    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on, protect=protect, retain_on_delete=True)
+    # On a foundation, a machine that replicates stays on its appliance when the pool's assignment changes: moving it
+    # is ASR's "Switch appliance" (docs/foundation.md), never a new enable-replication request.
+    moves = ["properties.providerSpecificDetails.processServerId"] if machine.appliance else None
+    return pulumi.ResourceOptions(
+        parent=parent, depends_on=depends_on, protect=protect, retain_on_delete=True, ignore_changes=moves
+    )
 
 
 def declares_item(phase: str) -> bool:

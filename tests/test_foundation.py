@@ -285,3 +285,21 @@ def test_appliances_that_registered_into_different_fabrics_are_named() -> None:
     assert one_fabric({"asr-app-a": "fabric-1", "asr-app-b": "fabric-1"}) == "fabric-1"
     with pytest.raises(ApplianceFabricError, match=r"different fabrics of the vault \(asr-app-a: f1, asr-app-b: f2\)"):
         one_fabric({"asr-app-a": "f1", "asr-app-b": "f2"})
+
+
+def test_a_replicating_machine_stays_on_its_appliance_when_the_assignment_changes() -> None:
+    """Changing a machine's appliance never sends enable replication again: the item ignores its process server."""
+    from components.replication import ReplicationMachine, item_options
+    from components.target_vm import TargetVm
+
+    def machine(appliance: str) -> ReplicationMachine:
+        target = TargetVm("StandardSSD_LRS", "NoLicenseType", None, None, None, False, {})
+        return ReplicationMachine(
+            "web01", "172.31.0.4", "linux", None, "replicate", "default", False, target, appliance
+        )
+
+    parent: Any = None
+    on_foundation = item_options(machine("asr-app-a"), "replicate", parent, [])
+    assert on_foundation.ignore_changes == ["properties.providerSpecificDetails.processServerId"]
+    assert on_foundation.protect is True
+    assert item_options(machine(""), "replicate", parent, []).ignore_changes is None
