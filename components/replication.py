@@ -340,7 +340,9 @@ def declare_shared_replication(
         for appliance, ip in appliances.items()
     }
     first = next(iter(registrations.values()))
-    # Were an appliance in a fabric of its own, its machines could not go into the first one's container.
+    # Were an appliance in a fabric of its own, its machines could not go into the first one's container. The check
+    # is on the fabric the waves are given, not an input of the mapping: a newly registered appliance's fabric is
+    # unknown in its preview, and an unknown fabric name would make the (protected) mapping a replacement.
     fabric_name = pulumi.Output.all(**{a: r.fabric_name for a, r in registrations.items()}).apply(one_fabric)
     policy = rs.ReplicationPolicy(
         f"{name}-policy",
@@ -356,13 +358,17 @@ def declare_shared_replication(
         f"{name}-mapping",
         resource_group_name=resource_group_name,
         resource_name_=vault_name,
-        fabric_name=fabric_name,
+        fabric_name=first.fabric_name,
         protection_container_name=first.container_name,
         mapping_name=f"{policy_name}-mapping",
         properties=rs.CreateProtectionContainerMappingInputPropertiesArgs(
             policy_id=policy.id, target_protection_container_id=AZURE_CONTAINER
         ),
-        opts=child,
+        # The vault's one container, whichever appliance registered first: an appliance registering before the
+        # first of the pool must not make the mapping look changed (and a protected mapping refuse the `up`).
+        opts=pulumi.ResourceOptions(
+            parent=parent, ignore_changes=["fabricName", "protectionContainerName"] if len(appliances) > 1 else None
+        ),
     )
     return SharedReplication(
         fabric_name=fabric_name,

@@ -254,8 +254,39 @@ def planned_urns(plan_json: Path) -> list[str]:
     return sorted(r["urn"] for r in json.loads(plan_json.read_text())["resources"])
 
 
+@pytest.fixture(scope="module", params=["foundation", "wave2"])
+def shared_example(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, subprocess.CompletedProcess[str], Path]:
+    """The example foundation and a wave on it (whose plan answers its StackReference with the foundation's)."""
+    out = tmp_path_factory.mktemp(request.param)
+    return request.param, plan(request.param, "--out", str(out)), out
+
+
+def test_a_foundation_and_a_wave_on_it_plan_offline(shared_example) -> None:
+    stack, result, out = shared_example
+    assert result.returncode == 0, result.stderr
+    document = json.loads((out / "plan.json").read_text())
+    types = [r["type"] for r in document["resources"]]
+    runbook = (out / "runbook.md").read_text()
+    if stack == "foundation":
+        assert (types.count("azure-native:recoveryservices:Vault"), types.count("aws:ec2/instance:Instance")) == (1, 2)
+        assert "| asr-appliance-a | c5.4xlarge | 3 |" in runbook and "wave2: " in runbook
+    else:
+        assert "azure-native:recoveryservices:Vault" not in types and "aws:ec2/instance:Instance" not in types
+        assert "pulumi-python:dynamic/asr:ApplianceRegistration" not in types
+        assert "## Shared with foundation `organization/migration/foundation`" in runbook
+
+
 def test_every_example_stack_resource_keeps_its_urn(example) -> None:
-    stack, result, out = example
+    _keeps_its_urns(*example)
+
+
+def test_the_foundation_and_its_wave_keep_their_urns(shared_example) -> None:
+    _keeps_its_urns(*shared_example)
+
+
+def _keeps_its_urns(stack: str, result: subprocess.CompletedProcess[str], out: Path) -> None:
     assert result.returncode == 0, result.stderr
     planned, known = planned_urns(out / "plan.json"), (GOLDEN / f"urns-{stack}.txt").read_text().splitlines()
     gone = sorted(set(known) - set(planned))
@@ -267,7 +298,7 @@ def test_every_example_stack_resource_keeps_its_urn(example) -> None:
 
 
 if __name__ == "__main__":  # regenerate tests/golden/urns-<stack>.txt from fresh plans
-    for name in ("wave1", "tutorial"):
+    for name in ("wave1", "tutorial", "foundation", "wave2"):
         target = Path(f"/tmp/stack-identity-{name}")
         done = plan(name, "--out", str(target))
         if done.returncode != 0:
