@@ -2,17 +2,20 @@
 
 A foundation's pool serves every wave that names the foundation (docs/foundation.md). The waves are taken in a
 fixed order: the foundation itself when it is an all-in-one wave, then its waves by stack name (natural order, so
-`wave10` follows `wave9`). In each wave, machines that name an `appliance` go there; the others go, one by one,
-to the appliance left with the most room (the larger of its machine and churn use against its rating in
-Microsoft's sizing table, `components/limits.py`; ties to the pool's order). A wave's machines therefore only
-depend on the waves before it: adding wave 3 never moves a machine of wave 2. An appliance whose machines and churn
-across all waves exceed its rating is refused, naming the waves that use it.
+`wave10` follows `wave9`). In each wave, machines that name an `appliance` go there; each of the others goes to
+its most preferred appliance that still has room for it (its machines and churn within its rating in Microsoft's
+sizing table, `components/limits.py`). A machine's preference is a fixed order of the appliances derived from its
+name (rendezvous hashing), so the spread is even on average and stable: a wave's machines depend only on the waves
+before it (adding wave 3 never moves a machine of wave 2), and pinning, adding or removing a machine moves no other
+one while the appliances have room. An appliance whose machines and churn across all waves exceed its rating is
+refused, naming the waves that use it.
 
 Pure functions over validated configs (the caller reads the stack files: components/stack_config.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +111,19 @@ class PoolAssignment:
         return {name: load.summary() for name, load in self.loads.items()}
 
 
+def preference(machine: str, appliance: str) -> int:
+    """A machine's fixed preference for an appliance (rendezvous hashing): its order of appliances never depends
+    on the other machines, so pinning, adding or removing one moves no other machine while its appliance has room."""
+    return int.from_bytes(hashlib.sha256(f"{appliance}\n{machine}".encode()).digest()[:8], "big")
+
+
+def _choose(machine: PoolMachine, loads: list[ApplianceLoad]) -> ApplianceLoad:
+    """The machine's most preferred appliance with room for it; with none, the one left with the most room."""
+    ranked = sorted(loads, key=lambda load: preference(machine.name, load.appliance.name), reverse=True)
+    with_room = [load for load in ranked if load.room_after(machine) >= 0]
+    return with_room[0] if with_room else max(ranked, key=lambda load: load.room_after(machine))
+
+
 def natural_key(name: str) -> list[object]:
     """`wave10` after `wave9`."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
@@ -137,7 +153,7 @@ def assign(pool: Sequence[ApplianceHostConfig], waves: Sequence[PoolWave], where
         for machine in wave.machines:
             if machine.appliance is not None or not loads:
                 continue
-            best = max(loads.values(), key=lambda load: load.room_after(machine))
+            best = _choose(machine, list(loads.values()))
             chosen[machine.name] = best.appliance.name
             best.per_wave.setdefault(wave.name, []).append(machine)
         machines[wave.name] = {m.name: chosen[m.name] for m in wave.machines if m.name in chosen}

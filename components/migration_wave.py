@@ -367,6 +367,7 @@ def replication_args(
         appliance_private_ip=appliance_private_ip,
         after=after,
         shared=shared,
+        max_concurrency=wave.lifecycle.max_concurrency,
     )
 
 

@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import recoveryservices as rs
 
 from components.architecture import ArchitectureProfile
+from components.asr.appliance_switch import WaveApplianceSwitch
 from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMachinesArgs
 from components.asr.protectable_machines import ProtectableMachines, ProtectableMachinesArgs
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
@@ -150,6 +151,8 @@ class WaveReplicationArgs:
     """What the registration waits for (the vault and its architecture setting, the sources' preparation)."""
     shared: SharedReplication | None = None
     """A foundation's registered appliances and policy (components/foundation.py); None: the wave declares its own."""
+    max_concurrency: int = 10
+    """How many machines' appliance switches run at once (the lifecycle's `maxConcurrency`)."""
 
 
 class WaveReplication(pulumi.ComponentResource):
@@ -282,6 +285,28 @@ class WaveReplication(pulumi.ComponentResource):
                 opts=item_options(machine, phase, self, [*shared.depends_on, discovered]),
             )
 
+        # On a foundation, each machine on the appliance it is assigned, also after its assignment changed.
+        on_pool = {m.name: m.appliance for m in machines if m.appliance and m.name in items}
+        if on_pool and not profile.is_classic:
+            WaveApplianceSwitch(
+                f"{name}-appliances",
+                {
+                    "resource_group_name": args.vault_resource_group,
+                    "vault_name": args.vault,
+                    "architecture": profile.name,
+                    "max_concurrency": args.max_concurrency,
+                    "machines": {
+                        machine: {
+                            "fabric_name": shared.fabric_name,
+                            "container_name": shared.container_name,
+                            "protected_item_name": machine,
+                            "process_server_id": shared.process_server_for(appliance),
+                        }
+                        for machine, appliance in sorted(on_pool.items())
+                    },
+                },
+                pulumi.ResourceOptions(parent=self, depends_on=[items[m] for m in sorted(on_pool)]),
+            )
         self.shared = shared
         self.fabric_name = shared.fabric_name
         self.container_name = shared.container_name

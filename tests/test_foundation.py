@@ -63,14 +63,18 @@ def test_three_waves_of_100_100_and_50_share_one_vault_cache_policy_and_two_appl
     assert (declared[VAULT], declared[STORAGE], declared[POLICY], declared[INSTANCE]) == (1, 1, 1, 2)
     assert declared[REGISTRATION] == 2 and all(not of_type(run, REGISTRATION) for run in runs)
     assert [len(of_type(run, ITEM)) for run in runs] == [100, 100, 50]
-    # 250 machines over two appliances rated for 200 each: evened out, and the plan shows it per wave.
+    # 250 machines over two appliances rated for 200 each: both used, none past its rating, and the plan shows the
+    # load per wave exactly as the waves' items are spread.
     load = base.outputs["applianceLoad"]
-    assert {name: row["machines"] for name, row in load.items()} == {"asr-app-a": 125, "asr-app-b": 125}
-    assert load["asr-app-a"]["waves"] == {"wave1": 50, "wave2": 50, "wave3": 25}
+    machines = {name: row["machines"] for name, row in load.items()}
+    assert sum(machines.values()) == 250 and all(50 < n <= 200 for n in machines.values()), machines
+    assert {w: sum(row["waves"][w] for row in load.values()) for w in ("wave1", "wave2", "wave3")} == {
+        "wave1": 100, "wave2": 100, "wave3": 50,
+    }  # fmt: skip
     assert base.outputs["waves"] == ["wave1", "wave2", "wave3"]
-    assert sum((_items_by_appliance(run, base) for run in runs), Counter()) == Counter(
-        {"asr-app-a": 125, "asr-app-b": 125}
-    )
+    for run in runs:
+        wave_name = run.outputs["wave"]
+        assert _items_by_appliance(run, base) == Counter({a: row["waves"][wave_name] for a, row in load.items()})
     # Every item goes into the foundation's container with its policy.
     shared = base.outputs["foundation"]
     item = of_type(runs[2], ITEM)[0]
@@ -303,3 +307,21 @@ def test_a_replicating_machine_stays_on_its_appliance_when_the_assignment_change
     assert on_foundation.ignore_changes == ["properties.providerSpecificDetails.processServerId"]
     assert on_foundation.protect is True
     assert item_options(machine(""), "replicate", parent, []).ignore_changes is None
+
+
+def test_pinning_one_machine_moves_no_other_while_the_appliances_have_room() -> None:
+    from components.appliance_pool import PoolMachine, PoolWave, assign
+    from components.config import ApplianceHostConfig
+
+    pool = [ApplianceHostConfig(name=f"asr-app-{x}", instance_type="c5.4xlarge", data_disk_gb=1024) for x in "abc"]
+    machines = [PoolMachine(f"vm{n:04d}", None, None) for n in range(60)]
+    before = assign(pool, [PoolWave("wave1", tuple(machines))], {}).of_wave("wave1")
+    moved = next(a.name for a in pool if a.name != before["vm0007"])
+    pinned = [PoolMachine("vm0007", moved, None), *(m for m in machines if m.name != "vm0007")]
+    after = assign(pool, [PoolWave("wave1", tuple(pinned))], {}).of_wave("wave1")
+    assert after["vm0007"] == moved
+    assert {m: a for m, a in after.items() if m != "vm0007"} == {m: a for m, a in before.items() if m != "vm0007"}
+    assert len(set(before.values())) == 3  # the spread uses every appliance
+    # A third appliance added later takes only machines that prefer it: the others stay where they were.
+    two = assign(pool[:2], [PoolWave("wave1", tuple(machines))], {}).of_wave("wave1")
+    assert all(before[m] == two[m] for m in before if before[m] != "asr-app-c")

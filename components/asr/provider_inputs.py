@@ -29,6 +29,9 @@ class ProviderInputs:
     static_ip: Callable[[str, str | None, str, str], models.UpdateReplicationProtectedItemInputProperties]
     """(NIC id, its ipConfig name, subnet, IP) -> the item update that gives the replica (and the test failover VM,
     in the mirrored test network) that static IP."""
+    switch_appliance: Callable[[], Any] | None
+    """() -> the appliance switch's `providerSpecificDetails` (no run-as account: the agents came through SSM);
+    None: the architecture has no pool of appliances (a classic configuration server is a fabric of its own)."""
 
 
 def _rcm_static_ip(
@@ -64,6 +67,7 @@ _INPUTS = {
         ),
         plan_failover=lambda kind: models.RecoveryPlanInMageRcmFailoverInput(recovery_point_type=kind),
         static_ip=_rcm_static_ip,
+        switch_appliance=models.InMageRcmUpdateApplianceForReplicationProtectedItemInput,
     ),
     "classic": ProviderInputs(
         # The test network is the request's own `networkId`, the source shutdown its `sourceSiteOperations`.
@@ -71,6 +75,7 @@ _INPUTS = {
         failover=lambda point, _shutdown: models.InMageAzureV2UnplannedFailoverInput(recovery_point_id=point),
         plan_failover=lambda kind: models.RecoveryPlanInMageAzureV2FailoverInput(recovery_point_type=kind),
         static_ip=_classic_static_ip,
+        switch_appliance=None,
     ),
 }
 

@@ -115,7 +115,7 @@ class WaveActionProvider(DeclaredInputsProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         declared = super().diff(id_, olds, news)
         machines = news.get("machines")
-        retry = isinstance(machines, dict) and bool(pending_machines(olds, machines))
+        retry = isinstance(machines, dict) and bool(self.todo(olds, machines))
         return DiffResult(
             changes=bool(declared.changes) or retry, replaces=declared.replaces, delete_before_replace=False
         )
@@ -130,7 +130,7 @@ class WaveActionProvider(DeclaredInputsProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         machines: dict[str, Any] = dict(news["machines"])
-        todo = pending_machines(olds, machines)
+        todo = self.todo(olds, machines)
         kept = {
             name: record
             for name, record in (olds.get("results") or {}).items()
@@ -138,6 +138,10 @@ class WaveActionProvider(DeclaredInputsProvider):
         }
         ran = self.run_machines(news, {name: machines[name] for name in todo})
         return UpdateResult({**news, "results": {**kept, **ran}})
+
+    def todo(self, olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
+        """The machines an update runs: those of `machines` without a successful record."""
+        return pending_machines(olds, machines)
 
     def run_machines(self, props: dict[str, Any], machines: dict[str, Any]) -> dict[str, Any]:
         """Run the action on `machines`, at most `max_concurrency` at once; a record per machine."""

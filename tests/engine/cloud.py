@@ -98,6 +98,7 @@ class Cloud:
         target_group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
         details = (
             {"instanceType": "InMageRcm", "targetVmName": item, "targetResourceGroupId": target_group,
+             "processServerId": specific.get("processServerId"),
              "vmNics": [{"nicId": f"{item}-nic0", "isPrimaryNic": "true"}]}
             if specific["instanceType"] == "InMageRcm"
             else {

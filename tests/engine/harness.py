@@ -110,6 +110,21 @@ def plain(struct: struct_pb2.Struct) -> tuple[dict[str, Any], set[str]]:
     return {k: unwrap(v, k) for k, v in raw.items()}, secret_keys
 
 
+def ignoring_changes(news: dict[str, Any], olds: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """`news` with the old value at each `ignore_changes` path (dotted property names), as the engine does."""
+    result = json.loads(json.dumps(news))
+    for path in paths:
+        *parents, leaf = path.split(".")
+        old: Any = olds
+        new: Any = result
+        for key in parents:
+            old = old.get(key) if isinstance(old, dict) else None
+            new = new.setdefault(key, {}) if isinstance(new, dict) else None
+        if isinstance(new, dict) and isinstance(old, dict) and leaf in old:
+            new[leaf] = old[leaf]
+    return result  # type: ignore[no-any-return]
+
+
 def to_struct(values: dict[str, Any], secret_keys: set[str] = frozenset()) -> struct_pb2.Struct:  # type: ignore[assignment]
     struct = struct_pb2.Struct()
     struct.update({k: ({**SECRET_SIG, "value": v} if k in secret_keys else v) for k, v in values.items()})
@@ -252,6 +267,8 @@ class Engine:
         inputs, secret_keys = plain(request.object)
         secret_keys |= set(request.additionalSecretOutputs)
         old = self.state.get(urn)
+        if old is not None:
+            inputs = ignoring_changes(inputs, old.inputs, list(request.ignoreChanges))
         if not request.custom:
             if not preview:
                 self._store(urn, request, "", {}, {}, set())

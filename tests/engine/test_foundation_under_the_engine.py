@@ -22,6 +22,7 @@ from tests.fake_arm.fixtures import aim_client_layer
 from tests.foundations import FOUNDATION_STACK, PASSPHRASES, foundation, use_stacks, wave_on, write_stacks
 from tests.program import run_wave
 
+RG, VAULT = foundation()["azure"]["resourceGroup"], foundation()["azure"]["vault"]
 SHARED = ("Vault", "StorageAccount", "ReplicationPolicy", "ReplicationProtectionContainerMapping", "Instance")
 
 
@@ -80,7 +81,8 @@ def test_a_foundation_with_two_appliances_serves_three_waves_of_100_100_and_50(
         items = [s for s in engine.state.values() if s.type == PROTECTED_ITEM]
         assert len(items) == len(raw["machines"])
         served.update(servers[i.inputs["properties"]["providerSpecificDetails"]["processServerId"]] for i in items)
-    assert served == Counter({"asr-app-a": 125, "asr-app-b": 125})
+    load = registered.outputs["applianceLoad"]
+    assert served == Counter({name: row["machines"] for name, row in load.items()}) and sum(served.values()) == 250
 
     # The board reads the foundation's vault once and lists the three waves, every machine replicating.
     aim_client_layer(fake.url, monkeypatch)
@@ -92,4 +94,64 @@ def test_a_foundation_with_two_appliances_serves_three_waves_of_100_100_and_50(
         ("wave2", {"ready to test": 100}),
         ("wave3", {"ready to test": 50}),
     ]
-    assert {name: a["machines"] for name, a in board["appliances"].items()} == {"asr-app-a": 125, "asr-app-b": 125}
+    assert {name: a["machines"] for name, a in board["appliances"].items()} == dict(served)
+
+
+def _switches(fake: FakeCompute, since: int) -> list[tuple[str, str]]:
+    """(item, target appliance) of the appliance switches POSTed since request number `since`."""
+    return [
+        (r.path.split("/")[-2], r.body["properties"]["targetApplianceId"])
+        for r in fake.requests[since:]
+        if r.method == "POST" and r.path.endswith("/updateAppliance")
+    ]
+
+
+@pytest.mark.slow
+def test_pinning_a_replicating_machine_to_another_appliance_switches_it_once(
+    make_engine: Callable[..., Engine], fake: FakeCompute, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = wave_on("wave1", 4)
+    use_stacks(
+        monkeypatch,
+        write_stacks(
+            tmp_path / "stacks",
+            {"foundation": ("migration:foundation", foundation()), "wave1": ("migration:wave", raw)},
+        ),
+    )
+    base = make_engine()
+    base.stack, base.program = "foundation", functools.partial(run_wave, key="migration:foundation")
+    registered = base.up(foundation(), PASSPHRASES)
+    servers = {name: a["processServerId"] for name, a in registered.outputs["foundation"]["appliances"].items()}
+    engine = make_engine()
+    engine.stack, engine.references = "wave1", {FOUNDATION_STACK: registered.run}  # type: ignore[dict-item]
+
+    since = len(fake.requests)
+    first = engine.up(raw, {})
+    assert _switches(fake, since) == []  # every item already names its appliance's process server
+    assert first.error is None
+    assert {r["result"] for r in engine.outputs_of("wave1-replication-appliances")["results"].values()} == {
+        "AlreadyDone"
+    }
+    vm0 = engine.outputs_of("wave1-replication-appliances")["machines"]["vm0000"]["process_server_id"]
+    other = next(name for name, server in servers.items() if server != vm0)
+
+    # The operator pins vm0000 to the other appliance: the preview updates the switch, never the protected item.
+    raw["machines"][0]["appliance"] = other
+    since = len(fake.requests)
+    moved = engine.up(raw, {})
+    assert engine.last_preview is not None
+    assert engine.last_preview.ops(PROTECTED_ITEM) == [] and moved.ops(PROTECTED_ITEM) == []
+    assert moved.ops("WaveApplianceSwitch") == [("update", "wave1-replication-appliances")]
+    assert _switches(fake, since) == [("vm0000", servers[other])]
+    item = fake.resource(
+        fake.item_path(f"fabric-{VAULT}", f"container-{VAULT}", "vm0000").replace(
+            fake.vault_path(), fake.vault_path(RG, VAULT)
+        )
+    )
+    assert item is not None and item["properties"]["providerSpecificDetails"]["processServerId"] == servers[other]
+    assert engine.outputs_of("wave1-replication-appliances")["results"]["vm0000"]["result"] == "Succeeded"
+
+    # Run again: nothing is sent.
+    since = len(fake.requests)
+    engine.up(raw, {})
+    assert _switches(fake, since) == []

@@ -588,6 +588,8 @@ class FakeArm:
             # ReplicationProtectedItems_TestFailover.json, _TestFailoverCleanup.json, _UnplannedFailover.json,
             # _FailoverCommit.json, _Delete.json (POST .../remove: disable protection / complete migration)
             ("POST", _ITEM + item_action, self._item_action),
+            # ReplicationProtectedItems_UpdateAppliance.json (the portal's "Switch appliance")
+            ("POST", _ITEM + r"/updateAppliance", self._update_appliance),
             # RecoveryPoints_ListByReplicationProtectedItems.json
             ("GET", _ITEM + r"/recoverypoints", self._list),
             # ReplicationPolicies_Get.json / ReplicationPolicies_Create.json
@@ -768,6 +770,30 @@ class FakeArm:
                 item["properties"].update(changes)
 
         job = self._new_job(match, scenario, friendly, item_key, effect)
+        return 202, None, self._action_headers(match, job)
+
+    def _update_appliance(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """Move an item to another appliance of its fabric: `targetApplianceId` and `providerSpecificDetails` are
+        required (the spec), and the target must be one of the fabric's `processServers` (fake's reading of
+        PowerShell's lookup); the item names its new process server when the job ends."""
+        item_key = key.rsplit("/", 1)[0]
+        item = self.resources.get(item_key)
+        if item is None:
+            return 404, _error("NotFound", f"{item_key} was not found"), {}
+        properties = (body or {}).get("properties") or {}
+        target = properties.get("targetApplianceId")
+        if not target or not (properties.get("providerSpecificDetails") or {}).get("instanceType"):
+            return 400, _error("InvalidInput", "targetApplianceId and providerSpecificDetails are required"), {}
+        fabric = self.resources.get(item_key.split("/replicationprotectioncontainers/")[0]) or {}
+        servers = ((fabric.get("properties") or {}).get("customDetails") or {}).get("processServers") or []
+        if target not in {server.get("id") for server in servers}:
+            return 400, _error("ApplianceNotFound", f"{target} is not an appliance of the item's fabric"), {}
+
+        def effect() -> None:
+            item["properties"].setdefault("providerSpecificDetails", {})["processServerId"] = target
+
+        # Fake's assumption for the scenario name: ASR documents none for this job.
+        job = self._new_job(match, "UpdateAppliance", "Switch appliance", item_key, effect)
         return 202, None, self._action_headers(match, job)
 
     def _update_item(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
