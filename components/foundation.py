@@ -25,8 +25,8 @@ from components.appliance_host import ApplianceHost, ApplianceHostArgs
 from components.config import ApplianceHostConfig, WaveConfig
 from components.errors import MigrationError
 from components.foundation_config import FoundationConfig
-from components.landing_zone import LandingZone, LandingZoneArgs
-from components.recovery_vault import RecoveryVault, RecoveryVaultArgs, with_vault_credentials
+from components.landing_zone import LandingZone, landing_zone_and_vault
+from components.recovery_vault import RecoveryVault, with_vault_credentials
 from components.replication import SharedReplication, declare_shared_replication, policy_settings
 from components.secrets import NAMESPACE, PASSPHRASE, WaveSecrets, passphrase_key
 from components.stack_config import Foundation
@@ -108,26 +108,7 @@ class MigrationFoundation(pulumi.ComponentResource):
         config, foundation = args.foundation.config, args.foundation
         azure, profile = config.azure, config.profile
         aws_provider = aws.Provider(f"{name}-aws", region=config.aws.region, opts=pulumi.ResourceOptions(parent=self))
-        landing_zone = LandingZone(
-            f"{name}-lz",
-            LandingZoneArgs(
-                resource_group=azure.resource_group, location=azure.location, storage_account=azure.storage_account,
-                storage_sku=azure.storage_sku, network=azure.layout, tags=config.all_tags,
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
-        vault = RecoveryVault(
-            f"{name}-rsv",
-            RecoveryVaultArgs(
-                vault_name=azure.vault,
-                location=azure.location,
-                architecture=config.architecture,
-                tags=config.all_tags,
-                resource_group_name=landing_zone.name,
-                existing_vault_resource_group=azure.existing_vault_resource_group,
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )
+        landing_zone, vault = landing_zone_and_vault(name, azure, config.architecture, config.all_tags, self)
         secrets = with_vault_credentials(name, profile, args.secrets, vault, self)
         hosts = {
             a.name: ApplianceHost(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, resources, storage
 
-from components.config import ExistingNetworkConfig, NetworkConfig
+from components.config import AzureConfig, ExistingNetworkConfig, NetworkConfig
+from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,30 @@ class LandingZone(pulumi.ComponentResource):
         vnet_id: pulumi.Output[str], layout: NetworkConfig | ExistingNetworkConfig
     ) -> pulumi.Output[dict[str, str]]:
         return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet_id, "/subnets/", s.name) for s in layout.subnets})
+
+
+def landing_zone_and_vault(
+    name: str, azure: AzureConfig, architecture: str, tags: dict[str, str], parent: pulumi.Resource
+) -> tuple[LandingZone, RecoveryVault]:
+    """The landing zone and the vault in it, as a wave and a foundation declare them (`<name>-lz`, `<name>-rsv`)."""
+    landing_zone = LandingZone(
+        f"{name}-lz",
+        LandingZoneArgs(
+            resource_group=azure.resource_group, location=azure.location, storage_account=azure.storage_account,
+            storage_sku=azure.storage_sku, network=azure.layout, tags=tags,
+        ),
+        pulumi.ResourceOptions(parent=parent),
+    )  # fmt: skip
+    vault = RecoveryVault(
+        f"{name}-rsv",
+        RecoveryVaultArgs(
+            vault_name=azure.vault,
+            location=azure.location,
+            architecture=architecture,
+            tags=tags,
+            resource_group_name=landing_zone.name,
+            existing_vault_resource_group=azure.existing_vault_resource_group,
+        ),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    return landing_zone, vault

@@ -12,9 +12,9 @@ from components.appliance_host import ApplianceHost, ApplianceHostArgs
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
 from components.foundation import FoundationReference, foundation_contract, secret_map
-from components.landing_zone import LandingZone, LandingZoneArgs
+from components.landing_zone import landing_zone_and_vault
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
-from components.recovery_vault import RecoveryVault, RecoveryVaultArgs, with_vault_credentials
+from components.recovery_vault import with_vault_credentials
 from components.replication import (
     ReplicationMachine,
     SharedReplication,
@@ -109,27 +109,7 @@ class MigrationWave(pulumi.ComponentResource):
         self, name: str, wave: WaveConfig, wave_secrets: WaveSecrets, aws_opts: pulumi.ResourceOptions
     ) -> WaveSite:
         """The all-in-one wave's landing zone, vault, appliance host and source preparation."""
-        azure = wave.azure
-        self.landing_zone = LandingZone(
-            f"{name}-lz",
-            LandingZoneArgs(
-                resource_group=azure.resource_group, location=azure.location, storage_account=azure.storage_account,
-                storage_sku=azure.storage_sku, network=azure.layout, tags=wave.all_tags,
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
-        self.vault = RecoveryVault(
-            f"{name}-rsv",
-            RecoveryVaultArgs(
-                vault_name=azure.vault,
-                location=azure.location,
-                architecture=wave.architecture,
-                tags=wave.all_tags,
-                resource_group_name=self.landing_zone.name,
-                existing_vault_resource_group=azure.existing_vault_resource_group,
-            ),
-            pulumi.ResourceOptions(parent=self),
-        )
+        self.landing_zone, self.vault = landing_zone_and_vault(name, wave.azure, wave.architecture, wave.all_tags, self)
         secrets = with_vault_credentials(name, wave.profile, wave_secrets, self.vault, self)
         self.site_passphrase = wave_secrets.values.get("appliancePassphrase")
         self.appliance = ApplianceHost(f"{name}-appliance", appliance_host_args(wave, secrets), opts=aws_opts)

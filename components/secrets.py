@@ -44,20 +44,7 @@ class WaveSecrets:
 def load_secrets(architecture: str, config: pulumi.Config | None = None) -> WaveSecrets:
     """Read the architecture's secrets; every missing one is reported at once, before any resource."""
     config = config or pulumi.Config(NAMESPACE)
-    keys = profile(architecture).required_secrets
-    missing = [key for key in keys if config.get_secret(key) is None]
-    if missing:
-        raise WaveConfigError(
-            [
-                ConfigProblem(
-                    f"{NAMESPACE}:{key}",
-                    MISSING,
-                    f"is required for the {architecture} architecture; set it with"
-                    f" `pulumi config set --secret {NAMESPACE}:{key} <value>`",
-                )
-                for key in missing
-            ]
-        )
+    _require(config, architecture, list(profile(architecture).required_secrets))
     present = [key for key in profile(architecture).known_secrets if config.get_secret(key) is not None]
     return WaveSecrets({key: config.require_secret(key) for key in present})
 
@@ -80,7 +67,17 @@ def load_foundation_secrets(
     required = [k for k in arch.required_secrets if k != PASSPHRASE]
     if PASSPHRASE in arch.required_secrets:
         required += [passphrase_key(a) for a in appliances]
-    missing = [key for key in required if config.get_secret(key) is None]
+    _require(config, architecture, required)
+    shared = [k for k in arch.known_secrets if k != PASSPHRASE and config.get_secret(k) is not None]
+    passphrases = {
+        a: config.require_secret(passphrase_key(a)) for a in appliances if config.get_secret(passphrase_key(a))
+    }
+    return WaveSecrets({key: config.require_secret(key) for key in shared}), passphrases
+
+
+def _require(config: pulumi.Config, architecture: str, keys: list[str]) -> None:
+    """Every missing one of `keys` reported at once, before any resource."""
+    missing = [key for key in keys if config.get_secret(key) is None]
     if missing:
         raise WaveConfigError(
             [
@@ -93,8 +90,3 @@ def load_foundation_secrets(
                 for key in missing
             ]
         )
-    shared = [k for k in arch.known_secrets if k != PASSPHRASE and config.get_secret(k) is not None]
-    passphrases = {
-        a: config.require_secret(passphrase_key(a)) for a in appliances if config.get_secret(passphrase_key(a))
-    }
-    return WaveSecrets({key: config.require_secret(key) for key in shared}), passphrases
