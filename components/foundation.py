@@ -113,7 +113,7 @@ class MigrationFoundation(pulumi.ComponentResource):
         hosts = {
             a.name: ApplianceHost(
                 f"{name}-appliance-{a.name}",
-                _host_args(config, a, WaveSecrets({**secrets.values, **_own_passphrase(args.passphrases, a.name)})),
+                host_args(config, a, WaveSecrets({**secrets.values, **_own_passphrase(args.passphrases, a.name)})),
                 opts=pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider}),
             )
             for a in config.aws.appliances
@@ -170,7 +170,8 @@ def _own_passphrase(passphrases: Mapping[str, pulumi.Output[str]], appliance: st
     return {PASSPHRASE: passphrases[appliance]} if appliance in passphrases else {}
 
 
-def _host_args(config: FoundationConfig, server: ApplianceHostConfig, secrets: WaveSecrets) -> ApplianceHostArgs:
+def host_args(config: FoundationConfig, server: ApplianceHostConfig, secrets: WaveSecrets) -> ApplianceHostArgs:
+    """One appliance host of the foundation (an all-in-one wave is read as one: `foundation_of_wave`)."""
     return ApplianceHostArgs(
         wave_name=config.name,
         profile=config.profile,

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
-from components.foundation import FoundationReference, foundation_contract, secret_map
+from components.foundation import FoundationReference, foundation_contract, host_args, secret_map
 from components.landing_zone import landing_zone_and_vault
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import with_vault_credentials
@@ -287,19 +287,8 @@ class MigrationWave(pulumi.ComponentResource):
 
 
 def appliance_host_args(wave: WaveConfig, secrets: WaveSecrets) -> ApplianceHostArgs:
-    """The wave's config as `ApplianceHost` needs it."""
-    return ApplianceHostArgs(
-        wave_name=wave.name,
-        profile=wave.profile,
-        region=wave.aws.region,
-        vpc_id=wave.aws.vpc_id,
-        subnet_id=wave.aws.subnet_id,
-        admin_cidr=wave.aws.admin_cidr,
-        server=wave.appliance_host,
-        publish_agents=wave.aws.mobility_installer_s3_uri is None,
-        tags=wave.all_tags,
-        secrets=secrets,
-    )
+    """The all-in-one wave's appliance host: the one host of the wave read as a foundation."""
+    return host_args(foundation_of_wave(wave), wave.appliance_host, secrets)
 
 
 def replication_args(
