@@ -192,6 +192,13 @@ def test_a_wave_landing_in_existing_networks_declares_none_and_uses_their_ids(
         assert (details["testNetworkId"], details["testSubnetName"]) == (spoke["testNetworkId"], "snet-app")
     assert run.outputs["subnetIds"] == {"snet-app": f"{spoke['id']}/subnets/snet-app"}
     assert run.outputs["testNetworkId"] == spoke["testNetworkId"]
+    # Its test failovers land in the given isolated network too.
+    testing = {**raw, "lifecycle": {"phase": "test"}}
+    _stacks(tmp_path, monkeypatch, foundation(), testing)
+    tested = run_wave_on(testing, run_foundation(foundation()))
+    action = one(tested, "pulumi-python:dynamic/asr:WaveTestFailover")
+    assert action.inputs["test_network_id"] == spoke["testNetworkId"]
+    assert sorted(action.inputs["machines"]) == ["vm0000", "vm0001"]
 
 
 def test_a_static_ip_outside_the_existing_subnet_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
