@@ -8,6 +8,7 @@ import pulumi
 from pulumi_azure_native import network, resources, storage
 
 from components.config import AzureConfig, ExistingNetworkConfig, NetworkConfig
+from components.existing_network import real_subnet_ids
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 
 
@@ -91,7 +92,11 @@ class LandingZone(pulumi.ComponentResource):
         self.storage_account_id = account.id
         self.network_name = target_name
         self.network_id = target_id
-        self.subnet_ids = self._subnet_ids(target_id, layout)
+        self.subnet_ids = (
+            real_subnet_ids(name, layout, "azure.existingNetwork", self)
+            if isinstance(layout, ExistingNetworkConfig)
+            else self._subnet_ids(target_id, layout)
+        )
         self.test_network_name = test_name
         self.test_network_id = test_id
         self.test_subnet_ids = self._subnet_ids(test_id, layout)

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from components.appliance_host import ApplianceHost, ApplianceHostArgs
 from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
+from components.existing_network import real_subnet_ids
 from components.foundation import FoundationReference, foundation_contract, host_args, secret_map
 from components.landing_zone import landing_zone_and_vault
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
@@ -182,7 +183,9 @@ class MigrationWave(pulumi.ComponentResource):
             vault_id=foundation.get("vaultId"),
             storage_account_id=foundation.get("storageAccountId"),
             network_id=network_id,
-            subnet_ids=_subnet_ids(network_id, wave) if existing else foundation.get("subnetIds"),
+            subnet_ids=real_subnet_ids(name, existing, "azure.existingNetwork", self)
+            if existing
+            else foundation.get("subnetIds"),
             test_network_id=test_network_id,
             test_subnet_ids=_subnet_ids(test_network_id, wave) if given_test else foundation.get("testSubnetIds"),
             appliance_instance_id=None,

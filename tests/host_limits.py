@@ -34,8 +34,10 @@ def plan_items(inputs: dict[str, Any]) -> int:
 class HostLimitMocks(PlanMocks):
     """`PlanMocks`, plus the hosts' refusals; keeps the rules it has accepted per security group."""
 
-    def __init__(self, stack_outputs: dict[str, ProgramRun] | None = None) -> None:
-        super().__init__(stack_outputs)
+    def __init__(
+        self, stack_outputs: dict[str, ProgramRun] | None = None, subnets: dict[tuple[str, str, str], str] | None = None
+    ) -> None:
+        super().__init__(stack_outputs, subnets)
         self.inbound_rules: dict[str, set[str]] = defaultdict(set)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

@@ -27,13 +27,15 @@ def run_wave(
     strip_aliases: bool = False,
     key: str = "migration:wave",
     references: dict[str, ProgramRun] | None = None,
+    subnets: dict[tuple[str, str, str], str] | None = None,
 ) -> ProgramRun:
     """Run __main__.py as `pulumi up` (or `pulumi preview`) would, with `raw` as `migration:wave` and the given
     secrets, against the mock engine or another `monitor` that plays the engine (tests/engine).
 
     `strip_aliases` drops the aliases azure-native adds to every resource (their URNs dominate a run); only for tests that neither rename nor move resources.
     `key` is the config object (`migration:foundation` for a foundation); `references` answers StackReferences
-    (a wave's foundation) with other runs' outputs.
+    (a wave's foundation) with other runs' outputs; `subnets` are the existing subnets Azure holds,
+    (resource group, network, subnet) -> range.
     """
     secrets = SECRETS if secrets is None else secrets
 
@@ -48,7 +50,7 @@ def run_wave(
         stack=stack,
         config={key: json.dumps(raw), **secrets},
         secret_keys=list(secrets),
-        monitor=monitor or RecordingMonitor(HostLimitMocks(references)),  # refuses what the hosts refuse
+        monitor=monitor or RecordingMonitor(HostLimitMocks(references, subnets)),  # refuses what the hosts refuse
         preview=preview,
     )
 

@@ -32,6 +32,8 @@ INSTANCE = "aws:ec2/instance:Instance"
 REGISTRATION = "pulumi-python:dynamic/asr:ApplianceRegistration"
 ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
 VNET = "azure-native:network:VirtualNetwork"
+AZURE_SPOKE = {("rg-spoke", "vnet-spoke-apps", "snet-app"): "10.40.2.0/24"}
+"""The spoke subnet as Azure holds it (what `getSubnet` answers)."""
 
 
 def _stacks(
@@ -184,7 +186,7 @@ def test_a_wave_landing_in_existing_networks_declares_none_and_uses_their_ids(
     raw = wave_on("wave1", 2, azure={"existingNetwork": spoke})
     raw["machines"][0]["target"] = {"staticIp": "10.40.2.10"}
     _stacks(tmp_path, monkeypatch, foundation(), raw)
-    run = run_wave_on(raw, run_foundation(foundation()))
+    run = run_wave_on(raw, run_foundation(foundation()), subnets=AZURE_SPOKE)
     assert of_type(run, VNET) == []
     for item in of_type(run, ITEM):
         details = item.inputs["properties"]["providerSpecificDetails"]
@@ -195,10 +197,32 @@ def test_a_wave_landing_in_existing_networks_declares_none_and_uses_their_ids(
     # Its test failovers land in the given isolated network too.
     testing = {**raw, "lifecycle": {"phase": "test"}}
     _stacks(tmp_path, monkeypatch, foundation(), testing)
-    tested = run_wave_on(testing, run_foundation(foundation()))
+    tested = run_wave_on(testing, run_foundation(foundation()), subnets=AZURE_SPOKE)
     action = one(tested, "pulumi-python:dynamic/asr:WaveTestFailover")
     assert action.inputs["test_network_id"] == spoke["testNetworkId"]
     assert sorted(action.inputs["machines"]) == ["vm0000", "vm0001"]
+
+
+def test_an_existing_subnet_whose_range_in_azure_differs_from_the_config_stops_the_preview(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The static IPs were judged against the stated range: a different real one must not pass unnoticed."""
+    spoke = {
+        "id": f"{SPOKE}/vnet-spoke-apps",
+        "addressSpace": ["10.40.0.0/16"],
+        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
+    }
+    raw = wave_on("wave1", 1, azure={"existingNetwork": spoke})
+    _stacks(tmp_path, monkeypatch, foundation(), raw)
+    base = run_foundation(foundation())
+    elsewhere = {("rg-spoke", "vnet-spoke-apps", "snet-app"): "10.40.8.0/24"}
+    with pytest.raises(Exception, match=r"azure.existingNetwork.subnets\[0\].prefix: '10.40.2.0/24' is not the range of"
+                       r" subnet snet-app of .*vnet-spoke-apps in Azure \(10.40.8.0/24\)"):  # fmt: skip
+        run_wave_on(raw, base, subnets=elsewhere, preview=True)
+    with pytest.raises(Exception, match=r"NotFound"):
+        run_wave_on(raw, base, subnets={}, preview=True)
+    assert run_wave_on(raw, base, subnets=AZURE_SPOKE, preview=True).outputs["wave"] == "wave1"
 
 
 def test_a_static_ip_outside_the_existing_subnet_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,7 +252,7 @@ def test_a_foundation_on_existing_networks_creates_only_the_isolated_test_mirror
         "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
     }
     _stacks(tmp_path, monkeypatch, raw)
-    run = run_foundation(raw)
+    run = run_foundation(raw, subnets=AZURE_SPOKE)
     mirror = one(run, VNET)
     assert mirror.inputs["virtualNetworkName"] == "vnet-spoke-apps-test"
     assert mirror.inputs["addressSpace"]["addressPrefixes"] == ["10.40.0.0/16"]
@@ -332,3 +356,20 @@ def test_pinning_one_machine_moves_no_other_while_the_appliances_have_room() -> 
     # A third appliance added later takes only machines that prefer it: the others stay where they were.
     two = assign(pool[:2], [PoolWave("wave1", tuple(machines))], {}).of_wave("wave1")
     assert all(before[m] == two[m] for m in before if before[m] != "asr-app-c")
+
+
+def test_the_offline_plan_of_a_foundation_on_existing_networks_answers_with_the_stated_ranges(tmp_path: Path) -> None:
+    from migrate_tool.offline.plan import build_plan
+
+    raw = foundation()
+    raw["azure"].pop("network")
+    raw["azure"]["existingNetwork"] = {
+        "id": f"{SPOKE}/vnet-spoke-apps",
+        "addressSpace": ["10.40.0.0/16"],
+        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+    }
+    stacks = write_stacks(tmp_path / "stacks", {"foundation": ("migration:foundation", raw)})
+    plan = build_plan("foundation", stacks)
+    assert plan.run.outputs["foundation"]["subnetIds"] == {"snet-app": f"{SPOKE}/vnet-spoke-apps/subnets/snet-app"}
+    reader = [r for r in plan.run.resources if r.type == "pulumi:providers:azure-native"]
+    assert [r.inputs.get("subscriptionId") for r in reader] == ["6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"]

@@ -134,10 +134,15 @@ class PlannedResource:
 class PlanMocks(pulumi_mocks.Mocks):
     """Computed outputs shaped like Azure's and AWS's answers, derived deterministically from names."""
 
-    def __init__(self, stack_outputs: dict[str, ProgramRun] | None = None) -> None:
+    def __init__(
+        self, stack_outputs: dict[str, ProgramRun] | None = None, subnets: dict[tuple[str, str, str], str] | None = None
+    ) -> None:
         self.regions: dict[str, str] = {}  # provider URN -> region, filled by the monitor
         self.stack_outputs = stack_outputs or {}
         """Fully qualified stack name -> the offline run whose outputs its StackReferences read (a foundation's)."""
+        self.subnets = {tuple(k.lower() for k in key): prefix for key, prefix in (subnets or {}).items()}
+        """(resource group, network, subnet) -> range of the existing subnets the program reads; the offline plan
+        gives the ranges the config states (it reads nothing in Azure), tests give what Azure would answer."""
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
@@ -239,6 +244,13 @@ class PlanMocks(pulumi_mocks.Mocks):
                     "userId": "AIDAOFFLINEPLAN", "id": OFFLINE_AWS_ACCOUNT}, []  # fmt: skip
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if args.token == "azure-native:network:getSubnet":
+            key = tuple(
+                str(args.args.get(k)).lower() for k in ("resourceGroupName", "virtualNetworkName", "subnetName")
+            )
+            if key not in self.subnets:
+                raise LookupError(f"(NotFound) Resource {'/'.join(key)} not found")  # Azure's answer to a GET
+            return {"id": "/".join(key), "name": key[2], "addressPrefix": self.subnets[key]}, []
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "subscriptionId": OFFLINE_SUBSCRIPTION,

@@ -101,6 +101,17 @@ class Plan:
         return f"wave '{self.wave.name}', {self.wave.architecture} architecture ({self.wave.provider_type})"
 
 
+def stated_subnets(wave: WaveConfig | None, foundation: Foundation | None) -> dict[tuple[str, str, str], str]:
+    """The existing subnets as the config states them: what the offline plan answers for Azure's (it reads nothing
+    live; `pulumi preview` compares them with the real ones)."""
+    azure = foundation.config.azure if foundation is not None else wave.azure if wave is not None else None
+    layout = azure.existing_network if azure is not None else None
+    if layout is None:
+        return {}
+    group = layout.id.strip("/").split("/")[3]
+    return {(group, layout.name, s.name): s.prefix for s in layout.subnets}
+
+
 def secret_names(wave: WaveConfig | None, foundation: Foundation | None) -> list[str]:
     """The `migration:` secrets the program reads: a wave's, a foundation's (a passphrase per appliance), or none
     for a wave on a foundation (its appliances' passphrases come from the foundation's outputs)."""
@@ -161,7 +172,7 @@ def build_plan(stack_name: str, stacks_dir: Path | None = None, policy_config: d
             stack=stack_name,
             config=config,
             secret_keys=secret_keys,
-            monitor=RecordingMonitor(PlanMocks(referenced)),
+            monitor=RecordingMonitor(PlanMocks(referenced, stated_subnets(wave, foundation))),
         )
     run = ProgramRun([r for r in run.resources if r.type != STACK_REFERENCE], run.outputs, run.secret_outputs)
     plain_config = {k: v for k, v in stack.config.items() if k not in stack.encrypted_secrets and k not in secret_keys}
