@@ -193,7 +193,7 @@ class WaveOutcome(Resource, module="lifecycle", name="WaveOutcome"):
 
 # ---- the component -------------------------------------------------------------------------------------
 
-AUDIT_KEYS = {
+AUDIT_NAMES = {
     wave_actions.WaveTestFailover: "testFailover",
     wave_actions.WaveTestFailoverCleanup: "testFailoverCleanup",
     wave_actions.WaveFailover: "failover",
@@ -230,7 +230,8 @@ class WaveLifecycleArgs:
 
     wave_name: str
     vault_resource_group: str
-    vault_name: str
+    vault: str
+    """The vault's name from config, as `WaveReplicationArgs.vault` (`vault_name` is an Output where it appears)."""
     architecture: str
     aws_region: str
     settings: LifecycleConfig
@@ -275,7 +276,7 @@ class WaveLifecycle(pulumi.ComponentResource):
         # (an output not known yet) never shows as a replacement of an action that ran.
         base = {
             "resource_group_name": args.vault_resource_group,
-            "vault_name": args.vault_name,
+            "vault_name": args.vault,
             "architecture": args.architecture,
             "recovery_point": settings.recovery_point,
             "test_network_id": args.test_network_id,
@@ -311,14 +312,14 @@ class WaveLifecycle(pulumi.ComponentResource):
             entries = {m.name: self._entry(m, failover_vm_ids.get(m.name)) for m in members}
             notes = {"comments": settings.cleanup_notes} if cls is wave_actions.WaveTestFailoverCleanup else {}
             resource = cls(
-                f"{name}-{_kebab(AUDIT_KEYS[cls])}",
+                f"{name}-{_kebab(AUDIT_NAMES[cls])}",
                 {**base, **notes, "machines": entries},
                 pulumi.ResourceOptions(parent=self, depends_on=after),
             )
             after = [resource]
-            results[AUDIT_KEYS[cls]] = resource.results
+            results[AUDIT_NAMES[cls]] = resource.results
             for m in members:
-                per_machine[m.name][AUDIT_KEYS[cls]] = _record(resource.results, m.name)
+                per_machine[m.name][AUDIT_NAMES[cls]] = _record(resource.results, m.name)
             if cls is wave_actions.WaveFailover:
                 failover_vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members}
             if isinstance(resource, wave_actions.WaveCompleteMigration):
@@ -438,7 +439,7 @@ class WaveLifecycle(pulumi.ComponentResource):
             else rs.ReplicationRecoveryPlan(
                 f"{name}-{layout.suffix}",
                 resource_group_name=args.vault_resource_group,
-                resource_name_=args.vault_name,
+                resource_name_=args.vault,
                 recovery_plan_name=plan_name,
                 properties=rs.CreateRecoveryPlanInputPropertiesArgs(
                     primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
@@ -531,5 +532,5 @@ def _plan_vm_id(items: pulumi.Output[dict[str, Any]], machine: str) -> pulumi.Ou
 
 def _plan_audit(resource: Resource) -> pulumi.Output[dict[str, Any]]:
     """A plan action's audit outputs, without the empty ones."""
-    values = {key: getattr(resource, key) for key in plan_actions.AUDIT_KEYS if hasattr(resource, key)}
+    values = {key: getattr(resource, key) for key in plan_actions.RECORD_KEYS if hasattr(resource, key)}
     return pulumi.Output.all(**values).apply(lambda done: {k: v for k, v in done.items() if v is not None})

@@ -357,7 +357,7 @@ def lifecycle_args(
     return WaveLifecycleArgs(
         wave_name=wave.name,
         vault_resource_group=wave.azure.vault_resource_group,
-        vault_name=wave.azure.vault,
+        vault=wave.azure.vault,
         architecture=wave.architecture,
         aws_region=wave.aws.region,
         settings=wave.lifecycle,

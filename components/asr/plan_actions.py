@@ -47,7 +47,7 @@ from components.asr.recovery_points import NAMED, plan_recovery_point_type
 from components.aws.ec2 import SourceStopError, stop_source_instances
 
 PROVIDER_VERSION = "1"
-AUDIT_KEYS = (
+RECORD_KEYS = (
     "job_name", "job_id", "started_at", "ended_at", "result", "recovery_point_used", "source_stop",
     "skip_test_failover_reason", "items", "comments",
 )  # fmt: skip
@@ -86,13 +86,13 @@ class PlanActionProvider(DeclaredInputsProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         subscription = resolve_subscription_id(props.get("subscription_id"))
-        outs = {**dict.fromkeys(AUDIT_KEYS), **props, **self.run(props, subscription)}
+        outs = {**dict.fromkeys(RECORD_KEYS), **props, **self.run(props, subscription)}
         plan = f"{vault_path(subscription, props['resource_group_name'], props['vault_name'])}/replicationRecoveryPlans"
         return CreateResult(f"{self.kind}:{plan}/{props['recovery_plan_name']}", outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """The action has run: keep its audit, run nothing."""
-        return UpdateResult({**news, **{key: olds.get(key) for key in AUDIT_KEYS}})
+        return UpdateResult({**news, **{key: olds.get(key) for key in RECORD_KEYS}})
 
     def run(self, props: dict[str, Any], subscription: str) -> dict[str, Any]:
         rg, vault, plan_name = props["resource_group_name"], props["vault_name"], props["recovery_plan_name"]
@@ -324,7 +324,7 @@ class PlanFailoverProvider(PlanActionProvider):
 
 def _declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
     Resource.__init__(
-        resource, provider, name, {**dict.fromkeys(AUDIT_KEYS), **inputs, "version": PROVIDER_VERSION}, opts
+        resource, provider, name, {**dict.fromkeys(RECORD_KEYS), **inputs, "version": PROVIDER_VERSION}, opts
     )
 
 
