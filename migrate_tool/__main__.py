@@ -4,6 +4,7 @@ plan [stack]         offline plan of a stack under Pulumi's mock engine (no cred
 plan-dr [dr-stack]   offline plan of the DR project (dr/), fed a planned or real wave's outputs
 discover ...         build or update a wave's machines from EC2 and check their eligibility
 status ...           per-machine phase, replication health, RPO and last job, from the live vault
+                     (a foundation: every wave, each appliance's load, every failure; --html for a page)
 test [pytest args]   the test suite, in parallel (run by migrate.py itself, inside .venv)
 """
 

@@ -8,7 +8,9 @@ ready to test, test running, tested, ready for cutover, cutover running, failed 
 DR, failed with the reason...), protection state, replication health, RPO and the last job, then a count per
 stage. A progress line on stderr counts what has been read. `--watch` refreshes the board until no job runs on
 the wave; `--json` prints the same for scripts; `--outputs` reads the stack outputs for "prepared for DR" and for the steps a
-new wave waits for (`pendingSteps`), printed above the board.
+new wave waits for (`pendingSteps`), printed above the board. For a foundation's stack it prints the board of
+the whole migration instead (migrate_tool/board.py): every wave, each appliance's load, every failed machine;
+`--html FILE` also writes it as a page.
 """
 
 from __future__ import annotations
