@@ -68,14 +68,10 @@ def stack_file_config(stack: str) -> Mapping[str, Any] | None:
 
 @dataclass(frozen=True)
 class Foundation:
-    """A foundation as its stack file declares it, and the waves that share it.
-
-    `own_wave` is set when the foundation is an all-in-one wave that the later waves share (its machines are the
-    first its appliance serves); `waves` are the waves naming it, in the pool's order."""
+    """A `migration:foundation` stack, and the waves that name it (in the pool's order) with their appliances."""
 
     stack: str
     config: FoundationConfig
-    own_wave: WaveConfig | None
     waves: tuple[WaveConfig, ...]
     assignment: PoolAssignment
 
@@ -109,7 +105,7 @@ def resolve_foundation(raw: object, stack: str) -> Foundation:
     foundation = parse_foundation(raw)
     waves = dependents(stack, foundation)
     assignment = _assign(foundation, None, waves, None)
-    return Foundation(stack, foundation, None, tuple(with_appliances(w, assignment) for w in waves), assignment)
+    return Foundation(stack, foundation, tuple(with_appliances(w, assignment) for w in waves), assignment)
 
 
 def foundation_of_file(stack: str, where: str) -> tuple[FoundationConfig, WaveConfig | None]:
