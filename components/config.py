@@ -400,11 +400,26 @@ class FoundationLink(_Model):
         return self.stack.rsplit("/", 1)[-1]
 
 
-class WaveConfig(_Model):
+class SharedConfig(_Model):
+    """What a wave's and a foundation's config both hold: the name, the architecture, the tags, the Azure side."""
+
     name: WaveName
     architecture: Architecture = "modernized"
     tags: dict[str, str] = Field(default_factory=dict, max_length=naming.MAX_USER_TAGS)
     azure: AzureConfig
+
+    @property
+    def profile(self) -> ArchitectureProfile:
+        """Everything that differs between the architectures (components/architecture.py)."""
+        return profile(self.architecture)
+
+    @property
+    def all_tags(self) -> dict[str, str]:
+        """User tags plus the two the tool relies on to find its own resources."""
+        return {**self.tags, **naming.tool_tags(self.name)}
+
+
+class WaveConfig(SharedConfig):
     aws: AwsConfig
     machines: list[MachineConfig] = Field(min_length=1)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
@@ -422,16 +437,6 @@ class WaveConfig(_Model):
     def provider_type(self) -> str:
         """The ASR replication provider `instanceType` the architecture uses."""
         return self.profile.provider_type
-
-    @property
-    def profile(self) -> ArchitectureProfile:
-        """Everything that differs between the architectures (components/architecture.py)."""
-        return profile(self.architecture)
-
-    @property
-    def all_tags(self) -> dict[str, str]:
-        """User tags plus the two the tool relies on to find its own resources."""
-        return {**self.tags, **naming.tool_tags(self.name)}
 
     def phase_of(self, machine: MachineConfig) -> str:
         """The machine's lifecycle phase: its own `phase`, else the wave's."""

@@ -14,20 +14,17 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from components import naming
-from components.architecture import Architecture, ArchitectureProfile, profile
 from components.config import (
     CONFIG_PATH,
     MISSING,
     AdminCidr,
     ApplianceHostConfig,
     AwsRegion,
-    AzureConfig,
     ConfigProblem,
+    SharedConfig,
     SubnetId,
     VpcId,
     WaveConfigError,
-    WaveName,
     _duplicates,
     _mapping,
     _mappings,
@@ -57,22 +54,11 @@ class FoundationAwsConfig(_Model):
     """The default churn of every wave's machines that do not say (a wave's own `aws.expectedChurnGbPerDay` wins)."""
 
 
-class FoundationConfig(_Model):
-    name: WaveName
-    """The foundation's name: the prefix of its resources' logical names and its `migration-wave` tag."""
-    architecture: Architecture = "modernized"
-    tags: dict[str, str] = Field(default_factory=dict, max_length=naming.MAX_USER_TAGS)
-    azure: AzureConfig
-    """As a wave's; `targetDefaults` are every wave's replica defaults (a wave's own win)."""
+class FoundationConfig(SharedConfig):
+    """`name` prefixes the foundation's logical names and is its `migration-wave` tag; `azure` is as a wave's, its
+    `targetDefaults` every wave's replica defaults (a wave's own win)."""
+
     aws: FoundationAwsConfig
-
-    @property
-    def profile(self) -> ArchitectureProfile:
-        return profile(self.architecture)
-
-    @property
-    def all_tags(self) -> dict[str, str]:
-        return {**self.tags, **naming.tool_tags(self.name)}
 
 
 def parse_foundation(raw: object) -> FoundationConfig:

@@ -32,6 +32,13 @@ INSTANCE = "aws:ec2/instance:Instance"
 REGISTRATION = "pulumi-python:dynamic/asr:ApplianceRegistration"
 ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
 VNET = "azure-native:network:VirtualNetwork"
+SPOKE_NETWORK = {
+    "id": f"{SPOKE}/vnet-spoke-apps",
+    "addressSpace": ["10.40.0.0/16"],
+    "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
+    "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
+}
+"""A wave's own spoke network, and its isolated test network, that the platform team runs."""
 AZURE_SPOKE = {("rg-spoke", "vnet-spoke-apps", "snet-app"): "10.40.2.0/24"}
 """The spoke subnet as Azure holds it (what `getSubnet` answers)."""
 
@@ -177,12 +184,7 @@ def test_a_wave_on_an_appliance_not_yet_registered_stops_and_says_what_to_do(
 def test_a_wave_landing_in_existing_networks_declares_none_and_uses_their_ids(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spoke = {
-        "id": f"{SPOKE}/vnet-spoke-apps",
-        "addressSpace": ["10.40.0.0/16"],
-        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
-        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
-    }
+    spoke = dict(SPOKE_NETWORK)
     raw = wave_on("wave1", 2, azure={"existingNetwork": spoke})
     raw["machines"][0]["target"] = {"staticIp": "10.40.2.10"}
     _stacks(tmp_path, monkeypatch, foundation(), raw)
@@ -207,12 +209,7 @@ def test_an_existing_subnet_whose_range_in_azure_differs_from_the_config_stops_t
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The static IPs were judged against the stated range: a different real one must not pass unnoticed."""
-    spoke = {
-        "id": f"{SPOKE}/vnet-spoke-apps",
-        "addressSpace": ["10.40.0.0/16"],
-        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
-        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
-    }
+    spoke = dict(SPOKE_NETWORK)
     raw = wave_on("wave1", 1, azure={"existingNetwork": spoke})
     _stacks(tmp_path, monkeypatch, foundation(), raw)
     base = run_foundation(foundation())
@@ -226,12 +223,7 @@ def test_an_existing_subnet_whose_range_in_azure_differs_from_the_config_stops_t
 
 
 def test_a_static_ip_outside_the_existing_subnet_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spoke = {
-        "id": f"{SPOKE}/vnet-spoke-apps",
-        "addressSpace": ["10.40.0.0/16"],
-        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
-        "testNetworkId": f"{SPOKE}/vnet-spoke-apps-isolated",
-    }
+    spoke = dict(SPOKE_NETWORK)
     raw = wave_on("wave1", 1, azure={"existingNetwork": spoke})
     raw["machines"][0]["target"] = {"staticIp": "10.40.3.10"}
     _stacks(tmp_path, monkeypatch, foundation(), raw)
@@ -246,11 +238,7 @@ def test_a_foundation_on_existing_networks_creates_only_the_isolated_test_mirror
 ) -> None:
     raw = foundation()
     raw["azure"].pop("network")
-    raw["azure"]["existingNetwork"] = {
-        "id": f"{SPOKE}/vnet-spoke-apps",
-        "addressSpace": ["10.40.0.0/16"],
-        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
-    }
+    raw["azure"]["existingNetwork"] = {k: v for k, v in SPOKE_NETWORK.items() if k != "testNetworkId"}
     _stacks(tmp_path, monkeypatch, raw)
     run = run_foundation(raw, subnets=AZURE_SPOKE)
     mirror = one(run, VNET)
@@ -363,11 +351,7 @@ def test_the_offline_plan_of_a_foundation_on_existing_networks_answers_with_the_
 
     raw = foundation()
     raw["azure"].pop("network")
-    raw["azure"]["existingNetwork"] = {
-        "id": f"{SPOKE}/vnet-spoke-apps",
-        "addressSpace": ["10.40.0.0/16"],
-        "subnets": [{"name": "snet-app", "prefix": "10.40.2.0/24"}],
-    }
+    raw["azure"]["existingNetwork"] = {k: v for k, v in SPOKE_NETWORK.items() if k != "testNetworkId"}
     stacks = write_stacks(tmp_path / "stacks", {"foundation": ("migration:foundation", raw)})
     plan = build_plan("foundation", stacks)
     assert plan.run.outputs["foundation"]["subnetIds"] == {"snet-app": f"{SPOKE}/vnet-spoke-apps/subnets/snet-app"}

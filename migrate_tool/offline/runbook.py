@@ -71,6 +71,14 @@ def _preflight(wave: WaveConfig) -> list[str]:
     ]
 
 
+def _verdicts(plan: dict[str, Any]) -> str:
+    """The policy pack's verdicts on the plan, a row each."""
+    if not plan["policy"]:
+        return "No policy violations."
+    rows = [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]]
+    return _table(["Level", "Policy", "Resource", "Message"], rows)
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -223,12 +231,7 @@ def render(wave: WaveConfig, plan: dict[str, Any]) -> str:
             ],
         ),
         "## Policy verdicts",
-        _table(
-            ["Level", "Policy", "Resource", "Message"],
-            [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]],
-        )
-        if plan["policy"]
-        else "No policy violations.",
+        _verdicts(plan),
         "## Steps",
         runbook_steps.render_steps(wave, plan["stack"], secrets["missing"]),
         "## Rollback",
@@ -306,11 +309,6 @@ def render_foundation(foundation: Foundation, plan: dict[str, Any]) -> str:
         f"## What `pulumi up -s {plan['stack']}` will create ({len(resources)} resources)",
         _table(["Type", "Name"], [[f"`{r['type']}`", r["name"]] for r in resources]),
         "## Policy verdicts",
-        _table(
-            ["Level", "Policy", "Resource", "Message"],
-            [[v["level"], v["policy"], v["urn"] or "(stack)", v["message"]] for v in plan["policy"]],
-        )
-        if plan["policy"]
-        else "No policy violations.",
+        _verdicts(plan),
     ]
     return "\n\n".join(sections) + "\n"
