@@ -19,6 +19,7 @@ from components.asr.protectable_machines import ProtectableMachines, Protectable
 from components.asr.registration import ApplianceRegistration, ApplianceRegistrationArgs
 from components.config import ReplicationPolicyConfig
 from components.errors import MigrationError
+from components.lifecycle import WaveOutcome
 from components.target_vm import TargetVm
 
 AZURE_CONTAINER = "Microsoft Azure"
@@ -125,8 +126,8 @@ class SharedReplication:
     """What enabling replication waits for (the wave's own mapping)."""
 
     def process_server_for(self, appliance: str) -> pulumi.Output[str]:
-        """The process server of the machine's appliance (a wave's own appliance: its only one)."""
-        return self.process_server_ids.get(appliance) or next(iter(self.process_server_ids.values()))
+        """The process server of the machine's appliance ("": a wave's own)."""
+        return self.process_server_ids[appliance]
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class WaveReplication(pulumi.ComponentResource):
         # On a foundation, each machine on the appliance it is assigned, also after its assignment changed.
         on_pool = {m.name: m.appliance for m in machines if m.appliance and m.name in items}
         if on_pool and not profile.is_classic:
-            WaveApplianceSwitch(
+            switch = WaveApplianceSwitch(
                 f"{name}-appliances",
                 {
                     "resource_group_name": args.vault_resource_group,
@@ -306,6 +307,13 @@ class WaveReplication(pulumi.ComponentResource):
                     },
                 },
                 pulumi.ResourceOptions(parent=self, depends_on=[items[m] for m in sorted(on_pool)]),
+            )
+            # A switch that did not succeed stops the `up` naming the machine, as a lifecycle action's does.
+            WaveOutcome(
+                f"{name}-appliances-outcome",
+                name,
+                {"applianceSwitch": switch.results},
+                pulumi.ResourceOptions(parent=self, depends_on=[switch]),
             )
         self.shared = shared
         self.fabric_name = shared.fabric_name

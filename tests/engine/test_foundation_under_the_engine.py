@@ -16,7 +16,7 @@ import pytest
 
 from migrate_tool.status import main as status
 from tests.engine.cloud import PROTECTED_ITEM, REGISTRATION
-from tests.engine.harness import Deployment, Engine
+from tests.engine.harness import Deployment, Engine, EngineError
 from tests.fake_arm.compute import FakeCompute
 from tests.fake_arm.fixtures import aim_client_layer
 from tests.foundations import FOUNDATION_STACK, PASSPHRASES, foundation, use_stacks, wave_on, write_stacks
@@ -143,15 +143,35 @@ def test_pinning_a_replicating_machine_to_another_appliance_switches_it_once(
     assert engine.last_preview.ops(PROTECTED_ITEM) == [] and moved.ops(PROTECTED_ITEM) == []
     assert moved.ops("WaveApplianceSwitch") == [("update", "wave1-replication-appliances")]
     assert _switches(fake, since) == [("vm0000", servers[other])]
-    item = fake.resource(
-        fake.item_path(f"fabric-{VAULT}", f"container-{VAULT}", "vm0000").replace(
-            fake.vault_path(), fake.vault_path(RG, VAULT)
-        )
-    )
-    assert item is not None and item["properties"]["providerSpecificDetails"]["processServerId"] == servers[other]
+    assert item_server(fake, "vm0000") == servers[other]
     assert engine.outputs_of("wave1-replication-appliances")["results"]["vm0000"]["result"] == "Succeeded"
 
     # Run again: nothing is sent.
     since = len(fake.requests)
     engine.up(raw, {})
     assert _switches(fake, since) == []
+
+    # A switch whose job fails stops the `up` naming the machine; the next `up` retries only that machine.
+    raw["machines"][1]["appliance"] = next(
+        name for name, server in servers.items() if server != item_server(fake, "vm0001")
+    )
+    fake.next_job_ends("Failed", errors=[{"serviceErrorDetails": {"code": "1001", "message": "Appliance busy"}}])
+    since = len(fake.requests)
+    with pytest.raises(EngineError, match=r"vm0001: applianceSwitch failed: (?s:.*)\[1001\] Appliance busy"):
+        engine.up(raw, {})
+    assert [machine for machine, _ in _switches(fake, since)] == ["vm0001"]
+    since = len(fake.requests)
+    engine.up(raw, {})
+    assert [machine for machine, _ in _switches(fake, since)] == ["vm0001"]
+    assert item_server(fake, "vm0001") == servers[raw["machines"][1]["appliance"]]
+
+
+def item_server(fake: FakeCompute, machine: str) -> str:
+    """The process server the fake's item of `machine` replicates through."""
+    item = fake.resource(
+        fake.item_path(f"fabric-{VAULT}", f"container-{VAULT}", machine).replace(
+            fake.vault_path(), fake.vault_path(RG, VAULT)
+        )
+    )
+    assert item is not None
+    return str(item["properties"]["providerSpecificDetails"]["processServerId"])

@@ -774,8 +774,9 @@ class FakeArm:
 
     def _update_appliance(self, match: re.Match[str], key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         """Move an item to another appliance of its fabric: `targetApplianceId` and `providerSpecificDetails` are
-        required (the spec), and the target must be one of the fabric's `processServers` (fake's reading of
-        PowerShell's lookup); the item names its new process server when the job ends."""
+        required (the spec), the item must still replicate to Azure (not failed over: Microsoft's switch article), and
+        the target must be one of the fabric's `processServers` (fake's reading of PowerShell's lookup); the item
+        names its new process server when the job ends."""
         item_key = key.rsplit("/", 1)[0]
         item = self.resources.get(item_key)
         if item is None:
@@ -784,6 +785,8 @@ class FakeArm:
         target = properties.get("targetApplianceId")
         if not target or not (properties.get("providerSpecificDetails") or {}).get("instanceType"):
             return 400, _error("InvalidInput", "targetApplianceId and providerSpecificDetails are required"), {}
+        if item["properties"].get("activeLocation") == "Recovery":  # switch-replication-appliance-modernized.md
+            return 400, _error("OperationNotAllowed", "only machines replicating to Azure can switch appliance"), {}
         fabric = self.resources.get(item_key.split("/replicationprotectioncontainers/")[0]) or {}
         servers = ((fabric.get("properties") or {}).get("customDetails") or {}).get("processServers") or []
         if target not in {server.get("id") for server in servers}:
