@@ -95,11 +95,11 @@ class LandingZone(pulumi.ComponentResource):
         self.subnet_ids = (
             real_subnet_ids(name, layout, "azure.existingNetwork", self)
             if isinstance(layout, ExistingNetworkConfig)
-            else self._subnet_ids(target_id, layout)
+            else subnet_ids(target_id, layout)
         )
         self.test_network_name = test_name
         self.test_network_id = test_id
-        self.test_subnet_ids = self._subnet_ids(test_id, layout)
+        self.test_subnet_ids = subnet_ids(test_id, layout)
         self.register_outputs(
             {
                 "name": self.name,
@@ -133,11 +133,12 @@ class LandingZone(pulumi.ComponentResource):
             opts=opts,
         )
 
-    @staticmethod
-    def _subnet_ids(
-        vnet_id: pulumi.Output[str], layout: NetworkConfig | ExistingNetworkConfig
-    ) -> pulumi.Output[dict[str, str]]:
-        return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet_id, "/subnets/", s.name) for s in layout.subnets})
+
+def subnet_ids(
+    vnet_id: pulumi.Input[str], layout: NetworkConfig | ExistingNetworkConfig
+) -> pulumi.Output[dict[str, str]]:
+    """Subnet name -> id, for the subnets of `layout` in the network `vnet_id`."""
+    return pulumi.Output.all(**{s.name: pulumi.Output.concat(vnet_id, "/subnets/", s.name) for s in layout.subnets})
 
 
 def landing_zone_and_vault(

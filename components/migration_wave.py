@@ -13,7 +13,7 @@ from components.config import MachineConfig, WaveConfig
 from components.contract import OUTPUTS_VERSION, machine_entry
 from components.existing_network import real_subnet_ids
 from components.foundation import FoundationReference, foundation_contract, host_args, secret_map
-from components.landing_zone import landing_zone_and_vault
+from components.landing_zone import landing_zone_and_vault, subnet_ids
 from components.lifecycle import LifecycleMachine, WaveLifecycle, WaveLifecycleArgs
 from components.recovery_vault import with_vault_credentials
 from components.replication import (
@@ -187,7 +187,9 @@ class MigrationWave(pulumi.ComponentResource):
             if existing
             else foundation.get("subnetIds"),
             test_network_id=test_network_id,
-            test_subnet_ids=_subnet_ids(test_network_id, wave) if given_test else foundation.get("testSubnetIds"),
+            test_subnet_ids=subnet_ids(test_network_id, wave.azure.layout)
+            if given_test
+            else foundation.get("testSubnetIds"),
             appliance_instance_id=None,
             appliance_private_ip=None,
             preparations=preparations,
@@ -438,12 +440,6 @@ class WaveSite:
 def _merged(preparations: Any) -> pulumi.Output[dict[str, list[str]]]:
     """One machine -> preparations map from the wave's source preparations (one per appliance on a foundation)."""
     return pulumi.Output.all(*preparations).apply(lambda maps: {k: v for m in maps for k, v in m.items()})
-
-
-def _subnet_ids(network_id: pulumi.Output[str], wave: WaveConfig) -> pulumi.Output[dict[str, str]]:
-    return pulumi.Output.all(
-        **{s.name: pulumi.Output.concat(network_id, "/subnets/", s.name) for s in wave.azure.layout.subnets}
-    )
 
 
 def _item_field(items: pulumi.Output[dict[str, dict[str, Any]]], machine: str, key: str) -> pulumi.Output[Any]:

@@ -91,7 +91,9 @@ def resolve_wave(raw: object) -> WaveConfig:
     stack = link["stack"].rsplit("/", 1)[-1]
     config_, own_wave = foundation_of_file(stack, f"{CONFIG_PATH}.foundation.stack")
     wave = parse_on_foundation(raw, config_, stack)
-    earlier = [w for w in dependents(stack) if natural_key(w.name) < natural_key(wave.name) and w.name != wave.name]
+    earlier = [
+        w for w in dependents(stack, config_) if natural_key(w.name) < natural_key(wave.name) and w.name != wave.name
+    ]
     return with_appliances(wave, _assign(config_, own_wave, [*earlier, wave], wave.name))
 
 
