@@ -19,12 +19,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.identity import CredentialUnavailableError
 
@@ -33,9 +32,9 @@ from components.asr.jobs import RUNNING_STATES
 from components.config import CONFIG_PATH, WaveConfig
 from components.errors import MigrationError
 from components.foundation_config import FOUNDATION_PATH
-from components.stack_config import resolve_foundation, resolve_wave, stack_files
+from components.stack_config import resolve_foundation, resolve_wave, stack_file_config, stack_files
+from components.stack_config import stacks_dir as stacks_dir_of
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("machine", "config phase", "stage", "protection", "health", "RPO", "last job")
 STAGES = (
     "not ready", "enabling replication", "replicating", "ready to test", "test running", "tested",
@@ -293,11 +292,16 @@ def read_outputs(outputs_path: Path | None) -> tuple[frozenset[str], list[str]]:
     return ready, [str(step) for step in outputs.get("pendingSteps") or []]
 
 
-def stack_config_file(stack: str, stacks_dir: Path | None) -> dict[str, Any]:
-    path = (stacks_dir or PROJECT_ROOT / "stacks") / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise FileNotFoundError(f"no stack file {path} (stacks are stacks/Pulumi.<stack>.yaml)")
-    return (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+def stack_config_file(stack: str, stacks_dir: Path | None) -> Mapping[str, Any]:
+    """The `config:` of the stack's file (components/stack_config.py reads it), or FileNotFoundError."""
+    with stack_files(stacks_dir):
+        config = stack_file_config(stack)
+        where = stacks_dir_of()
+    if config is None:
+        raise FileNotFoundError(
+            f"no stack file {where / f'Pulumi.{stack}.yaml'} (stacks are stacks/Pulumi.<stack>.yaml)"
+        )
+    return config
 
 
 def load_wave(stack: str, stacks_dir: Path | None) -> WaveConfig:
@@ -385,7 +389,7 @@ def _foundation_board(args: argparse.Namespace, raw: Any, out: TextIO, err: Text
     with stack_files(args.stacks_dir):
         foundation = resolve_foundation(raw, args.stack)
     vault = foundation.config.azure
-    targets = set().union(*(targets_of(w) for w in foundation.waves)) if foundation.waves else set()
+    targets = set().union(*(targets_of(w) for w in foundation.waves))
 
     def progress(line: str) -> None:
         err.write(f"\rreading vault {vault.vault}: {line}")
@@ -393,7 +397,13 @@ def _foundation_board(args: argparse.Namespace, raw: Any, out: TextIO, err: Text
 
     try:
         reading = read_vault(vault.vault_resource_group, vault.vault, targets, progress)
-    except (MigrationError, ClientAuthenticationError, CredentialUnavailableError, HttpResponseError) as error:
+    except (
+        MigrationError,
+        ClientAuthenticationError,
+        CredentialUnavailableError,
+        HttpResponseError,
+        ServiceRequestError,
+    ) as error:
         print(f"\nstatus: cannot read vault {vault.vault}: {_first_line(error)} (see docs/asr-client.md)", file=err)
         return 2
     err.write("\n")
