@@ -62,12 +62,14 @@ class ApplianceLoad:
 
     appliance: ApplianceHostConfig
     per_wave: dict[str, list[PoolMachine]] = field(default_factory=dict)
+    load: Load = field(default_factory=lambda: Load(0, 0.0, 0))
+    """Machines and churn across the waves so far, kept as they are added (every choice reads it)."""
 
-    @property
-    def load(self) -> Load:
-        machines = [m for ms in self.per_wave.values() for m in ms]
-        churns = [m.churn_gb_per_day for m in machines]
-        return Load(len(machines), sum(c or 0.0 for c in churns), sum(c is None for c in churns))
+    def add(self, wave: str, machine: PoolMachine) -> None:
+        self.per_wave.setdefault(wave, []).append(machine)
+        churn = machine.churn_gb_per_day
+        load = self.load
+        self.load = Load(load.machines + 1, load.churn_gb_per_day + (churn or 0.0), load.undeclared + (churn is None))
 
     @property
     def rated(self) -> Load:
@@ -149,13 +151,13 @@ def assign(pool: Sequence[ApplianceHostConfig], waves: Sequence[PoolWave], where
                 )
                 continue
             chosen[machine.name] = machine.appliance
-            loads[machine.appliance].per_wave.setdefault(wave.name, []).append(machine)
+            loads[machine.appliance].add(wave.name, machine)
         for machine in wave.machines:
             if machine.appliance is not None or not loads:
                 continue
             best = _choose(machine, list(loads.values()))
             chosen[machine.name] = best.appliance.name
-            best.per_wave.setdefault(wave.name, []).append(machine)
+            best.add(wave.name, machine)
         machines[wave.name] = {m.name: chosen[m.name] for m in wave.machines if m.name in chosen}
     for index, (name, load) in enumerate(loads.items()):
         problem = appliance_capacity.undersized(load.appliance.instance_type, load.appliance.data_disk_gb, load.load)
