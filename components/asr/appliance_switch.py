@@ -18,14 +18,14 @@ again when its assigned appliance changes, not only when its last record failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
-from components.asr.item_actions import ActionRefusedError, ItemAction
+from components.asr.action_protocol import Action, ActionRefusedError
 from components.asr.provider_inputs import provider_inputs
 from components.asr.wave_actions import WaveActionProvider, declare, pending_machines
 
@@ -36,20 +36,22 @@ def serving_process_server(item: Any) -> str | None:
     return getattr(details, "process_server_id", None)
 
 
-class ApplianceSwitchAction(ItemAction):
+class ApplianceSwitchAction(Action):
     """Move one item to the appliance (process server) `process_server_id`."""
 
     kind = "appliance switch"
+    method = "update_appliance"
     operation = ""  # ASR lists no allowedOperations entry for it; the service refuses what it cannot do
     scenarios: frozenset[str] = frozenset()
+    on_plans = False
 
-    def begin(self, client: Any) -> Callable[..., Any]:
-        return client.replication_protected_items.begin_update_appliance  # type: ignore[no-any-return]
+    def machine_keys(self, news: Mapping[str, Any]) -> tuple[str, ...]:
+        return ("process_server_id",)
 
-    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
+    def done(self, item: Any, props: dict[str, Any]) -> str | None:
         return "AlreadyDone" if serving_process_server(item) == props["process_server_id"] else None
 
-    def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
+    def item_body(self, props: dict[str, Any], item: Any, extra: dict[str, Any]) -> Any:
         specific = provider_inputs(props["architecture"]).switch_appliance
         if specific is None:
             raise ActionRefusedError(f"{props['machine_name']}: the {props['architecture']} architecture has no pool")
@@ -59,15 +61,12 @@ class ApplianceSwitchAction(ItemAction):
             )
         )
 
-    def details(self, props: dict[str, Any], item: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
+    def notes(self, props: dict[str, Any]) -> dict[str, Any]:
         return {"process_server_id": props["process_server_id"]}
 
 
 class WaveApplianceSwitchProvider(WaveActionProvider):
     action = ApplianceSwitchAction()
-
-    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
-        return ("process_server_id",)
 
     def todo(self, olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
         """The machines without a successful record, and those whose appliance changed since it was made."""

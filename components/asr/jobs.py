@@ -39,6 +39,7 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 
 from components.asr import console
 from components.asr.arm import ASR_API_VERSION, list_json, load_settings, vault_path
+from components.asr.clock import as_utc
 from components.errors import MigrationError
 from components.polling import poll_until
 
@@ -572,13 +573,9 @@ def _recent_job_of_vault(
         jobs = list(itertools.islice(client.replication_jobs.list(resource_group_name, vault_name), 500))
     for job in jobs:
         started = job.properties.start_time if job.properties is not None else None
-        if match.accepts(job) and (started is None or _aware(started) >= since):
+        if match.accepts(job) and (started is None or as_utc(started) >= since):
             return str(job.name)
     return None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _may_have_taken_effect(error: HttpResponseError) -> bool:

@@ -13,9 +13,10 @@ At item level the API only takes a `recoveryPointId` (none means latest), so eve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from components.asr.clock import as_utc
 from components.errors import MigrationError
 
 NAMED = ("latest", "latestProcessed", "latestAppConsistent")
@@ -66,7 +67,7 @@ def resolve_item_recovery_point(
     if requested == "latest":
         return {"requested": requested, "id": None, "time": None, "type": "Latest"}
     points = [
-        (point.id, _as_utc(point.properties.recovery_point_time), point.properties.recovery_point_type or "")
+        (point.id, as_utc(point.properties.recovery_point_time), point.properties.recovery_point_type or "")
         for point in client.recovery_points.list_by_replication_protected_items(*coordinates)
         if point.properties is not None and point.properties.recovery_point_time is not None
     ]
@@ -87,7 +88,3 @@ def resolve_item_recovery_point(
         )
     point_id, when, kind = max(candidates, key=lambda p: p[1])
     return {"requested": requested, "id": point_id, "time": when.isoformat(), "type": kind}
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

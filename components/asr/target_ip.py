@@ -18,14 +18,14 @@ Per machine, after reading the item:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
-from components.asr.item_actions import ActionRefusedError, ItemAction, props_of
+from components.asr.action_protocol import Action, props_of
 from components.asr.provider_inputs import provider_inputs
 from components.asr.wave_actions import WaveActionProvider, declare
 
@@ -55,54 +55,47 @@ def _primary_config(nic: Any) -> Any | None:
     return next((c for c in configs if c.is_primary), configs[0] if configs else None)
 
 
-class TargetIpAction(ItemAction):
+class TargetIpAction(Action):
     kind = "target IP"
+    method = "update"
     scenarios = frozenset({"updatevmproperties"})
+    on_plans = False
 
-    def begin(self, client: Any) -> Callable[..., Any]:
-        return client.replication_protected_items.begin_update  # type: ignore[no-any-return]
+    def machine_keys(self, news: Mapping[str, Any]) -> tuple[str, ...]:
+        return ("static_ip", "subnet_name")
 
-    def already_done(self, item: Any, props: dict[str, Any]) -> str | None:
+    def done(self, item: Any, props: dict[str, Any]) -> str | None:
         nic = primary_nic(item)
         return "AlreadyDone" if nic is not None and target_ip(nic) == props["static_ip"] else None
 
-    def guard(self, props: dict[str, Any], item: Any, what: str) -> None:
+    def guard(self, item: Any, props: dict[str, Any]) -> str | None:
         if (props_of(item).active_location or "Primary") != "Primary":
-            raise ActionRefusedError(f"{what}: the machine has failed over; its replica's address cannot change now")
+            return "the machine has failed over; its replica's address cannot change now"
         if primary_nic(item) is None:
-            raise ActionRefusedError(
-                f"{what}: ASR shows no network adapter on item {props['protected_item_name']} yet (it lists them once"
-                " it has discovered the machine); run `pulumi up` again when the item shows its adapters"
+            return (
+                f"ASR shows no network adapter on item {props['protected_item_name']} yet (it lists them once it has"
+                " discovered the machine); run `pulumi up` again when the item shows its adapters"
             )
+        return None
 
-    def before(
-        self, props: dict[str, Any], client: Any, coordinates: tuple[str, str, str, str, str], item: Any
-    ) -> dict[str, Any]:
+    def prepare(self, item: Any, props: dict[str, Any]) -> dict[str, Any]:
+        return {"previous_ip": target_ip(primary_nic(item))}
+
+    def item_body(self, props: dict[str, Any], item: Any, extra: dict[str, Any]) -> Any:
         nic = primary_nic(item)
         assert nic is not None  # the guard refused an item without one
         config = None if hasattr(nic, "target_ip_address") else _primary_config(nic)
-        return {
-            "nic_id": nic.nic_id,
-            "ip_config_name": config.name if config is not None else None,
-            "previous_ip": target_ip(nic),
-        }
-
-    def body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
-        ip, subnet = props["static_ip"], props["subnet_name"]
         properties = provider_inputs(props["architecture"]).static_ip(
-            extra["nic_id"], extra["ip_config_name"], subnet, ip
+            nic.nic_id, config.name if config is not None else None, props["subnet_name"], props["static_ip"]
         )
         return models.UpdateReplicationProtectedItemInput(properties=properties)
 
-    def details(self, props: dict[str, Any], item: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
-        return {"static_ip": props["static_ip"], **({"previous_ip": extra["previous_ip"]} if extra else {})}
+    def notes(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"static_ip": props["static_ip"]}
 
 
 class WaveTargetIpProvider(WaveActionProvider):
     action = TargetIpAction()
-
-    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
-        return ("static_ip", "subnet_name")
 
 
 class WaveTargetIp(Resource, module="asr", name="WaveTargetIp"):

@@ -1,14 +1,14 @@
 """The wave's lifecycle actions as dynamic resources: one resource per wave and action, its machines an input.
 
 `WaveTestFailover`, `WaveTestFailoverCleanup`, `WaveFailover` and `WaveCompleteMigration` (type tokens
-`pulumi-python:dynamic/asr:<Class>`) each run one `components.asr.item_actions` action on every machine of
-their `machines` input, up to `max_concurrency` at once, inside one Create or Update call. The engine's
+`pulumi-python:dynamic/asr:<Class>`) each run one action (`components.asr.lifecycle_actions`, by the protocol of
+`components.asr.action_protocol`) on every machine of their `machines` input, up to `max_concurrency` at once, inside one Create or Update call. The engine's
 dynamic-provider plugin serves a whole stack with four gRPC worker threads, each held until its call
 returns (`pulumi/dynamic/__main__.py`); one resource per machine that waits for its ASR job would run four
 machines at a time, whatever `maxConcurrency` says. Fanning out inside one call, a wave phase takes one job's
 time (docs/lifecycle.md, "How the actions run").
 
-Outputs: the inputs plus `results`, machine -> its audit record (`item_actions`). A machine's failure does
+Outputs: the inputs plus `results`, machine -> its audit record (`action_protocol`). A machine's failure does
 not stop the others: its record says `Failed` (the job failed, or could not be followed) or `Refused`
 (nothing was sent), with the error, and `WaveOutcome` (components/lifecycle.py) then fails the `pulumi up`
 with every failed machine and what to do.
@@ -36,22 +36,21 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
-from components.architecture import PROVIDER_TYPES
 from components.asr import console
+from components.asr.action_protocol import Action, ActionRefusedError, run_action
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
-from components.asr.checks import is_unknown, one_of, required_strings
-from components.asr.item_actions import (
-    ActionRefusedError,
+from components.asr.checks import is_unknown, required_strings
+from components.asr.clock import now
+from components.asr.jobs import JobWatcher
+from components.asr.lifecycle_actions import (
     CompleteMigrationAction,
     FailoverAction,
-    ItemAction,
     TestFailoverAction,
     TestFailoverCleanupAction,
-    now,
 )
-from components.asr.jobs import JobWatcher
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.recovery_points import recovery_point_rule
+from components.asr.targets import ItemTarget, list_items
 from policy.migration_facts import DONE_RESULTS
 
 PROVIDER_VERSION = "2"
@@ -78,15 +77,15 @@ def failed_record(error: BaseException) -> dict[str, Any]:
 
 
 class WaveActionProvider(DeclaredInputsProvider):
-    """One action on many machines; subclasses set `action` (and further checks)."""
+    """One action on many machines; a subclass sets `action` (an `action_protocol.Action`)."""
 
-    action: ItemAction = ItemAction()
+    action: Action = Action()
     required: tuple[str, ...] = ("resource_group_name", "vault_name")
     replacing = ("subscription_id", "resource_group_name", "vault_name")
     updating = ("machines", "version")
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        failures = one_of(news, "architecture", PROVIDER_TYPES)
+        failures = self.action.validate(news)
         point = news.get("recovery_point")
         if point is not None and not is_unknown(point) and (not isinstance(point, str) or recovery_point_rule(point)):
             failures.append(
@@ -104,13 +103,9 @@ class WaveActionProvider(DeclaredInputsProvider):
             if not isinstance(entry, dict):
                 failures.append(CheckFailure("machines", f"machines.{name}: {entry!r} must be a mapping"))
                 continue
-            for failure in required_strings(entry, (*MACHINE_KEYS, *self.machine_required(news))):
+            for failure in required_strings(entry, (*MACHINE_KEYS, *self.action.machine_keys(news))):
                 failures.append(CheckFailure("machines", f"machines.{name}.{failure.reason}"))
         return failures
-
-    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
-        """Further machine entry keys this action needs, given the wave's inputs."""
-        return ()
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         declared = super().diff(id_, olds, news)
@@ -149,45 +144,31 @@ class WaveActionProvider(DeclaredInputsProvider):
             return {}
         workers = max(1, min(int(props.get("max_concurrency") or 10), len(machines)))
         subscription = resolve_subscription_id(props.get("subscription_id"))
+        rg, vault = props["resource_group_name"], props["vault_name"]
         wave = {key: props.get(key) for key in WAVE_KEYS}
         with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
-            watcher = JobWatcher(client, subscription, props["resource_group_name"], props["vault_name"])
-            listed = self._list_containers(client, props, machines)
+            watcher = JobWatcher(client, subscription, rg, vault)
+            listed = list_items(client, rg, vault, machines.values())
             futures = {
                 name: pool.submit(
-                    self._one, client, subscription, {**wave, **entry, "machine_name": name}, watcher,
-                    listed.get((entry["fabric_name"], entry["container_name"])),
+                    self._one, client, subscription, ItemTarget(client, {**wave, **entry, "machine_name": name}, listed),
+                    watcher,
                 )
                 for name, entry in sorted(machines.items())
             }  # fmt: skip
             return {name: future.result() for name, future in futures.items()}
 
-    def _list_containers(self, client: Any, props: dict[str, Any], machines: dict[str, Any]) -> dict[Any, Any]:
-        """(fabric, container) -> {item name (lower case): item}: one paged read per container for the wave."""
-        listed: dict[Any, Any] = {}
-        for entry in machines.values():
-            key = (entry["fabric_name"], entry["container_name"])
-            if key not in listed:
-                pages = client.replication_protected_items.list_by_replication_protection_containers(
-                    props["resource_group_name"], props["vault_name"], *key
-                )
-                listed[key] = {item.name.lower(): item for item in pages}
-        return listed
-
-    def _one(
-        self, client: Any, subscription: str, props: dict[str, Any], watcher: JobWatcher, listed: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def _one(self, client: Any, subscription: str, target: ItemTarget, watcher: JobWatcher) -> dict[str, Any]:
         try:
-            return self.action.run(client, subscription, props, watcher, listed)
+            return run_action(self.action, target, client, subscription, watcher)
         except Exception as error:  # recorded: one machine's failure never loses or blocks the others
-            console.warn(f"{props['machine_name']}: {self.action.kind} did not succeed: {error}")
+            console.warn(f"{target.name}: {self.action.kind} did not succeed: {error}")
             return failed_record(error)
 
 
 class WaveTestFailoverProvider(WaveActionProvider):
     __test__ = False
     action = TestFailoverAction()
-    required = (*WaveActionProvider.required, "test_network_id")
 
 
 class WaveTestFailoverCleanupProvider(WaveActionProvider):
@@ -197,19 +178,6 @@ class WaveTestFailoverCleanupProvider(WaveActionProvider):
 
 class WaveFailoverProvider(WaveActionProvider):
     action = FailoverAction()
-
-    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        failures = super().validate(news)
-        if (
-            news.get("shutdown_source") is True
-            and not is_unknown(news.get("aws_region"))
-            and not news.get("aws_region")
-        ):
-            failures.append(CheckFailure("aws_region", "aws_region: is needed when shutdown_source is set"))
-        return failures
-
-    def machine_required(self, news: dict[str, Any]) -> tuple[str, ...]:
-        return ("instance_id",) if news.get("shutdown_source") is True else ()
 
 
 class WaveCompleteMigrationProvider(WaveActionProvider):
