@@ -17,8 +17,9 @@ has the state machine, the config, the guards and what each delete does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -193,14 +194,6 @@ class WaveOutcome(Resource, module="lifecycle", name="WaveOutcome"):
 
 # ---- the component -------------------------------------------------------------------------------------
 
-AUDIT_NAMES = {
-    wave_actions.WaveTestFailover: "testFailover",
-    wave_actions.WaveTestFailoverCleanup: "testFailoverCleanup",
-    wave_actions.WaveFailover: "failover",
-    wave_actions.WaveCompleteMigration: "completeMigration",
-}
-
-
 TARGET_IP_PHASES = ("replicate", "test", "tested")
 """Phases in which a machine's `target.staticIp` is set on its item: before anything fails it over."""
 
@@ -246,191 +239,115 @@ class WaveLifecycleArgs:
     """What every action waits for (the wave's replication: its items exist before any action runs)."""
 
 
-class WaveLifecycle(pulumi.ComponentResource):
-    """The wave's test failover, cleanup, failover and complete migration, as the config's phases ask.
+@dataclass(frozen=True)
+class Progress:
+    """What the lifecycle's steps have declared so far, as each step hands it to the next."""
 
-    Per phase step one resource for the whole wave runs the action on the machines that take it
-    (`components.asr.wave_actions`; in recoveryPlan mode the plan actions of `components.asr.plan_actions`),
-    then `WavePostMigrationPrep` prepares completed machines and `WaveOutcome` fails the `pulumi up` if any
-    machine did not succeed. Outputs: `phases` (machine -> phase) and `audit` (machine -> the record of each
-    action that ran, plus `recoveryPlans`, plan name -> its actions' records, in recoveryPlan mode); `preparations` (machine -> its post-migration
-    record, as an Output) for machines whose migration is complete.
-    """
+    after: tuple[pulumi.Resource, ...]
+    """What the next step waits for."""
+    results: Mapping[str, pulumi.Output[dict[str, Any]]] = field(default_factory=dict)
+    """Audit name -> the `results` of the wave action declared under it (machine -> record)."""
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Audit name -> the machines that action runs on (their records go into `audit`)."""
+    vm_ids: Mapping[str, Any] = field(default_factory=dict)
+    """Machine -> its failed-over VM id (an Output), once a failover step is declared."""
+    plans: Mapping[str, Any] = field(default_factory=dict)
+    """recoveryPlan: plan name -> its actions' records."""
 
-    def __init__(self, name: str, args: WaveLifecycleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("migration:asr:WaveLifecycle", name, None, opts)
-        settings, machines = args.settings, args.machines
-        phases: dict[str, str] = {m.name: m.phase for m in machines}
-        skip = {m.name: m.skip_test_failover for m in machines if m.skip_test_failover}
-        record = PhaseRecord(
-            f"{name}-phases",
-            args.wave_name,
-            phases,
-            skip,
-            pulumi.ResourceOptions(parent=self, depends_on=[args.replication]),
+    def then(self, audit: str, resource: Any, machines: list[LifecycleMachine], **changes: Any) -> Progress:
+        """The progress once `resource` (with its `results`) is declared for `machines` under `audit`."""
+        return replace(
+            self,
+            after=(resource,),
+            results={**self.results, audit: resource.results},
+            members={**self.members, audit: tuple(m.name for m in machines)},
+            **changes,
         )
-        self._args = args
-        self.preparations: dict[str, pulumi.Output[dict[str, Any]]] = {}
-        """machine name -> its post-migration record, for machines whose migration is complete."""
-        # The vault by name from config: an action's identity is known at preview time, so a change upstream
-        # (an output not known yet) never shows as a replacement of an action that ran.
-        base = {
-            "resource_group_name": args.vault_resource_group,
-            "vault_name": args.vault,
-            "architecture": args.architecture,
-            "recovery_point": settings.recovery_point,
-            "test_network_id": args.test_network_id,
-            "test_failover_max_age_days": settings.test_failover_max_age_days,
-            "shutdown_source": settings.shutdown_source,
-            "aws_region": args.aws_region,
-            "max_concurrency": settings.max_concurrency,
-        }
-        audit: dict[str, Any] = {}
-        results: dict[str, Any] = {}
-        after: list[pulumi.Resource] = [record]  # what the next step waits for
-        per_machine: dict[str, dict[str, Any]] = {m.name: {} for m in machines}
-        addressed = [m for m in machines if m.static_ip and m.phase in TARGET_IP_PHASES]
-        if addressed:
-            after = [self._target_ips(name, addressed, base, after, results, per_machine)]
-        failover_vm_ids: dict[str, Any] = {}
-        if settings.orchestration == "recoveryPlan":
-            audit["recoveryPlans"], after, failover_vm_ids = self._recovery_plans(
-                name, machines, settings.phase, base, after
-            )
-            wanted = {m.name: PhaseActions(False, False, False, settings.phase == "complete") for m in machines}
-        else:
-            wanted = {m.name: actions_for_phase(phases[m.name], bool(m.skip_test_failover)) for m in machines}
-        for cls, field_name in (
-            (wave_actions.WaveTestFailover, "test_failover"),
-            (wave_actions.WaveTestFailoverCleanup, "cleanup"),
-            (wave_actions.WaveFailover, "failover"),
-            (wave_actions.WaveCompleteMigration, "complete"),
-        ):
-            members = [m for m in machines if getattr(wanted[m.name], field_name)]
-            if not members:
-                continue
-            entries = {m.name: self._entry(m, failover_vm_ids.get(m.name)) for m in members}
-            notes = {"comments": settings.cleanup_notes} if cls is wave_actions.WaveTestFailoverCleanup else {}
-            resource = cls(
-                f"{name}-{_kebab(AUDIT_NAMES[cls])}",
-                {**base, **notes, "machines": entries},
-                pulumi.ResourceOptions(parent=self, depends_on=after),
-            )
-            after = [resource]
-            results[AUDIT_NAMES[cls]] = resource.results
-            for m in members:
-                per_machine[m.name][AUDIT_NAMES[cls]] = _record(resource.results, m.name)
-            if cls is wave_actions.WaveFailover:
-                failover_vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members}
-            if isinstance(resource, wave_actions.WaveCompleteMigration):
-                after = [self._post_migration(name, members, resource, settings.max_concurrency, results)]
-        audit.update(per_machine)
-        WaveOutcome(f"{name}-outcome", args.wave_name, results, pulumi.ResourceOptions(parent=self, depends_on=after))
-        self.phases = pulumi.Output.from_input(phases)
-        self.audit = pulumi.Output.from_input(audit)
-        self.register_outputs({"phases": self.phases, "audit": self.audit})
 
-    def _target_ips(
-        self,
-        name: str,
-        members: list[LifecycleMachine],
-        base: dict[str, Any],
-        after: list[pulumi.Resource],
-        results: dict[str, Any],
-        per_machine: dict[str, dict[str, Any]],
-    ) -> pulumi.Resource:
-        """The replicas' static IPs, set before any test failover or failover (components/asr/target_ip.py)."""
-        entries = {
-            m.name: {
-                "fabric_name": self._args.fabric_name,
-                "container_name": self._args.container_name,
-                "protected_item_name": m.name,
-                "static_ip": m.static_ip,
-                "subnet_name": m.subnet_name,
-            }
-            for m in members
-        }
-        resource = WaveTargetIp(
-            f"{name}-target-ip", {**base, "machines": entries}, pulumi.ResourceOptions(parent=self, depends_on=after)
+
+@dataclass(frozen=True)
+class WaveStep:
+    """One wave action in the lifecycle: the resource, which machines take it, and what its inputs add."""
+
+    audit: str
+    """The action's name in the audit and the outcome (`testFailover`); its resource is `<lifecycle>-<kebab>`."""
+    resource: Callable[..., Any]
+    """The wave action resource (`components.asr.wave_actions`), called as (name, inputs, opts)."""
+    takes: Callable[[LifecycleMachine, PhaseActions], bool]
+    """Whether a machine (in its phase, with the actions the orchestration leaves per machine) takes it."""
+    entry: Callable[[WaveLifecycleArgs, LifecycleMachine, Progress], dict[str, Any]]
+    """A machine's entry in the resource's `machines`."""
+    inputs: Callable[[LifecycleConfig], dict[str, Any]] = lambda _settings: {}
+    """Inputs of this action beyond the wave's (`base`)."""
+    names_vms: bool = False
+    """Whether its records name the failed-over VMs (`vm_id`), which the later steps take."""
+    then: Callable[[WaveLifecycle, str, list[LifecycleMachine], Any, Progress], Progress] | None = None
+    """What is declared right after it, for its machines (the post-migration prep)."""
+
+    def declare(self, lifecycle: WaveLifecycle, name: str, progress: Progress) -> Progress:
+        args = lifecycle.args
+        members = [m for m in args.machines if self.takes(m, lifecycle.wanted[m.name])]
+        if not members:
+            return progress
+        resource = self.resource(
+            f"{name}-{_kebab(self.audit)}",
+            {
+                **lifecycle.base,
+                **self.inputs(args.settings),
+                "machines": {m.name: self.entry(args, m, progress) for m in members},
+            },
+            pulumi.ResourceOptions(parent=lifecycle, depends_on=list(progress.after)),
         )
-        results["targetIp"] = resource.results
-        for m in members:
-            per_machine[m.name]["targetIp"] = _record(resource.results, m.name)
-        return resource
+        vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members} if self.names_vms else {}
+        progress = progress.then(self.audit, resource, members, vm_ids={**progress.vm_ids, **vm_ids})
+        return self.then(lifecycle, name, members, resource, progress) if self.then else progress
 
-    def _entry(self, machine: LifecycleMachine, migrated_vm_id: Any) -> dict[str, Any]:
-        return {
-            "fabric_name": self._args.fabric_name,
-            "container_name": self._args.container_name,
-            "protected_item_name": machine.name,
-            "instance_id": machine.instance_id,
-            "skip_test_failover_reason": machine.skip_test_failover,
-            "migrated_vm_id": migrated_vm_id,
-        }
 
-    def _post_migration(
-        self,
-        name: str,
-        members: list[LifecycleMachine],
-        complete: wave_actions.WaveCompleteMigration,
-        max_concurrency: int,
-        results: dict[str, Any],
-    ) -> pulumi.Resource:
-        """The seed's "after the move" for completed machines: agent check, Mobility service removal, restart.
+@dataclass(frozen=True)
+class PlanStep:
+    """One recovery plan action (`components.asr.plan_actions`) and the phase action it stands for."""
 
-        Machines whose complete migration failed are left out: a machine whose job failed has no migrated
-        VM to prepare, and its failure must reach `WaveOutcome` (ASR's error and the retry) instead of stopping
-        the prep of every other machine. The next `up` retries the complete migration and, once it succeeds,
-        adds the machine here.
-        """
-        prep = WavePostMigrationPrep(
-            f"{name}-post-migration",
-            WavePostMigrationPrepArgs(
-                machines=complete.results.apply(lambda results: _migrated(results, members)),
-                max_concurrency=max_concurrency,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=[complete]),
-        )
-        results["postMigration"] = prep.results
-        self.preparations.update({m.name: _record(prep.results, m.name) for m in members})
-        return prep
+    audit: str
+    resource: Callable[..., Any]
+    wanted: Callable[[PhaseActions], bool]
+    inputs: Callable[[LifecycleConfig], dict[str, Any]] = lambda _settings: {}
+    names_vms: bool = False
 
-    def _recovery_plans(
-        self,
-        name: str,
-        machines: list[LifecycleMachine],
-        phase: str,
-        base: dict[str, Any],
-        after: list[pulumi.Resource],
-    ) -> tuple[dict[str, Any], list[pulumi.Resource], dict[str, Any]]:
-        """The wave's recovery plans (at most 100 machines each, components/recovery_plans.py) and their actions,
-        side by side in each phase: their audit by plan name, what the next step waits for, and the failed-over VM
-        ids."""
-        layouts = plan_layouts(self._args.wave_name, [(m.name, m.boot_group) for m in machines])
-        by_name = {m.name: m for m in machines}
-        records: dict[str, Any] = {}
-        vm_ids: dict[str, Any] = {}
+
+@dataclass(frozen=True)
+class RecoveryPlansStep:
+    """recoveryPlan orchestration: the wave's recovery plans (at most 100 machines each,
+    components/recovery_plans.py), each with its `steps` in turn, side by side."""
+
+    steps: tuple[PlanStep, ...]
+
+    def declare(self, lifecycle: WaveLifecycle, name: str, progress: Progress) -> Progress:
+        args = lifecycle.args
+        if args.settings.orchestration != "recoveryPlan":
+            return progress
+        by_name = {m.name: m for m in args.machines}
         ends: list[pulumi.Resource] = []
-        for layout in layouts:
+        plans: dict[str, Any] = {}
+        vm_ids: dict[str, Any] = {}
+        for layout in plan_layouts(args.wave_name, [(m.name, m.boot_group) for m in args.machines]):
             members = [by_name[machine] for machine in layout.machines]
-            records[layout.name], last, plan_vm_ids = self._recovery_plan(name, layout, members, phase, base, after)
+            plans[layout.name], last, plan_vm_ids = self._plan(lifecycle, name, layout, members, progress.after)
             vm_ids.update(plan_vm_ids)
             ends += last
-        return records, ends, vm_ids
+        return replace(progress, after=tuple(ends), plans=plans, vm_ids={**progress.vm_ids, **vm_ids})
 
-    def _recovery_plan(
+    def _plan(
         self,
+        lifecycle: WaveLifecycle,
         name: str,
         layout: PlanLayout,
         machines: list[LifecycleMachine],
-        phase: str,
-        base: dict[str, Any],
-        after: list[pulumi.Resource],
+        after: tuple[pulumi.Resource, ...],
     ) -> tuple[dict[str, Any], list[pulumi.Resource], dict[str, Any]]:
         """One recovery plan and its actions; their audit, what comes last, and the failed-over VM ids."""
-        args = self._args
+        args = lifecycle.args
+        phase = args.settings.phase
         items = pulumi.Output.from_input(args.protected_items)
-        plan_name = layout.name
         # After `complete` ASR has removed the plan's items: the plan is no longer declared (retain_on_delete: Pulumi
         # forgets it, the vault keeps it), so a refresh and the next up never PUT it again with items that are gone.
         plan = (
@@ -440,7 +357,7 @@ class WaveLifecycle(pulumi.ComponentResource):
                 f"{name}-{layout.suffix}",
                 resource_group_name=args.vault_resource_group,
                 resource_name_=args.vault,
-                recovery_plan_name=plan_name,
+                recovery_plan_name=layout.name,
                 properties=rs.CreateRecoveryPlanInputPropertiesArgs(
                     primary_fabric_id=pulumi.Output.concat(args.vault_id, "/replicationFabrics/", args.fabric_name),
                     recovery_fabric_id=AZURE_FABRIC,
@@ -455,46 +372,187 @@ class WaveLifecycle(pulumi.ComponentResource):
                         for _, group in layout.groups
                     ],
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=after, retain_on_delete=True),
+                opts=pulumi.ResourceOptions(parent=lifecycle, depends_on=list(after), retain_on_delete=True),
             )
         )
         inputs = {
-            **{k: v for k, v in base.items() if k != "max_concurrency"},
-            "recovery_plan_name": plan_name,
-            "machines": [
-                {
-                    "machine_name": m.name,
-                    "fabric_name": args.fabric_name,
-                    "container_name": args.container_name,
-                    "protected_item_name": m.name,
-                    "instance_id": m.instance_id,
-                    "skip_test_failover_reason": m.skip_test_failover,
-                }
-                for m in machines
-            ],
+            **{k: v for k, v in lifecycle.base.items() if k != "max_concurrency"},
+            "recovery_plan_name": layout.name,
+            "machines": [{"machine_name": m.name, **_item_entry(args, m)} for m in machines],
         }
         wanted = actions_for_phase(phase, all(m.skip_test_failover for m in machines))
-        last: list[pulumi.Resource] = [plan] if plan is not None else after
-        records: dict[str, Any] = {"name": plan_name, **({"id": plan.id} if plan is not None else {})}
+        last: list[pulumi.Resource] = [plan] if plan is not None else list(after)
+        records: dict[str, Any] = {"name": layout.name, **({"id": plan.id} if plan is not None else {})}
         vm_ids: dict[str, Any] = {}
-        for key, wanted_here, cls in (
-            ("testFailover", wanted.test_failover, plan_actions.PlanTestFailover),
-            ("testFailoverCleanup", wanted.cleanup, plan_actions.PlanTestFailoverCleanup),
-            ("failover", wanted.failover, plan_actions.PlanFailover),
-        ):
-            if not wanted_here:
+        for step in self.steps:
+            if not step.wanted(wanted):
                 continue
-            notes = {"comments": args.settings.cleanup_notes} if cls is plan_actions.PlanTestFailoverCleanup else {}
-            resource = cls(
-                f"{name}-{layout.suffix}-{_kebab(key)}",
-                {**inputs, **notes},
-                pulumi.ResourceOptions(parent=self, depends_on=last),
+            resource = step.resource(
+                f"{name}-{layout.suffix}-{_kebab(step.audit)}",
+                {**inputs, **step.inputs(args.settings)},
+                pulumi.ResourceOptions(parent=lifecycle, depends_on=last),
             )
             last = [resource]
-            records[key] = _plan_audit(resource)
-            if cls is plan_actions.PlanFailover:
+            records[step.audit] = _plan_audit(resource)
+            if step.names_vms:
                 vm_ids = {m.name: _plan_vm_id(resource.items, m.name) for m in machines}
         return records, last, vm_ids
+
+
+def _item_entry(args: WaveLifecycleArgs, machine: LifecycleMachine) -> dict[str, Any]:
+    """A machine's item and what the failover steps need of it."""
+    return {
+        "fabric_name": args.fabric_name,
+        "container_name": args.container_name,
+        "protected_item_name": machine.name,
+        "instance_id": machine.instance_id,
+        "skip_test_failover_reason": machine.skip_test_failover,
+    }
+
+
+def _machine_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, progress: Progress) -> dict[str, Any]:
+    """A machine's entry in a lifecycle action: its item, and its failed-over VM once a failover step named it."""
+    return {**_item_entry(args, machine), "migrated_vm_id": progress.vm_ids.get(machine.name)}
+
+
+def _address_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, _progress: Progress) -> dict[str, Any]:
+    return {
+        "fabric_name": args.fabric_name,
+        "container_name": args.container_name,
+        "protected_item_name": machine.name,
+        "static_ip": machine.static_ip,
+        "subnet_name": machine.subnet_name,
+    }
+
+
+def _cleanup_notes(settings: LifecycleConfig) -> dict[str, Any]:
+    return {"comments": settings.cleanup_notes}
+
+
+def _post_migration(
+    lifecycle: WaveLifecycle,
+    name: str,
+    members: list[LifecycleMachine],
+    complete: Any,
+    progress: Progress,
+) -> Progress:
+    """The seed's "after the move" for completed machines: agent check, Mobility service removal, restart.
+
+    Machines whose complete migration failed are left out: a machine whose job failed has no migrated
+    VM to prepare, and its failure must reach `WaveOutcome` (ASR's error and the retry) instead of stopping
+    the prep of every other machine. The next `up` retries the complete migration and, once it succeeds,
+    adds the machine here.
+    """
+    prep = WavePostMigrationPrep(
+        f"{name}-post-migration",
+        WavePostMigrationPrepArgs(
+            machines=complete.results.apply(lambda results: _migrated(results, members)),
+            max_concurrency=lifecycle.args.settings.max_concurrency,
+        ),
+        pulumi.ResourceOptions(parent=lifecycle, depends_on=[complete]),
+    )
+    return replace(progress, after=(prep,), results={**progress.results, POST_MIGRATION: prep.results})
+
+
+POST_MIGRATION = "postMigration"
+"""The post-migration prep's results in the outcome; each machine's record is in `preparations`."""
+
+STEPS: tuple[WaveStep | RecoveryPlansStep, ...] = (
+    WaveStep(
+        "targetIp", WaveTargetIp, lambda m, _wanted: bool(m.static_ip) and m.phase in TARGET_IP_PHASES, _address_entry
+    ),
+    RecoveryPlansStep(
+        (
+            PlanStep("testFailover", plan_actions.PlanTestFailover, lambda w: w.test_failover),
+            PlanStep("testFailoverCleanup", plan_actions.PlanTestFailoverCleanup, lambda w: w.cleanup, _cleanup_notes),
+            PlanStep("failover", plan_actions.PlanFailover, lambda w: w.failover, names_vms=True),
+        )
+    ),
+    WaveStep("testFailover", wave_actions.WaveTestFailover, lambda _m, w: w.test_failover, _machine_entry),
+    WaveStep(
+        "testFailoverCleanup", wave_actions.WaveTestFailoverCleanup, lambda _m, w: w.cleanup, _machine_entry,
+        inputs=_cleanup_notes,
+    ),
+    WaveStep("failover", wave_actions.WaveFailover, lambda _m, w: w.failover, _machine_entry, names_vms=True),
+    WaveStep(
+        "completeMigration", wave_actions.WaveCompleteMigration, lambda _m, w: w.complete, _machine_entry,
+        then=_post_migration,
+    ),
+)  # fmt: skip
+"""The lifecycle, in order: each step waits for the one before it that declared something."""
+
+
+class WaveLifecycle(pulumi.ComponentResource):
+    """The wave's test failover, cleanup, failover and complete migration, as the config's phases ask.
+
+    The steps of `STEPS`, folded in order: per step one resource for the whole wave runs the action on the
+    machines that take it (`components.asr.wave_actions`; in recoveryPlan mode the plan actions of
+    `components.asr.plan_actions`), then `WavePostMigrationPrep` prepares completed machines and `WaveOutcome`
+    fails the `pulumi up` if any machine did not succeed. Outputs: `phases` (machine -> phase) and `audit`
+    (machine -> the record of each action that ran, plus `recoveryPlans`, plan name -> its actions' records, in
+    recoveryPlan mode); `preparations` (machine -> its post-migration record, as an Output) for machines whose
+    migration is complete.
+    """
+
+    def __init__(self, name: str, args: WaveLifecycleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("migration:asr:WaveLifecycle", name, None, opts)
+        settings, machines = args.settings, args.machines
+        phases: dict[str, str] = {m.name: m.phase for m in machines}
+        skip = {m.name: m.skip_test_failover for m in machines if m.skip_test_failover}
+        record = PhaseRecord(
+            f"{name}-phases",
+            args.wave_name,
+            phases,
+            skip,
+            pulumi.ResourceOptions(parent=self, depends_on=[args.replication]),
+        )
+        self.args = args
+        # The vault by name from config: an action's identity is known at preview time, so a change upstream
+        # (an output not known yet) never shows as a replacement of an action that ran.
+        self.base = {
+            "resource_group_name": args.vault_resource_group,
+            "vault_name": args.vault,
+            "architecture": args.architecture,
+            "recovery_point": settings.recovery_point,
+            "test_network_id": args.test_network_id,
+            "test_failover_max_age_days": settings.test_failover_max_age_days,
+            "shutdown_source": settings.shutdown_source,
+            "aws_region": args.aws_region,
+            "max_concurrency": settings.max_concurrency,
+        }
+        by_plan = settings.orchestration == "recoveryPlan"
+        self.wanted = {
+            m.name: PhaseActions(False, False, False, settings.phase == "complete")
+            if by_plan
+            else actions_for_phase(m.phase, bool(m.skip_test_failover))
+            for m in machines
+        }
+        done = functools.reduce(lambda progress, step: step.declare(self, name, progress), STEPS, Progress((record,)))
+        WaveOutcome(
+            f"{name}-outcome",
+            args.wave_name,
+            dict(done.results),
+            pulumi.ResourceOptions(parent=self, depends_on=list(done.after)),
+        )
+        completed = done.members.get("completeMigration", ())
+        self.preparations: dict[str, pulumi.Output[dict[str, Any]]] = {
+            machine: _record(done.results[POST_MIGRATION], machine) for machine in completed
+        }
+        """machine name -> its post-migration record, for machines whose migration is complete."""
+        audit = {
+            **({"recoveryPlans": dict(done.plans)} if by_plan else {}),
+            **{
+                m.name: {
+                    action: _record(done.results[action], m.name)
+                    for action, members in done.members.items()
+                    if m.name in members
+                }
+                for m in machines
+            },
+        }
+        self.phases = pulumi.Output.from_input(phases)
+        self.audit = pulumi.Output.from_input(audit)
+        self.register_outputs({"phases": self.phases, "audit": self.audit})
 
 
 def _item_id(items: pulumi.Output[Mapping[str, Mapping[str, Any]]], machine: str) -> pulumi.Output[str]:
