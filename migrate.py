@@ -79,6 +79,8 @@ def ensure_venv() -> Path:
             venv.create(VENV, with_pip=True)
         print("Installing pinned dependencies with pip (first run takes a minute or two) ...", flush=True)
         subprocess.run([*_pip_install(str(venv_python())), "-r", str(ROOT / "requirements-dev.txt")], check=True)
+        # The repository's own package (components, a2a, migrate_tool), editable, as `uv sync` installs it.
+        subprocess.run([*_pip_install(str(venv_python())), "--no-deps", "-e", str(ROOT)], check=True)
     stamp.write_text(digest)
     return venv_python()
 

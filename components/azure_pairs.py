@@ -1,12 +1,12 @@
 """Azure region pairs: the default DR region of a primary region.
 
-The table is `policy/migration_facts.py`'s (Microsoft Learn, "Azure region pairs and nonpaired regions"), the
+The table is `components/migration_facts.py`'s (the pack's copy is the same file) (Microsoft Learn, "Azure region pairs and nonpaired regions"), the
 one the policy pack checks DR regions against.
 """
 
 from __future__ import annotations
 
-from policy.migration_facts import AZURE_REGION_PAIRS as AZURE_REGION_PAIRS
+from components.migration_facts import AZURE_REGION_PAIRS as AZURE_REGION_PAIRS
 
 
 def normalize_location(location: str) -> str:

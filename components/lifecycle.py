@@ -31,8 +31,8 @@ from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrati
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.target_ip import WaveTargetIp
 from components.config import PHASES, LifecycleConfig
+from components.migration_facts import FAILED_RESULTS
 from components.recovery_plans import PlanLayout, plan_layouts
-from policy.migration_facts import FAILED_RESULTS
 
 PHASE_RECORD_VERSION = "1"
 AZURE_FABRIC = "Microsoft Azure"  # the recovery fabric of a physical-to-Azure recovery plan

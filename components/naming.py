@@ -14,7 +14,7 @@ import unicodedata
 
 import botocore.session
 
-from policy.migration_facts import (  # the pack's and the program's one copy of Azure's naming rules
+from components.migration_facts import (  # the pack's and the program's one copy of Azure's naming rules
     replication_policy_rule,
     resource_group_rule,
     storage_account_rule,

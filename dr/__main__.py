@@ -6,12 +6,11 @@ run with what to do), and every machine the wave marks `drReady` gets a replicat
 Machines that are not ready yet are listed and left alone; a later `pulumi up` picks them up.
 """
 
-import a2a  # noqa: F401  (puts the repository root on sys.path)
 import pulumi
-from a2a.config import DrConfigError, load_dr_config, resolve
-from a2a.disaster_recovery import AzureToAzureDr, AzureToAzureDrArgs
 from pulumi.runtime.sync_await import _sync_await
 
+from a2a.config import DrConfigError, load_dr_config, resolve
+from a2a.disaster_recovery import AzureToAzureDr, AzureToAzureDrArgs
 from components.contract import READ_KEYS, ContractError, read_wave_outputs
 
 try:

@@ -13,6 +13,8 @@ policy's level. Schema defaults apply to properties it does not set, as the CLI 
 from __future__ import annotations
 
 import asyncio
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import sys
@@ -83,12 +85,23 @@ class PlannedResourceLike(Protocol):
     inputs: dict[str, Any]
 
 
+class _PackModules(importlib.abc.MetaPathFinder):
+    """Finds the pack's own modules (`migration_facts`, `pack_base`, ...) by their bare names in the pack's
+    directory, as the CLI finds them by running the pack from there. It is asked last, after every installed
+    module, and finds nothing else."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        file = self.directory / f"{name}.py"
+        return importlib.util.spec_from_file_location(name, file) if "." not in name and file.is_file() else None
+
+
 @cache
 def load_policies_module(path: Path = POLICIES_FILE) -> ModuleType:
-    """Import policy/policies.py by file path, with the pack's directory on sys.path as the CLI runs it (its
-    `migration_facts` sits beside it)."""
-    if str(path.parent) not in sys.path:
-        sys.path.append(str(path.parent))
+    """Import policy/policies.py by file path; its imports of the modules beside it resolve as under the CLI."""
+    sys.meta_path.append(_PackModules(path.parent))
     spec = importlib.util.spec_from_file_location(_MODULE_NAME, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load the policy pack from {path}")

@@ -1,9 +1,10 @@
-"""Facts the policy pack and the program must agree on, in one dependency-free module.
+"""Facts the policy pack and the program must agree on: one dependency-free module, kept as two identical files.
 
-The pack (`policies.py`, beside this file) must stay publishable on its own, with nothing but pulumi-policy,
-so the facts live here and the program imports them (`from policy.migration_facts import ...`; the pack
-imports `migration_facts` from its own directory): the Azure naming rules, the Azure region pairs, the type
-tokens of the program's dynamic resources and the result words of its action records.
+The pack must stay publishable on its own, with nothing but pulumi-policy, so it has its own copy
+(`policy/migration_facts.py`, imported as `migration_facts` from the pack's directory) and the program has
+`components/migration_facts.py`. tests/policy/test_migration_facts.py fails when the two differ: change one,
+copy it over the other. The facts: the Azure naming rules, the Azure region pairs, the type tokens of the
+program's dynamic resources and the result words of its action records.
 """
 
 from __future__ import annotations

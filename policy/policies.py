@@ -3,7 +3,7 @@
 Every validator compares exact type tokens and the camelCase input names the engine hands over.
 The pack is self-contained (it only needs `pulumi-policy`), so it can also be published to Pulumi
 Cloud and enforced through a policy group; what it shares with the program (Azure naming rules, region
-pairs, type tokens, result words) lives beside it in `migration_facts.py`, which the program imports.
+pairs, type tokens, result words) lives beside it in `migration_facts.py`, of which the program has an identical copy.
 
 Stack config. `ResourceValidationArgs` and `StackValidationArgs` (pulumi-policy 1.21.0) carry the
 policy's own config and the stack tags, not the stack's config. The CLI does hand the stack's config

@@ -51,7 +51,7 @@ from components.asr.lifecycle_actions import (
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.recovery_points import recovery_point_rule
 from components.asr.targets import ItemTarget, list_items
-from policy.migration_facts import DONE_RESULTS
+from components.migration_facts import DONE_RESULTS
 
 PROVIDER_VERSION = "2"
 MACHINE_KEYS = ("fabric_name", "container_name", "protected_item_name")

@@ -52,8 +52,6 @@ def run_dr(
 ) -> tuple[ProgramRun, WaveStackMocks]:
     """Run dr/__main__.py as `pulumi up` would (project migration-dr) against the given wave outputs."""
     mocks = WaveStackMocks(outputs)
-    if str(DR_DIR) not in sys.path:  # Pulumi runs the DR program from dr/, where its `a2a` package lives
-        sys.path.insert(0, str(DR_DIR))
     run = run_program(
         lambda: runpy.run_path(str(DR_DIR / "__main__.py"), run_name="__pulumi_main__"),
         project="migration-dr",

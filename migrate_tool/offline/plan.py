@@ -164,8 +164,6 @@ def build_plan(stack_name: str, stacks_dir: Path | None = None, policy_config: d
             if wave.foundation is not None:  # its StackReference reads the foundation's offline outputs
                 referenced = {wave.foundation.stack: build_plan(wave.foundation.stack_file_name, stacks_dir).run}
         config, secret_keys, missing = engine_config(stack, secret_names(wave, foundation))
-        if str(PROJECT_ROOT) not in sys.path:
-            sys.path.insert(0, str(PROJECT_ROOT))
         run = run_program(
             lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi_main__"),
             project="migration",

@@ -47,7 +47,7 @@ def test_create_puts_an_a2a_container_and_waits_for_its_job(fake_arm: FakeArm, a
     ]
     assert any(re.search(r"/replicationJobs/[0-9a-f-]+$", r.path) for r in fake_arm.requests)
     assert fake_arm.resource(PATH) is not None
-    assert result.id == PATH and result.outs["resource_id"] == PATH
+    assert result.id == PATH and (result.outs or {})["resource_id"] == PATH
 
 
 def test_existing_container_is_not_created_again(fake_arm: FakeArm, arm_env: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policy.migration_facts import FAILOVER_COMMIT, PLAN_FAILOVER, WAVE_COMPLETE_MIGRATION, WAVE_FAILOVER
+from components.migration_facts import FAILOVER_COMMIT, PLAN_FAILOVER, WAVE_COMPLETE_MIGRATION, WAVE_FAILOVER
 from tests.policy.engine import check_stack, stack_resource, urn, wave
 from tests.program import run_wave
 from tests.waves import wave as example_wave

@@ -1,4 +1,4 @@
-"""`policy/migration_facts.py`: the one copy of what the pack and the program share."""
+"""`policy/migration_facts.py` and `components/migration_facts.py`: what the pack and the program share, the same."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from pathlib import Path
 import pulumi.dynamic
 
 import components.migration_wave  # noqa: F401  (imports every dynamic resource class of the program)
-from components import azure_pairs, naming
+from components import azure_pairs, migration_facts, naming
 from migrate_tool.policy_check import load_policies_module
-from policy import migration_facts
 
 ROOT = Path(__file__).resolve().parents[2]
-FACTS = ROOT / "policy" / "migration_facts.py"
+PACK_FACTS = ROOT / "policy" / "migration_facts.py"
+FACTS = ROOT / "components" / "migration_facts.py"
 RULES = ("storage_account_rule", "resource_group_rule", "vault_rule", "virtual_network_rule", "subnet_rule",
          "replication_policy_rule", "vm_name_rule")  # fmt: skip
 
@@ -36,15 +36,20 @@ def test_the_pack_runs_on_its_own_without_the_program() -> None:
     assert int(count) > 10 and own.strip() == "[]"
 
 
+def test_the_packs_copy_of_the_facts_is_the_programs() -> None:
+    """The pack publishes alone, so it keeps its own copy; a change to one copy only fails here."""
+    assert PACK_FACTS.read_bytes() == FACTS.read_bytes()
+
+
 def test_the_program_and_the_pack_use_the_same_rules_and_pairs() -> None:
-    load_policies_module()  # puts the pack's directory on sys.path, as the CLI runs it
+    load_policies_module()  # the pack's modules import the ones beside them, as under the CLI
     naming_family, region_family = (
         importlib.import_module("naming_policies"),
         importlib.import_module("region_policies"),
     )
     for rule in RULES:
         assert Path(getattr(naming, rule).__code__.co_filename) == FACTS, rule
-        assert Path(getattr(naming_family, rule).__code__.co_filename) == FACTS, rule
+        assert Path(getattr(naming_family, rule).__code__.co_filename) == PACK_FACTS, rule
     assert azure_pairs.AZURE_REGION_PAIRS is migration_facts.AZURE_REGION_PAIRS
     assert region_family.AZURE_REGION_PAIRS == migration_facts.AZURE_REGION_PAIRS
 

@@ -20,7 +20,6 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import CreateResult, Resource
 
-import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
 from components.asr.provider import DeclaredInputsProvider

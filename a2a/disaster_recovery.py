@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, recoveryservices, resources, storage
 
-import a2a  # noqa: F401  (puts the repository root on sys.path for the imports below)
 from a2a.config import DrConfig, DrPlan
 from a2a.protection_container import A2AProtectionContainer, A2AProtectionContainerArgs
 from components.contract import ReadyMachine
