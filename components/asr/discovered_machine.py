@@ -35,7 +35,11 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, Upd
 from components.asr import console
 from components.asr.arm import list_json, resolve_subscription_id, site_recovery_client
 from components.asr.checks import is_unknown, positive_number
-from components.asr.provider import DeclaredInputsProvider
+from components.asr.provider import (
+    OFFLINE_STAND_IN,
+    DeclaredInputsProvider,
+    offline_hex,
+)
 from components.asr.registration import poll_seconds
 from components.errors import MigrationError
 from components.polling import poll_until
@@ -79,6 +83,16 @@ class DiscoveredMachinesProvider(DeclaredInputsProvider):
     required = ("physical_site_id",)
     replacing = ("subscription_id", "physical_site_id")
     updating = ("machines", "version")
+
+    def preview_outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        machines = inputs.get("machines") or {}
+        site = inputs.get("physical_site_id")
+        return {
+            "machine_ids": {
+                m: f"{site}/machines/{OFFLINE_STAND_IN}-{offline_hex(typ, name, m, length=12)}" for m in machines
+            },
+            "discovered_names": {m: m for m in machines},
+        }
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = positive_number(news, "timeout_minutes")

@@ -90,7 +90,8 @@ class PlanFailoverProvider(PlanActionProvider):
     action = FailoverAction()
 
 
-def _declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+def declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+    """Register a plan action resource: its record keys outputs, the provider code's `version` an input."""
     Resource.__init__(
         resource, provider, name, {**dict.fromkeys(RECORD_KEYS), **inputs, "version": PROVIDER_VERSION}, opts
     )
@@ -102,7 +103,7 @@ class PlanTestFailover(Resource, module="asr", name="PlanTestFailover"):
     items: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, PlanTestFailoverProvider(), name, inputs, opts)
+        declare(self, PlanTestFailoverProvider(), name, inputs, opts)
 
 
 class PlanTestFailoverCleanup(Resource, module="asr", name="PlanTestFailoverCleanup"):
@@ -112,7 +113,7 @@ class PlanTestFailoverCleanup(Resource, module="asr", name="PlanTestFailoverClea
     comments: pulumi.Output[str]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, PlanTestFailoverCleanupProvider(), name, inputs, opts)
+        declare(self, PlanTestFailoverCleanupProvider(), name, inputs, opts)
 
 
 class PlanFailover(Resource, module="asr", name="PlanFailover"):
@@ -120,4 +121,4 @@ class PlanFailover(Resource, module="asr", name="PlanFailover"):
     items: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        _declare(self, PlanFailoverProvider(), name, inputs, opts)
+        declare(self, PlanFailoverProvider(), name, inputs, opts)

@@ -28,7 +28,12 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, Upd
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import machine_entries, one_of
 from components.asr.jobs import JobMatch, log_progress, start_job, wait_for_job
-from components.asr.provider import DeclaredInputsProvider
+from components.asr.provider import (
+    OFFLINE_STAND_IN,
+    DeclaredInputsProvider,
+    offline_hex,
+    offline_vault,
+)
 from components.errors import MigrationError
 
 PROVIDER_VERSION = "2"
@@ -61,6 +66,14 @@ class ProtectableMachinesProvider(DeclaredInputsProvider):
     required = _CONTAINER_KEYS
     replacing = ("subscription_id", *_CONTAINER_KEYS)
     updating = ("machines", "version")
+
+    def preview_outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        container = f"{offline_vault(inputs)}/replicationFabrics/{inputs.get('fabric_name')}/replicationProtectionContainers/{inputs.get('container_name')}"
+        names = {m: f"{OFFLINE_STAND_IN}-{offline_hex(typ, name, m, length=12)}" for m in inputs.get("machines") or {}}
+        return {
+            "protectable_item_ids": {m: f"{container}/replicationProtectableItems/{item}" for m, item in names.items()},
+            "protectable_item_names": names,
+        }
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         machines, failures = machine_entries(news, "must map machine names to their IP and OS")

@@ -7,6 +7,11 @@ as a change: `pulumi up` stores the new value and runs nothing. In preview an in
 and `pulumi up` diffs again with the real value. Delete does nothing unless a provider says otherwise: what
 these resources stand for (a registration, a failover that ran, a migrated VM) is never undone by Pulumi.
 
+Each provider also says what an offline plan shows for the outputs only the cloud can give
+(`preview_outputs`): `migrate.py plan` runs the program under the mock engine, which asks the provider of
+every dynamic resource (migrate_tool/offline/engine.py). Those values are marked `offline-plan` and derived from
+a hash of the resource's type and name, so a plan is reproducible byte for byte; nothing else uses them.
+
 Providers are pickled into the stack's state by reference to their class: hold no client, credential or
 token on `self`, and keep the class importable under its name (docs/architecture.md).
 
@@ -18,13 +23,30 @@ SDK's dynamic-provider server sends the engine the whole Python traceback with t
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
 
 from components.asr import console
+from components.asr.arm import vault_path
 from components.asr.checks import is_unknown, required_strings
+
+OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+"""The subscription of every Azure id in an offline plan."""
+OFFLINE_STAND_IN = "offline-plan"
+"""Marks values only the cloud can give (a registration's fabric, a protected item's state) in an offline plan."""
+
+
+def offline_hex(*parts: str, length: int = 17) -> str:
+    """A reproducible hex string from `parts`, for the values an offline plan shows."""
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def offline_vault(inputs: dict[str, Any]) -> str:
+    """The id of the vault a dynamic resource's inputs name, as an offline plan shows it."""
+    return vault_path(OFFLINE_SUBSCRIPTION, str(inputs.get("resource_group_name")), str(inputs.get("vault_name")))
 
 
 def _said_first(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,3 +98,7 @@ class DeclaredInputsProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Forget the record only: nothing is sent to Azure or AWS."""
+
+    def preview_outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The outputs an offline plan shows besides the inputs (see the module docstring); none by default."""
+        return {}

@@ -41,7 +41,13 @@ from components.architecture import PROFILES, profile
 from components.asr import console
 from components.asr.arm import resolve_subscription_id, site_recovery_client
 from components.asr.checks import one_of, positive_number
-from components.asr.provider import DeclaredInputsProvider
+from components.asr.provider import (
+    OFFLINE_STAND_IN,
+    OFFLINE_SUBSCRIPTION,
+    DeclaredInputsProvider,
+    offline_hex,
+    offline_vault,
+)
 from components.errors import MigrationError
 from components.polling import poll_until
 
@@ -145,6 +151,25 @@ class ApplianceRegistrationProvider(DeclaredInputsProvider):
 
     required = ("resource_group_name", "vault_name", "appliance_ip")
     replacing = _REPLACING_INPUTS
+
+    def preview_outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Modernized appliances of one vault join its one fabric; a classic configuration server is a fabric."""
+        vault = offline_vault(inputs)
+        classic = profile(str(inputs.get("architecture"))).is_classic
+        owner = name if classic else vault
+        fabric = f"{OFFLINE_STAND_IN}-fabric-{offline_hex(typ, owner, length=8)}"
+        site = f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site"
+        return {
+            "fabric_name": fabric,
+            "fabric_id": f"{vault}/replicationFabrics/{fabric}",
+            "container_name": f"{OFFLINE_STAND_IN}-container-{offline_hex(typ, owner, 'container', length=8)}",
+            "process_server_id": f"{OFFLINE_STAND_IN}-process-server-{offline_hex(typ, name, 'ps', length=8)}",
+            "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{offline_hex(typ, name, 'mt', length=8)}"
+            if classic
+            else "",
+            "run_as_account_ids": [f"{OFFLINE_STAND_IN}-run-as-account-1"] if classic else [],
+            "physical_site_id": "" if classic else site,
+        }
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         return one_of(news, "architecture", tuple(PROFILES)) + positive_number(news, "timeout_minutes")

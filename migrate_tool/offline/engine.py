@@ -8,29 +8,26 @@ resource's type and name, so a plan is reproducible byte for byte.
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import dill
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.architecture import profile
+from components.asr.provider import OFFLINE_STAND_IN, OFFLINE_SUBSCRIPTION, offline_hex
 
-OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 OFFLINE_AWS_ACCOUNT = "123456789012"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
-OFFLINE_STAND_IN = "offline-plan"
-"""Marks values only the cloud can give (a registration's fabric, a protected item's state) in an offline plan."""
 
 
-def _hex(*parts: str, length: int = 17) -> str:
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+_hex = offline_hex
 
 
 # ARM resource id templates by azure-native type token; `{placeholders}` are the resource's inputs.
@@ -71,43 +68,13 @@ def _arm_state(typ: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _dynamic_stand_ins(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Outputs of the ASR dynamic resources, named `offline-plan-*`: what registration and discovery would find."""
-    vault = f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.RecoveryServices/vaults/{inputs.get('vault_name')}"
-    if typ == "pulumi-python:dynamic/asr:ApplianceRegistration":
-        # Modernized appliances of one vault join its one fabric; a classic configuration server is a fabric.
-        classic = profile(str(inputs.get("architecture"))).is_classic
-        owner = name if classic else vault
-        fabric = f"{OFFLINE_STAND_IN}-fabric-{_hex(typ, owner, length=8)}"
-        return {
-            "fabric_name": fabric,
-            "fabric_id": f"{vault}/replicationFabrics/{fabric}",
-            "container_name": f"{OFFLINE_STAND_IN}-container-{_hex(typ, owner, 'container', length=8)}",
-            "process_server_id": f"{OFFLINE_STAND_IN}-process-server-{_hex(typ, name, 'ps', length=8)}",
-            "master_target_id": f"{OFFLINE_STAND_IN}-master-target-{_hex(typ, name, 'mt', length=8)}"
-            if classic
-            else "",
-            "run_as_account_ids": [f"{OFFLINE_STAND_IN}-run-as-account-1"] if classic else [],
-            "physical_site_id": ""
-            if classic
-            else f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{inputs.get('resource_group_name')}/providers/Microsoft.OffAzure/ServerSites/{OFFLINE_STAND_IN}-site",
-        }
-    if typ == "pulumi-python:dynamic/asr:ProtectableMachines":
-        container = f"{vault}/replicationFabrics/{inputs.get('fabric_name')}/replicationProtectionContainers/{inputs.get('container_name')}"
-        names = {m: f"{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}" for m in inputs.get("machines") or {}}
-        return {
-            "protectable_item_ids": {m: f"{container}/replicationProtectableItems/{item}" for m, item in names.items()},
-            "protectable_item_names": names,
-        }
-    if typ == "pulumi-python:dynamic/asr:DiscoveredMachines":
-        site = inputs.get("physical_site_id")
-        return {
-            "machine_ids": {
-                m: f"{site}/machines/{OFFLINE_STAND_IN}-{_hex(typ, name, m, length=12)}"
-                for m in inputs.get("machines") or {}
-            },
-            "discovered_names": {m: m for m in inputs.get("machines") or {}},
-        }
-    return {}
+    """What the dynamic resource's own provider says an offline plan shows (`preview_outputs`)."""
+    serialized = inputs.get("__provider")
+    if isinstance(serialized, dict):  # the SDK sends it as a secret
+        serialized = serialized.get("value")
+    provider = dill.loads(base64.b64decode(serialized)) if isinstance(serialized, str) else None
+    preview_outputs = getattr(provider, "preview_outputs", None)
+    return preview_outputs(typ, name, inputs) if preview_outputs is not None else {}
 
 
 class _Default(dict[str, Any]):

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from a2a.protection_container import A2AProtectionContainerProvider, ContainerJobError
 from pulumi.output import Unknown
 
+from a2a.protection_container import A2AProtectionContainerProvider, ContainerJobError
 from tests.fake_arm.fixtures import aim_client_layer, arm_env_fixture  # noqa: F401
 from tests.fake_arm.server import SUBSCRIPTION, FakeArm
 from tests.provider_roundtrip import round_trip
