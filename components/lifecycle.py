@@ -27,6 +27,7 @@ import pulumi_azure_native.recoveryservices as rs
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, Resource, UpdateResult
 
 from components.asr import plan_actions, wave_actions
+from components.asr.action_inputs import ActionInputs, MachineEntry
 from components.asr.post_migration import WavePostMigrationPrep, WavePostMigrationPrepArgs
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.target_ip import WaveTargetIp
@@ -275,10 +276,10 @@ class WaveStep:
     """The wave action resource (`components.asr.wave_actions`), called as (name, inputs, opts)."""
     takes: Callable[[LifecycleMachine, PhaseActions], bool]
     """Whether a machine (in its phase, with the actions the orchestration leaves per machine) takes it."""
-    entry: Callable[[WaveLifecycleArgs, LifecycleMachine, Progress], dict[str, Any]]
+    entry: Callable[[WaveLifecycleArgs, LifecycleMachine, Progress], MachineEntry]
     """A machine's entry in the resource's `machines`."""
     inputs: Callable[[LifecycleConfig], dict[str, Any]] = lambda _settings: {}
-    """Inputs of this action beyond the wave's (`base`)."""
+    """Fields of `ActionInputs` this action sets beyond the wave's (`base`)."""
     names_vms: bool = False
     """Whether its records name the failed-over VMs (`vm_id`), which the later steps take."""
     then: Callable[[WaveLifecycle, str, list[LifecycleMachine], Any, Progress], Progress] | None = None
@@ -289,13 +290,10 @@ class WaveStep:
         members = [m for m in args.machines if self.takes(m, lifecycle.wanted[m.name])]
         if not members:
             return progress
+        machines = {m.name: self.entry(args, m, progress) for m in members}
         resource = self.resource(
             f"{name}-{_kebab(self.audit)}",
-            {
-                **lifecycle.base,
-                **self.inputs(args.settings),
-                "machines": {m.name: self.entry(args, m, progress) for m in members},
-            },
+            replace(lifecycle.base, **self.inputs(args.settings), machines=machines),
             pulumi.ResourceOptions(parent=lifecycle, depends_on=list(progress.after)),
         )
         vm_ids = {m.name: _field(resource.results, m.name, "vm_id") for m in members} if self.names_vms else {}
@@ -375,11 +373,12 @@ class RecoveryPlansStep:
                 opts=pulumi.ResourceOptions(parent=lifecycle, depends_on=list(after), retain_on_delete=True),
             )
         )
-        inputs = {
-            **{k: v for k, v in lifecycle.base.items() if k != "max_concurrency"},
-            "recovery_plan_name": layout.name,
-            "machines": [{"machine_name": m.name, **_item_entry(args, m)} for m in machines],
-        }
+        inputs = replace(
+            lifecycle.base,
+            recovery_plan_name=layout.name,
+            max_concurrency=None,
+            machines=[replace(_item_entry(args, m), machine_name=m.name) for m in machines],
+        )
         wanted = actions_for_phase(phase, all(m.skip_test_failover for m in machines))
         last: list[pulumi.Resource] = [plan] if plan is not None else list(after)
         records: dict[str, Any] = {"name": layout.name, **({"id": plan.id} if plan is not None else {})}
@@ -389,7 +388,7 @@ class RecoveryPlansStep:
                 continue
             resource = step.resource(
                 f"{name}-{layout.suffix}-{_kebab(step.audit)}",
-                {**inputs, **step.inputs(args.settings)},
+                replace(inputs, **step.inputs(args.settings)),
                 pulumi.ResourceOptions(parent=lifecycle, depends_on=last),
             )
             last = [resource]
@@ -399,30 +398,30 @@ class RecoveryPlansStep:
         return records, last, vm_ids
 
 
-def _item_entry(args: WaveLifecycleArgs, machine: LifecycleMachine) -> dict[str, Any]:
+def _item_entry(args: WaveLifecycleArgs, machine: LifecycleMachine) -> MachineEntry:
     """A machine's item and what the failover steps need of it."""
-    return {
-        "fabric_name": args.fabric_name,
-        "container_name": args.container_name,
-        "protected_item_name": machine.name,
-        "instance_id": machine.instance_id,
-        "skip_test_failover_reason": machine.skip_test_failover,
-    }
+    return MachineEntry(
+        args.fabric_name,
+        args.container_name,
+        machine.name,
+        instance_id=machine.instance_id,
+        skip_test_failover_reason=machine.skip_test_failover,
+    )
 
 
-def _machine_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, progress: Progress) -> dict[str, Any]:
+def _machine_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, progress: Progress) -> MachineEntry:
     """A machine's entry in a lifecycle action: its item, and its failed-over VM once a failover step named it."""
-    return {**_item_entry(args, machine), "migrated_vm_id": progress.vm_ids.get(machine.name)}
+    return replace(_item_entry(args, machine), migrated_vm_id=progress.vm_ids.get(machine.name))
 
 
-def _address_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, _progress: Progress) -> dict[str, Any]:
-    return {
-        "fabric_name": args.fabric_name,
-        "container_name": args.container_name,
-        "protected_item_name": machine.name,
-        "static_ip": machine.static_ip,
-        "subnet_name": machine.subnet_name,
-    }
+def _address_entry(args: WaveLifecycleArgs, machine: LifecycleMachine, _progress: Progress) -> MachineEntry:
+    return MachineEntry(
+        args.fabric_name,
+        args.container_name,
+        machine.name,
+        static_ip=machine.static_ip,
+        subnet_name=machine.subnet_name,
+    )
 
 
 def _cleanup_notes(settings: LifecycleConfig) -> dict[str, Any]:
@@ -509,17 +508,17 @@ class WaveLifecycle(pulumi.ComponentResource):
         self.args = args
         # The vault by name from config: an action's identity is known at preview time, so a change upstream
         # (an output not known yet) never shows as a replacement of an action that ran.
-        self.base = {
-            "resource_group_name": args.vault_resource_group,
-            "vault_name": args.vault,
-            "architecture": args.architecture,
-            "recovery_point": settings.recovery_point,
-            "test_network_id": args.test_network_id,
-            "test_failover_max_age_days": settings.test_failover_max_age_days,
-            "shutdown_source": settings.shutdown_source,
-            "aws_region": args.aws_region,
-            "max_concurrency": settings.max_concurrency,
-        }
+        self.base = ActionInputs(
+            resource_group_name=args.vault_resource_group,
+            vault_name=args.vault,
+            architecture=args.architecture,
+            recovery_point=settings.recovery_point,
+            test_network_id=args.test_network_id,
+            test_failover_max_age_days=settings.test_failover_max_age_days,
+            shutdown_source=settings.shutdown_source,
+            aws_region=args.aws_region,
+            max_concurrency=settings.max_concurrency,
+        )
         by_plan = settings.orchestration == "recoveryPlan"
         self.wanted = {
             m.name: PhaseActions(False, False, False, settings.phase == "complete")

@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import recoveryservices as rs
 
 from components.architecture import ArchitectureProfile
+from components.asr.action_inputs import ActionInputs, MachineEntry
 from components.asr.appliance_switch import WaveApplianceSwitch
 from components.asr.discovered_machine import DiscoveredMachines, DiscoveredMachinesArgs
 from components.asr.protectable_machines import ProtectableMachines, ProtectableMachinesArgs
@@ -291,21 +292,21 @@ class WaveReplication(pulumi.ComponentResource):
         if on_pool and not profile.is_classic:
             switch = WaveApplianceSwitch(
                 f"{name}-appliances",
-                {
-                    "resource_group_name": args.vault_resource_group,
-                    "vault_name": args.vault,
-                    "architecture": profile.name,
-                    "max_concurrency": args.max_concurrency,
-                    "machines": {
-                        machine: {
-                            "fabric_name": shared.fabric_name,
-                            "container_name": shared.container_name,
-                            "protected_item_name": machine,
-                            "process_server_id": shared.process_server_for(appliance),
-                        }
+                ActionInputs(
+                    resource_group_name=args.vault_resource_group,
+                    vault_name=args.vault,
+                    architecture=profile.name,
+                    max_concurrency=args.max_concurrency,
+                    machines={
+                        machine: MachineEntry(
+                            fabric_name=shared.fabric_name,
+                            container_name=shared.container_name,
+                            protected_item_name=machine,
+                            process_server_id=shared.process_server_for(appliance),
+                        )
                         for machine, appliance in sorted(on_pool.items())
                     },
-                },
+                ),
                 pulumi.ResourceOptions(parent=self, depends_on=[items[m] for m in sorted(on_pool)]),
             )
             # A switch that did not succeed stops the `up` naming the machine, as a lifecycle action's does.

@@ -25,6 +25,7 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
+from components.asr.action_inputs import ActionInputs
 from components.asr.action_protocol import Action, ActionRefusedError
 from components.asr.provider_inputs import provider_inputs
 from components.asr.wave_actions import WaveActionProvider, declare, pending_machines
@@ -84,5 +85,5 @@ class WaveApplianceSwitch(Resource, module="asr", name="WaveApplianceSwitch"):
 
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveApplianceSwitchProvider(), name, inputs, opts)

@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
+from components.asr.action_inputs import ENTRY_KEYS, ActionInputs
 from components.asr.action_protocol import Action, run_action
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, required_strings
@@ -26,7 +27,6 @@ from components.asr.lifecycle_actions import FailoverAction, TestFailoverAction,
 from components.asr.provider import DeclaredInputsProvider
 from components.asr.recovery_points import NAMED
 from components.asr.targets import PlanTarget
-from components.asr.wave_actions import MACHINE_KEYS
 
 PROVIDER_VERSION = "1"
 RECORD_KEYS = (
@@ -51,7 +51,7 @@ class PlanActionProvider(DeclaredInputsProvider):
         if not is_unknown(machines) and (not isinstance(machines, list) or not machines):
             failures.append(CheckFailure("machines", "machines: must list the plan's machines"))
         elif isinstance(machines, list):
-            keys = ("machine_name", *MACHINE_KEYS, *self.action.machine_keys(news))
+            keys = ("machine_name", *ENTRY_KEYS, *self.action.machine_keys(news))
             for index, entry in enumerate(machines):
                 entry = entry if isinstance(entry, dict) else {}
                 for failure in required_strings(entry, keys):
@@ -90,11 +90,10 @@ class PlanFailoverProvider(PlanActionProvider):
     action = FailoverAction()
 
 
-def declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+def declare(resource: Resource, provider: PlanActionProvider, name: str, inputs: ActionInputs, opts: Any) -> None:
     """Register a plan action resource: its record keys outputs, the provider code's `version` an input."""
-    Resource.__init__(
-        resource, provider, name, {**dict.fromkeys(RECORD_KEYS), **inputs, "version": PROVIDER_VERSION}, opts
-    )
+    props = {**dict.fromkeys(RECORD_KEYS), **inputs.to_props(), "version": PROVIDER_VERSION}
+    Resource.__init__(resource, provider, name, props, opts)
 
 
 class PlanTestFailover(Resource, module="asr", name="PlanTestFailover"):
@@ -102,7 +101,7 @@ class PlanTestFailover(Resource, module="asr", name="PlanTestFailover"):
     result: pulumi.Output[str]
     items: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, PlanTestFailoverProvider(), name, inputs, opts)
 
 
@@ -112,7 +111,7 @@ class PlanTestFailoverCleanup(Resource, module="asr", name="PlanTestFailoverClea
     items: pulumi.Output[dict[str, Any]]
     comments: pulumi.Output[str]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, PlanTestFailoverCleanupProvider(), name, inputs, opts)
 
 
@@ -120,5 +119,5 @@ class PlanFailover(Resource, module="asr", name="PlanFailover"):
     result: pulumi.Output[str]
     items: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, PlanFailoverProvider(), name, inputs, opts)

@@ -25,6 +25,7 @@ import pulumi
 from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
+from components.asr.action_inputs import ActionInputs
 from components.asr.action_protocol import Action, props_of
 from components.asr.provider_inputs import provider_inputs
 from components.asr.wave_actions import WaveActionProvider, declare
@@ -103,5 +104,5 @@ class WaveTargetIp(Resource, module="asr", name="WaveTargetIp"):
 
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveTargetIpProvider(), name, inputs, opts)

@@ -37,6 +37,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, Resource, UpdateResult
 
 from components.asr import console
+from components.asr.action_inputs import ENTRY_KEYS, SHARED_KEYS, ActionInputs
 from components.asr.action_protocol import Action, ActionRefusedError, run_action
 from components.asr.arm import resolve_subscription_id, site_recovery_client, vault_path
 from components.asr.checks import is_unknown, required_strings
@@ -54,11 +55,6 @@ from components.asr.targets import ItemTarget, list_items
 from components.migration_facts import DONE_RESULTS
 
 PROVIDER_VERSION = "2"
-MACHINE_KEYS = ("fabric_name", "container_name", "protected_item_name")
-WAVE_KEYS = (
-    "subscription_id", "resource_group_name", "vault_name", "architecture", "recovery_point", "test_network_id",
-    "test_failover_max_age_days", "shutdown_source", "aws_region", "comments",
-)  # fmt: skip
 
 
 def pending_machines(olds: dict[str, Any], machines: dict[str, Any]) -> list[str]:
@@ -103,7 +99,7 @@ class WaveActionProvider(DeclaredInputsProvider):
             if not isinstance(entry, dict):
                 failures.append(CheckFailure("machines", f"machines.{name}: {entry!r} must be a mapping"))
                 continue
-            for failure in required_strings(entry, (*MACHINE_KEYS, *self.action.machine_keys(news))):
+            for failure in required_strings(entry, (*ENTRY_KEYS, *self.action.machine_keys(news))):
                 failures.append(CheckFailure("machines", f"machines.{name}.{failure.reason}"))
         return failures
 
@@ -144,14 +140,15 @@ class WaveActionProvider(DeclaredInputsProvider):
             return {}
         workers = max(1, min(int(props.get("max_concurrency") or 10), len(machines)))
         subscription = resolve_subscription_id(props.get("subscription_id"))
-        rg, vault = props["resource_group_name"], props["vault_name"]
-        wave = {key: props.get(key) for key in WAVE_KEYS}
+        inputs = ActionInputs.from_props(props)
+        rg, vault = inputs.resource_group_name, inputs.vault_name
+        shared = {key: getattr(inputs, key) for key in SHARED_KEYS}
         with site_recovery_client(subscription, pool_size=workers) as client, ThreadPoolExecutor(workers) as pool:
             watcher = JobWatcher(client, subscription, rg, vault)
             listed = list_items(client, rg, vault, machines.values())
             futures = {
                 name: pool.submit(
-                    self._one, client, subscription, ItemTarget(client, {**wave, **entry, "machine_name": name}, listed),
+                    self._one, client, subscription, ItemTarget(client, {**shared, **entry, "machine_name": name}, listed),
                     watcher,
                 )
                 for name, entry in sorted(machines.items())
@@ -184,9 +181,11 @@ class WaveCompleteMigrationProvider(WaveActionProvider):
     action = CompleteMigrationAction()
 
 
-def declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: dict[str, Any], opts: Any) -> None:
+def declare(resource: Resource, provider: WaveActionProvider, name: str, inputs: ActionInputs, opts: Any) -> None:
     """Register a wave action resource: `results` an output, the provider code's `version` an input."""
-    Resource.__init__(resource, provider, name, {"results": None, **inputs, "version": PROVIDER_VERSION}, opts)
+    Resource.__init__(
+        resource, provider, name, {"results": None, **inputs.to_props(), "version": PROVIDER_VERSION}, opts
+    )
 
 
 class WaveTestFailover(Resource, module="asr", name="WaveTestFailover"):
@@ -195,7 +194,7 @@ class WaveTestFailover(Resource, module="asr", name="WaveTestFailover"):
     __test__ = False
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveTestFailoverProvider(), name, inputs, opts)
 
 
@@ -203,19 +202,19 @@ class WaveTestFailoverCleanup(Resource, module="asr", name="WaveTestFailoverClea
     __test__ = False
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveTestFailoverCleanupProvider(), name, inputs, opts)
 
 
 class WaveFailover(Resource, module="asr", name="WaveFailover"):
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveFailoverProvider(), name, inputs, opts)
 
 
 class WaveCompleteMigration(Resource, module="asr", name="WaveCompleteMigration"):
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         declare(self, WaveCompleteMigrationProvider(), name, inputs, opts)

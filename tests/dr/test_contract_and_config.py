@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from a2a.config import DrConfigError, parse_dr, resolve
 
+from a2a.config import DrConfigError, parse_dr, resolve
 from components.azure_pairs import paired_region
 from components.contract import OUTPUTS_VERSION, READ_KEYS, ContractError, machine_entry, read_wave_outputs
 from tests.dr.program import WAVE_STACK, disk_id, vm_id, wave_outputs

@@ -8,6 +8,7 @@ enough to read at a glance, and served by the fake ARM server like the real acti
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -16,6 +17,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from pulumi.dynamic import Resource
 
 from components.asr import plan_actions, wave_actions
+from components.asr.action_inputs import ActionInputs, MachineEntry
 from components.asr.action_protocol import Action
 from components.asr.lifecycle_actions import test_pending, vm_ids
 from migrate_tool.offline.engine import ProgramRun, RecordingMonitor, run_program
@@ -33,11 +35,15 @@ class DrillAction(Action):
 
     def item_body(self, props: dict[str, Any], item: Any, extra: dict[str, Any]) -> Any:
         specific = models.InMageRcmTestFailoverInput(network_id=props["test_network_id"])
-        return models.TestFailoverInput(properties=self._properties(props, specific))
+        return models.TestFailoverInput(
+            properties=models.TestFailoverInputProperties(**self._properties(props, specific))
+        )
 
     def plan_body(self, props: dict[str, Any], extra: dict[str, Any]) -> Any:
         specific = [models.RecoveryPlanInMageRcmFailoverInput(recovery_point_type="Latest")]
-        return models.RecoveryPlanTestFailoverInput(properties=self._properties(props, specific))
+        return models.RecoveryPlanTestFailoverInput(
+            properties=models.RecoveryPlanTestFailoverInputProperties(**self._properties(props, specific))
+        )
 
     def _properties(self, props: dict[str, Any], specific: Any) -> dict[str, Any]:
         return {"failover_direction": "PrimaryToRecovery", "network_type": "VmNetworkAsInput",
@@ -54,7 +60,7 @@ class WaveDrillProvider(wave_actions.WaveActionProvider):
 class WaveDrill(Resource, module="toy", name="WaveDrill"):
     results: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         wave_actions.declare(self, WaveDrillProvider(), name, inputs, opts)
 
 
@@ -66,7 +72,7 @@ class PlanDrill(Resource, module="toy", name="PlanDrill"):
     result: pulumi.Output[str]
     items: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, inputs: ActionInputs, opts: pulumi.ResourceOptions | None = None) -> None:
         plan_actions.declare(self, PlanDrillProvider(), name, inputs, opts)
 
 
@@ -78,17 +84,16 @@ def run(
 
     def program() -> None:
         group = azure_native.resources.ResourceGroup("rg", resource_group_name="rg-drill", tags=raw["tags"])
-        wave = {
-            "resource_group_name": "rg-wave1",
-            "vault_name": "vault1",
-            "architecture": "modernized",
-            "test_network_id": pulumi.Output.concat(group.id, "/providers/Microsoft.Network/virtualNetworks/net-test"),
-        }
-        item = {"fabric_name": "fabric1", "container_name": "container1"}
-        machines = {"web01": {**item, "protected_item_name": "web01"}}
-        wave_drill = WaveDrill("wave-drill", {**wave, "machines": machines})
-        plan_machines = [{**item, "protected_item_name": "db01", "machine_name": "db01"}]
-        plan_drill = PlanDrill("plan-drill", {**wave, "recovery_plan_name": "rp-drill", "machines": plan_machines})
+        wave = ActionInputs(
+            resource_group_name="rg-wave1",
+            vault_name="vault1",
+            architecture="modernized",
+            test_network_id=pulumi.Output.concat(group.id, "/providers/Microsoft.Network/virtualNetworks/net-test"),
+        )
+        machines = {"web01": MachineEntry("fabric1", "container1", "web01")}
+        wave_drill = WaveDrill("wave-drill", replace(wave, machines=machines))
+        plan_machines = [MachineEntry("fabric1", "container1", "db01", machine_name="db01")]
+        plan_drill = PlanDrill("plan-drill", replace(wave, recovery_plan_name="rp-drill", machines=plan_machines))
         pulumi.export("waveDrill", wave_drill.results)
         pulumi.export("planDrill", pulumi.Output.all(plan_drill.result, plan_drill.items))
 
