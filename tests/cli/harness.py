@@ -16,8 +16,8 @@ from tests.engine.conftest import UNSET
 from tests.fake_arm.server import IDENTITY_HEADER, SUBSCRIPTION
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "policy", "stacks", "pyproject.toml", "uv.lock",
-                 "requirements.txt", "dr", "tests/cli/broken_project")  # fmt: skip
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "a2a", "migrate_tool", "policy", "stacks",
+                 "pyproject.toml", "uv.lock", "requirements.txt", "dr", "tests/cli/broken_project")  # fmt: skip
 PASSPHRASE = "cli-stage-passphrase"
 
 
@@ -52,6 +52,10 @@ class Cli:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "STANDIN_PYTHON": str(ROOT / ".venv/bin/python"),
+            # The uv toolchain runs `uv sync --inexact` before every Python command. The copy shares this checkout's
+            # .venv, where the repository's package is already installed (editable, from here); syncing the copy
+            # would point that install at a temporary directory, so the copy's sync leaves the project alone.
+            "UV_NO_INSTALL_PROJECT": "1",
             # What a user sets for the ASR actions (README "Real deployment"), aimed at the fake ARM server.
             "ASR_ARM_ENDPOINT": self.fake_url,
             "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
