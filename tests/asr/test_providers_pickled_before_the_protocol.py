@@ -38,14 +38,14 @@ LOAD = (
 )
 
 
-def _load(pickled: dict[str, str], cwd: Path) -> list[list[object]]:
+def _load(pickled: dict[str, str], cwd: Path) -> list[tuple[str, str, list[str]]]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     done = subprocess.run(
         [sys.executable, "-c", LOAD], input=json.dumps(pickled), capture_output=True, text=True, cwd=cwd, env=env,
         timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return [tuple(json.loads(line)) for line in done.stdout.splitlines()]  # type: ignore[misc]
 
 
 def test_every_action_provider_pickled_before_the_change_loads_as_todays_class() -> None:
