@@ -29,6 +29,7 @@ from components.config import (
     parse_wave,
 )
 from components.foundation_config import FOUNDATION_PATH, FoundationAwsConfig, FoundationConfig, parse_foundation
+from components.limits import PROTECTED_DISKS_PER_SUBSCRIPTION
 
 STACKS_DIR_VARIABLE = "MIGRATION_STACKS_DIR"
 """Where the stack files are; default: the project's `stacks/` (Pulumi.yaml's stackConfigDir)."""
@@ -245,9 +246,28 @@ def _assign(
         w.name: CONFIG_PATH if w.name == current else f"stacks/Pulumi.{w.name}.yaml: {CONFIG_PATH}" for w in ordered
     }
     assignment = assign(foundation.aws.appliances, [PoolWave.of(w) for w in ordered], where)
-    if assignment.problems:
-        raise WaveConfigError(list(assignment.problems), CONFIG_PATH if current else FOUNDATION_PATH)
+    problems = [*assignment.problems, *_shared_disks(ordered, current)]
+    if problems:
+        raise WaveConfigError(problems, CONFIG_PATH if current else FOUNDATION_PATH)
     return assignment
+
+
+def _shared_disks(waves: list[WaveConfig], current: str | None) -> list[ConfigProblem]:
+    """The waves of a foundation replicate through its vault into one subscription: their disks, in the pool's order
+    up to the current wave, share ASR's limit there (each wave's own count is judged by its config)."""
+    per_wave = {w.name: sum(m.disks for m in w.machines if not m.retire) for w in waves}
+    total = sum(per_wave.values())
+    if total <= PROTECTED_DISKS_PER_SUBSCRIPTION.value:
+        return []
+    shared = ", ".join(f"{name} ({disks})" for name, disks in per_wave.items())
+    return [
+        ConfigProblem(
+            f"{CONFIG_PATH}.machines" if current else FOUNDATION_PATH,
+            f"{total} disks",
+            f"across the waves on the foundation, {shared}, is more than ASR protects in one subscription"
+            f" ({PROTECTED_DISKS_PER_SUBSCRIPTION.cite()}); put further waves on a foundation that replicates into another subscription",
+        )
+    ]
 
 
 def with_appliances(wave: WaveConfig, assignment: PoolAssignment) -> WaveConfig:

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components import limits
 from migrate_tool.offline.engine import ProgramRun
 from tests.foundations import (
     FOUNDATION_STACK,
@@ -120,6 +121,31 @@ def test_an_appliance_past_its_rating_is_refused_naming_the_waves_that_load_it(
     message = str(refused.value)
     assert "migration:foundation.aws.appliances[0]: 'asr-app-a' carries 120 machines" in message
     assert "wave1 (60), wave2 (60)" in message and "rated for up to 99 machines" in message
+
+
+def test_the_waves_on_a_foundation_share_the_subscriptions_protected_disk_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each wave's 1,600 disks pass its own check; the second wave's take the foundation's subscription past 3,000."""
+    first, second = wave_on("wave1", 40, 0), wave_on("wave2", 40, 40)
+    for machine in [*first["machines"], *second["machines"]]:
+        machine["disks"] = 40
+    _stacks(tmp_path, monkeypatch, foundation(), first, second)
+    refusal = (
+        "'3200 disks' across the waves on the foundation, wave1 (1600), wave2 (1600), is more than ASR protects in"
+        f" one subscription ({limits.PROTECTED_DISKS_PER_SUBSCRIPTION.cite()})"
+    )
+    with pytest.raises(pulumi.RunError) as refused:
+        run_foundation(foundation())
+    assert f"migration:foundation: {refusal}" in str(refused.value)
+    _stacks(tmp_path / "before", monkeypatch, foundation(), first)
+    base = run_foundation(foundation())  # wave 1 alone fits
+    assert of_type(run_wave_on(first, base), ITEM)
+    _stacks(tmp_path, monkeypatch, foundation(), first, second)
+    with pytest.raises(pulumi.RunError) as refused:
+        run_wave_on(second, base)  # the wave that goes past the limit stops before anything is declared
+    assert f"migration:wave.machines: {refusal}" in str(refused.value)
+    assert of_type(run_wave_on(first, base), ITEM)  # an earlier wave is not held back by a later one
 
 
 def test_a_machine_naming_an_appliance_the_pool_lacks_is_one_clear_error(
