@@ -30,12 +30,19 @@ def plan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+def planned_example(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, subprocess.CompletedProcess[str], Path]:
+    """The example stack `request.param` planned into a directory of its own: (stack, the process, the directory)."""
+    out = tmp_path_factory.mktemp(request.param)
+    return request.param, plan(request.param, "--out", str(out)), out
+
+
 @pytest.fixture(scope="module", params=["wave1", "tutorial"])
 def example(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, subprocess.CompletedProcess[str], Path]:
-    out = tmp_path_factory.mktemp(request.param)
-    return request.param, plan(request.param, "--out", str(out)), out
+    return planned_example(request, tmp_path_factory)
 
 
 def test_example_stack_plans_and_says_it_is_offline(example) -> None:
@@ -259,8 +266,7 @@ def shared_example(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, subprocess.CompletedProcess[str], Path]:
     """The example foundation and a wave on it (whose plan answers its StackReference with the foundation's)."""
-    out = tmp_path_factory.mktemp(request.param)
-    return request.param, plan(request.param, "--out", str(out)), out
+    return planned_example(request, tmp_path_factory)
 
 
 def test_a_foundation_and_a_wave_on_it_plan_offline(shared_example) -> None:

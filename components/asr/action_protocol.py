@@ -117,7 +117,7 @@ class Action:
         return None
 
     def prepare(self, item: Any, props: dict[str, Any]) -> dict[str, Any]:
-        """What a machine's record keeps from its item as it was right before the request."""
+        """What an item's record keeps from the item as it was right before the request (item targets only)."""
         return {}
 
     def item_body(self, props: dict[str, Any], item: Any, extra: dict[str, Any]) -> Any:
@@ -165,7 +165,7 @@ class Target(Protocol):
         """What every record on this target says (the skip reasons, a plan's recovery point type)."""
 
     def before(self, action: Action, client: Any) -> dict[str, Any]:
-        """The target's part of the work right before the request (the recovery point)."""
+        """The target's part of the work right before the request (the recovery point, the action's `prepare`)."""
 
     def begin(
         self, action: Action, client: Any, extra: dict[str, Any]
@@ -257,8 +257,6 @@ def run_action(
             else f"{what} refused:\n" + "\n".join(f"  - {p}" for p in problems)
         )
     extra = {**target.before(action, client), **_stop_sources(action, props, members)}
-    for machine, item in members:
-        extra.update(action.prepare(item, machine))
     started = now()
     begin, path, body = target.begin(action, client, {**target.context(action), **extra})
     match = JobMatch(action.scenarios, (read.name or path[-1], read.properties.friendly_name or ""))

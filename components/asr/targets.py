@@ -70,11 +70,12 @@ class ItemTarget:
         return {"skip_test_failover_reason": self.props.get("skip_test_failover_reason")} if action.guarded else {}
 
     def before(self, action: Action, client: Any) -> dict[str, Any]:
+        prepared = action.prepare(self.item, self.props)
         if not action.takes_recovery_point:
-            return {}
+            return prepared
         requested = self.props.get("recovery_point") or "latest"
         coordinates = (self.props["resource_group_name"], self.props["vault_name"], *self.path)
-        return {"recovery_point_used": resolve_item_recovery_point(client, coordinates, requested)}
+        return {"recovery_point_used": resolve_item_recovery_point(client, coordinates, requested), **prepared}
 
     def begin(
         self, action: Action, client: Any, extra: dict[str, Any]
